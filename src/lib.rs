@@ -5,7 +5,15 @@
 #[cfg(not(target_os = "linux"))]
 compile_error!("procfast reads Linux /proc and builds only for target_os = \"linux\"");
 
+mod budget;
+mod count;
 mod error;
 pub mod parse;
+mod proc;
+mod sys;
 
+pub use budget::{Budget, Stop, Walk};
+pub use count::{FdCount, Method};
 pub use error::{Error, Result};
+pub use proc::{Proc, ProcFs};
+pub use sys::DirBuf;

@@ -1,0 +1,262 @@
+//! Counting a process's open fds and threads: O(1) where the kernel allows, bounded walks where
+//! it does not.
+
+use crate::budget::{Budget, Stop, Walk};
+use crate::parse::{dirent, num};
+use crate::proc::{errno_error, Proc};
+use crate::sys::{self, DirBuf};
+use crate::{Error, Result};
+use core::fmt;
+use core::ops::ControlFlow;
+use rustix::fd::{AsFd, BorrowedFd, RawFd};
+
+/// How to count a process's open fds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `Stat` where the kernel counts (Linux ≥ 6.2, `st_size > 0`), else `Walk`. The right choice
+    /// unless you are measuring the methods themselves. Results never report `Auto`.
+    #[default]
+    Auto,
+    /// One `fstat` of the held `/proc/<pid>/fd`: the kernel's popcount of the fd bitmap, O(1)
+    /// whatever the count, and allowed even where listing the directory is denied. On a kernel
+    /// older than 6.2 this returns [`Error::Unsupported`].
+    Stat,
+    /// List `/proc/<pid>/fd` with `getdents64` into the handle's [`DirBuf`], counting entries
+    /// without allocating: O(n) in the kernel, bounded by a [`Budget`].
+    Walk,
+}
+
+impl Method {
+    /// The lowercase name: `"auto"`, `"stat"` or `"walk"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Method::Auto => "auto",
+            Method::Stat => "stat",
+            Method::Walk => "walk",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The result of counting fds: the count, how it was obtained, and whether it is exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FdCount {
+    /// Open fds. Exact if [`complete`](FdCount::is_complete), else a lower bound.
+    pub count: u64,
+    /// [`Method::Stat`] or [`Method::Walk`]: the method that produced `count`.
+    pub method: Method,
+    /// `None` if the count is exact; why the walk stopped if it is a lower bound.
+    pub stopped: Option<Stop>,
+}
+
+impl FdCount {
+    /// True if `count` is exact; false if a budget stopped the walk and `count` is a lower bound.
+    pub fn is_complete(&self) -> bool {
+        self.stopped.is_none()
+    }
+}
+
+impl fmt::Display for FdCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.stopped {
+            None => write!(f, "{} ({})", self.count, self.method),
+            Some(stop) => write!(f, "≥ {} ({}, stopped: {stop:?})", self.count, self.method),
+        }
+    }
+}
+
+impl Proc {
+    /// The number of open fds, by [`Method::Auto`] with no budget: one `fstat` on Linux ≥ 6.2,
+    /// a full walk otherwise or when the process has no fds at all.
+    ///
+    /// ```
+    /// let mut me = procfast::Proc::myself()?;
+    /// let fds = me.fd_count()?;
+    /// assert!(fds.is_complete() && fds.count >= 1);
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn fd_count(&mut self) -> Result<FdCount> {
+        self.fd_count_with(Method::Auto, &Budget::UNLIMITED)
+    }
+
+    /// The number of open fds by `method`, any walk bounded by `budget`.
+    ///
+    /// `st_size == 0` is ambiguous (a kernel before 6.2, or truly no fds), so `Auto` walks then;
+    /// a process with no fds walks an empty directory and reports 0. A walk that the budget stops
+    /// reports a lower bound with `stopped` set.
+    ///
+    /// ```
+    /// use procfast::{Budget, Method, Proc};
+    ///
+    /// let mut me = Proc::myself()?;
+    /// let walked = me.fd_count_with(Method::Walk, &Budget::entries(1))?;
+    /// assert_eq!(walked.method, Method::Walk);
+    /// assert!(walked.count <= 1);
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn fd_count_with(&mut self, method: Method, budget: &Budget) -> Result<FdCount> {
+        if method != Method::Walk {
+            if let Some(count) = self.fd_count_by_stat(method == Method::Stat)? {
+                return Ok(FdCount {
+                    count,
+                    method: Method::Stat,
+                    stopped: None,
+                });
+            }
+        }
+        let walk = self.for_each_fd(budget, |_| ControlFlow::Continue(()))?;
+        Ok(FdCount {
+            count: walk.count,
+            method: Method::Walk,
+            stopped: walk.stopped,
+        })
+    }
+
+    /// `Some(count)` from `st_size`, or `None` where the size says nothing (old kernel, or 0
+    /// when not `forced`).
+    fn fd_count_by_stat(&mut self, forced: bool) -> Result<Option<u64>> {
+        if !self.stat_counts_fds {
+            return if forced {
+                Err(Error::Unsupported)
+            } else {
+                Ok(None)
+            };
+        }
+        let (dir, _) = self.fd_dir()?;
+        let size = sys::fstat(dir.fd.as_fd())
+            .map_err(|e| errno_error(e, "fd"))?
+            .size;
+        Ok((size > 0 || forced).then_some(size))
+    }
+
+    /// True if the process has at least `n` open fds: answered by one `fstat` where the kernel
+    /// counts, otherwise by a walk that stops as soon as it has seen `n` entries.
+    ///
+    /// ```
+    /// let mut me = procfast::Proc::myself()?;
+    /// assert!(me.fds_at_least(1)?);
+    /// assert!(!me.fds_at_least(u64::MAX)?);
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn fds_at_least(&mut self, n: u64) -> Result<bool> {
+        if n == 0 {
+            return Ok(true);
+        }
+        if let Some(count) = self.fd_count_by_stat(false)? {
+            return Ok(count >= n);
+        }
+        let mut seen = 0u64;
+        self.for_each_fd(&Budget::UNLIMITED, |_| {
+            seen += 1;
+            if seen >= n {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        Ok(seen >= n)
+    }
+
+    /// Visits the process's open fd numbers in ascending order, parsed from the directory entries
+    /// without allocating, until the end, the `budget`, or the visitor's `Break`.
+    ///
+    /// Listing another user's fds needs ptrace access to the process; without it this returns
+    /// [`Error::Denied`] (while [`Method::Stat`] can still count them). A process that exits
+    /// mid-walk is reported as [`Error::Gone`], never as a short count.
+    ///
+    /// ```
+    /// use core::ops::ControlFlow;
+    /// use procfast::{Budget, Proc};
+    ///
+    /// let mut me = Proc::myself()?;
+    /// let mut lowest = None;
+    /// me.for_each_fd(&Budget::UNLIMITED, |fd| {
+    ///     lowest = Some(fd);
+    ///     ControlFlow::Break(())
+    /// })?;
+    /// assert!(lowest.is_some());
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn for_each_fd(
+        &mut self,
+        budget: &Budget,
+        visit: impl FnMut(RawFd) -> ControlFlow<()>,
+    ) -> Result<Walk> {
+        let (dir, buf) = self.fd_dir()?;
+        if !dir.listable {
+            return Err(Error::Denied { file: "fd" });
+        }
+        walk_numbered(dir.fd.as_fd(), "fd", buf, budget, visit)
+    }
+
+    /// The number of threads: `st_nlink` of the held `/proc/<pid>/task` is 2 + threads, so one
+    /// `fstat` answers; a walk of `task` is the fallback where the link count says nothing.
+    pub fn thread_count(&mut self) -> Result<u64> {
+        let (dir, buf) = self.task_dir()?;
+        let nlink = sys::fstat(dir.fd.as_fd())
+            .map_err(|e| errno_error(e, "task"))?
+            .nlink;
+        if nlink > 2 {
+            return Ok(nlink - 2);
+        }
+        if !dir.listable {
+            return Err(Error::Denied { file: "task" });
+        }
+        let walk = walk_numbered(dir.fd.as_fd(), "task", buf, &Budget::UNLIMITED, |_| {
+            ControlFlow::Continue(())
+        })?;
+        Ok(walk.count)
+    }
+}
+
+/// Walks a /proc directory whose entries are numbers (`fd`, `task`, `/proc` itself), visiting
+/// each number; `.`, `..` and other names are skipped, never counted.
+pub(crate) fn walk_numbered(
+    dir: BorrowedFd<'_>,
+    file: &'static str,
+    buf: &mut DirBuf,
+    budget: &Budget,
+    mut visit: impl FnMut(RawFd) -> ControlFlow<()>,
+) -> Result<Walk> {
+    sys::rewind(dir).map_err(|e| errno_error(e, file))?;
+    let mut count = 0u64;
+    loop {
+        let filled = buf.getdents64(dir).map_err(|e| errno_error(e, file))?;
+        if filled.is_empty() {
+            return Ok(Walk {
+                count,
+                stopped: None,
+            });
+        }
+        for entry in dirent::dirents(filled) {
+            let Some(number) = num::u32_dec(entry?.name).and_then(|n| RawFd::try_from(n).ok())
+            else {
+                continue;
+            };
+            if budget.entries_exhausted(count) {
+                return Ok(Walk {
+                    count,
+                    stopped: Some(Stop::Entries),
+                });
+            }
+            count += 1;
+            if visit(number).is_break() {
+                return Ok(Walk {
+                    count,
+                    stopped: Some(Stop::Visitor),
+                });
+            }
+        }
+        if budget.deadline_passed() {
+            return Ok(Walk {
+                count,
+                stopped: Some(Stop::Deadline),
+            });
+        }
+    }
+}
