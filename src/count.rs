@@ -187,15 +187,29 @@ impl Proc {
         budget: &Budget,
         visit: impl FnMut(RawFd) -> ControlFlow<()>,
     ) -> Result<Walk> {
+        let stat_counts_fds = self.stat_counts_fds;
         let (dir, buf) = self.fd_dir()?;
         if !dir.listable {
             return Err(Error::Denied { file: "fd" });
         }
-        walk_numbered(dir.fd.as_fd(), "fd", buf, budget, visit)
+        let walk = walk_numbered(dir.fd.as_fd(), "fd", buf, budget, visit)?;
+        // A process that exited but awaits its parent's wait() keeps an fd directory with
+        // nothing in it; one that exits mid-walk can leave a short listing. Where the result
+        // could be that (no entries, or st_size now 0), check the state before trusting it.
+        let suspicious = walk.is_complete()
+            && (walk.count == 0 || !stat_counts_fds || {
+                let (dir, _) = self.fd_dir()?;
+                let size = sys::fstat(dir.fd.as_fd()).map_err(|e| errno_error(e, "fd"))?.size;
+                size == 0
+            });
+        if suspicious && self.is_zombie()? {
+            return Err(Error::Gone);
+        }
+        Ok(walk)
     }
 
-    /// The number of threads: `st_nlink` of the held `/proc/<pid>/task` is 2 + threads, so one
-    /// `fstat` answers; a walk of `task` is the fallback where the link count says nothing.
+    /// The number of threads: one `fstat` of the held `/proc/<pid>/task`, whose `st_nlink` is
+    /// 2 + the threads; a walk of `task` where the link count says nothing.
     pub fn thread_count(&mut self) -> Result<u64> {
         let (dir, buf) = self.task_dir()?;
         let nlink = sys::fstat(dir.fd.as_fd())
@@ -204,6 +218,7 @@ impl Proc {
         if nlink > 2 {
             return Ok(nlink - 2);
         }
+        // A procfs that does not count links: list the threads instead.
         if !dir.listable {
             return Err(Error::Denied { file: "task" });
         }

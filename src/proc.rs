@@ -1,7 +1,7 @@
 //! [`ProcFs`], a handle on the /proc mount, and [`Proc`], a pid-reuse-safe handle on one process.
 
 use crate::sys::{self, DirBuf, Errno};
-use crate::{Error, Result};
+use crate::{parse, Error, Result};
 use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::path::DecInt;
@@ -26,8 +26,16 @@ impl ProcFs {
     /// assert_eq!(procfast::ProcFs::open("/tmp").unwrap_err(), procfast::Error::NotProcfs);
     /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<ProcFs> {
-        let root = sys::open_dir_path(path.as_ref()).map_err(|e| errno_error(e, "/proc"))?;
-        if !sys::fstatfs_is_procfs(root.as_fd()).map_err(|e| errno_error(e, "/proc"))? {
+        // No process is involved yet, so ENOENT here is a missing mount, not a `Gone` process.
+        let mount_error = |e: Errno| match e {
+            Errno::ACCESS | Errno::PERM => Error::Denied { file: "/proc" },
+            e => Error::Io {
+                file: "/proc",
+                errno: e.raw_os_error(),
+            },
+        };
+        let root = sys::open_dir_path(path.as_ref()).map_err(mount_error)?;
+        if !sys::fstatfs_is_procfs(root.as_fd()).map_err(mount_error)? {
             return Err(Error::NotProcfs);
         }
         let stat_counts_fds = probe_stat_counts_fds(root.as_fd());
@@ -61,6 +69,7 @@ impl ProcFs {
             dir,
             fd_dir: None,
             task_dir: None,
+            stat_file: None,
             dir_buf: DirBuf::new(),
             stat_counts_fds: self.stat_counts_fds,
         })
@@ -131,6 +140,7 @@ pub struct Proc {
     dir: OwnedFd,
     fd_dir: Option<HeldDir>,
     task_dir: Option<HeldDir>,
+    stat_file: Option<OwnedFd>,
     dir_buf: DirBuf,
     pub(crate) stat_counts_fds: bool,
 }
@@ -170,6 +180,26 @@ impl Proc {
     pub(crate) fn task_dir(&mut self) -> Result<(&HeldDir, &mut DirBuf)> {
         let dir = held(&self.dir, &mut self.task_dir, c"task", "task")?;
         Ok((dir, &mut self.dir_buf))
+    }
+}
+
+impl Proc {
+    /// True if the process has exited and awaits its parent's `wait` (state `Z`, or `X` while
+    /// being reaped). A zombie keeps its /proc directory but has no fds left, so an empty fd
+    /// listing must be checked against this before it is reported as a count of 0.
+    pub(crate) fn is_zombie(&mut self) -> Result<bool> {
+        let file = match self.stat_file.take() {
+            Some(file) => file,
+            None => sys::openat_file(self.dir.as_fd(), c"stat").map_err(|e| errno_error(e, "stat"))?,
+        };
+        let file = self.stat_file.insert(file);
+        // The state follows the command name, which is at most 64 bytes: the head of the line
+        // is enough, read into the stack.
+        let mut head = [0u8; 256];
+        let n = sys::pread(file.as_fd(), &mut head, 0).map_err(|e| errno_error(e, "stat"))?;
+        let state = parse::stat_state(head.get(..n).unwrap_or_default())
+            .ok_or(Error::parse("stat", "state"))?;
+        Ok(matches!(state, b'Z' | b'X' | b'x'))
     }
 }
 

@@ -7,3 +7,19 @@
 
 pub mod dirent;
 pub mod num;
+
+/// The state letter of a `/proc/<pid>/stat` line (`R`, `S`, `Z`, …), from the line or just its
+/// head: it is the first byte after `") "`, found from the *last* `)` because the command name in
+/// parentheses may itself contain `)`.
+///
+/// ```
+/// assert_eq!(procfast::parse::stat_state(b"42 (a) (b) Z 1 2"), Some(b'Z'));
+/// assert_eq!(procfast::parse::stat_state(b"42 (sh"), None);
+/// ```
+pub fn stat_state(line: &[u8]) -> Option<u8> {
+    let close = memchr::memrchr(b')', line)?;
+    match line.get(close + 1..close + 3)? {
+        [b' ', state] => Some(*state),
+        _ => None,
+    }
+}

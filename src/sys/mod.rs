@@ -48,6 +48,16 @@ pub fn openat_path_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Er
     )
 }
 
+/// `openat(dirfd, name, O_RDONLY|O_CLOEXEC)`: a file to re-read with [`pread`].
+pub fn openat_file(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
+    rustix::fs::openat(
+        dirfd,
+        name,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::empty(),
+    )
+}
+
 /// The two figures procfast takes from `fstat`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatSize {
@@ -110,6 +120,17 @@ fn libc_errno() -> i32 {
     std::io::Error::last_os_error()
         .raw_os_error()
         .unwrap_or(libc::EIO)
+}
+
+/// `pread(fd, buf, offset)`, retrying `EINTR`. On a held /proc file, offset 0 makes the kernel
+/// generate fresh contents on every call, without a `close`/`open` pair.
+pub fn pread(fd: BorrowedFd<'_>, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+    loop {
+        match rustix::io::pread(fd, &mut *buf, offset) {
+            Err(Errno::INTR) => continue,
+            other => return other,
+        }
+    }
 }
 
 /// `getpid()`.
