@@ -199,7 +199,9 @@ impl Proc {
         let suspicious = walk.is_complete()
             && (walk.count == 0 || !stat_counts_fds || {
                 let (dir, _) = self.fd_dir()?;
-                let size = sys::fstat(dir.fd.as_fd()).map_err(|e| errno_error(e, "fd"))?.size;
+                let size = sys::fstat(dir.fd.as_fd())
+                    .map_err(|e| errno_error(e, "fd"))?
+                    .size;
                 size == 0
             });
         if suspicious && self.is_zombie()? {

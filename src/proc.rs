@@ -190,7 +190,9 @@ impl Proc {
     pub(crate) fn is_zombie(&mut self) -> Result<bool> {
         let file = match self.stat_file.take() {
             Some(file) => file,
-            None => sys::openat_file(self.dir.as_fd(), c"stat").map_err(|e| errno_error(e, "stat"))?,
+            None => {
+                sys::openat_file(self.dir.as_fd(), c"stat").map_err(|e| errno_error(e, "stat"))?
+            }
         };
         let file = self.stat_file.insert(file);
         // The state follows the command name, which is at most 64 bytes: the head of the line

@@ -23,7 +23,9 @@ fn most_fds() -> usize {
 
 fn count(pid: i32, method: Method) -> procfast::FdCount {
     let mut proc = Proc::open(pid).expect("open helper");
-    let counted = proc.fd_count_with(method, &Budget::UNLIMITED).expect("count");
+    let counted = proc
+        .fd_count_with(method, &Budget::UNLIMITED)
+        .expect("count");
     assert!(counted.is_complete(), "{counted:?}");
     counted
 }
@@ -42,7 +44,11 @@ fn exact_counts_by_every_method() {
         let auto = count(helper.pid, Method::Auto);
         assert_eq!(auto.count, n as u64, "auto at {n}");
         // Size 0 is ambiguous, so auto must have walked for the empty process.
-        let expected = if n > 0 && stat_counts { Method::Stat } else { Method::Walk };
+        let expected = if n > 0 && stat_counts {
+            Method::Stat
+        } else {
+            Method::Walk
+        };
         assert_eq!(auto.method, expected, "auto at {n}");
 
         if stat_counts {
@@ -66,7 +72,9 @@ fn exact_counts_by_every_method() {
         if n > 0 {
             assert!(proc.fds_at_least(n as u64 / 2).unwrap());
         }
-        let threads = std::fs::read_dir(format!("/proc/{}/task", helper.pid)).unwrap().count();
+        let threads = std::fs::read_dir(format!("/proc/{}/task", helper.pid))
+            .unwrap()
+            .count();
         assert_eq!(proc.thread_count().unwrap(), threads as u64);
     }
 }
@@ -75,7 +83,9 @@ fn exact_counts_by_every_method() {
 fn a_handle_reuses_its_fds_and_sees_changes() {
     let mut me = Proc::myself().unwrap();
     let before = me.fd_count().unwrap().count;
-    let files: Vec<_> = (0..10).map(|_| std::fs::File::open("/dev/null").unwrap()).collect();
+    let files: Vec<_> = (0..10)
+        .map(|_| std::fs::File::open("/dev/null").unwrap())
+        .collect();
     let during = me.fd_count().unwrap().count;
     drop(files);
     // Other tests run in parallel threads of this process, so only a lower bound is certain.
@@ -88,18 +98,27 @@ fn entry_budget_stops_at_exactly_the_budget() {
     let helper = Helper::holding_fds(10_000);
     let mut proc = Proc::open(helper.pid).unwrap();
 
-    let stopped = proc.fd_count_with(Method::Walk, &Budget::entries(5_000)).unwrap();
-    assert_eq!((stopped.count, stopped.stopped), (5_000, Some(Stop::Entries)));
+    let stopped = proc
+        .fd_count_with(Method::Walk, &Budget::entries(5_000))
+        .unwrap();
+    assert_eq!(
+        (stopped.count, stopped.stopped),
+        (5_000, Some(Stop::Entries))
+    );
     assert!(!stopped.is_complete());
     assert!(stopped.to_string().starts_with('≥'), "{stopped}");
 
     // A budget equal to the count is not a stop: the directory ended there.
-    let exact = proc.fd_count_with(Method::Walk, &Budget::entries(10_000)).unwrap();
+    let exact = proc
+        .fd_count_with(Method::Walk, &Budget::entries(10_000))
+        .unwrap();
     assert_eq!((exact.count, exact.stopped), (10_000, None));
 
     // The stat path does not consult the budget.
     if ProcFs::global().unwrap().stat_counts_fds() {
-        let auto = proc.fd_count_with(Method::Auto, &Budget::entries(1)).unwrap();
+        let auto = proc
+            .fd_count_with(Method::Auto, &Budget::entries(1))
+            .unwrap();
         assert_eq!((auto.count, auto.method), (10_000, Method::Stat));
     }
 }
@@ -110,7 +129,9 @@ fn past_deadline_stops_after_the_first_getdents() {
     let mut proc = Proc::open(helper.pid).unwrap();
     let capacity = 4096;
     proc.replace_dir_buf(DirBuf::with_capacity(capacity));
-    let walked = proc.fd_count_with(Method::Walk, &Budget::until(Instant::now())).unwrap();
+    let walked = proc
+        .fd_count_with(Method::Walk, &Budget::until(Instant::now()))
+        .unwrap();
     assert_eq!(walked.stopped, Some(Stop::Deadline));
     // One buffer's worth: each record of a name up to 4 digits takes 24 bytes; `.` and `..`
     // take a record each but are not counted.
@@ -142,10 +163,16 @@ fn a_tiny_buffer_grows_and_still_counts_exactly() {
     let helper = Helper::holding_fds(1_000);
     let mut proc = Proc::open(helper.pid).unwrap();
     proc.replace_dir_buf(DirBuf::with_capacity(8));
-    let walked = proc.fd_count_with(Method::Walk, &Budget::UNLIMITED).unwrap();
+    let walked = proc
+        .fd_count_with(Method::Walk, &Budget::UNLIMITED)
+        .unwrap();
     assert_eq!((walked.count, walked.stopped), (1_000, None));
     let grown = proc.replace_dir_buf(DirBuf::new());
-    assert!(grown.capacity() >= 24 && grown.capacity() < 1024, "{}", grown.capacity());
+    assert!(
+        grown.capacity() >= 24 && grown.capacity() < 1024,
+        "{}",
+        grown.capacity()
+    );
 }
 
 #[test]
@@ -166,12 +193,19 @@ fn a_process_that_exits_after_open_is_gone_by_every_method() {
     helper.kill_and_reap();
     for proc in [&mut stat_first, &mut walk_first, &mut used] {
         assert_eq!(proc.fd_count().unwrap_err(), Error::Gone);
-        assert_eq!(proc.fd_count_with(Method::Walk, &Budget::UNLIMITED).unwrap_err(), Error::Gone);
+        assert_eq!(
+            proc.fd_count_with(Method::Walk, &Budget::UNLIMITED)
+                .unwrap_err(),
+            Error::Gone
+        );
         assert_eq!(proc.fds_at_least(1).unwrap_err(), Error::Gone);
         assert_eq!(proc.thread_count().unwrap_err(), Error::Gone);
     }
     if ProcFs::global().unwrap().stat_counts_fds() {
-        assert_eq!(stat_first.fd_count_with(Method::Stat, &Budget::UNLIMITED), Err(Error::Gone));
+        assert_eq!(
+            stat_first.fd_count_with(Method::Stat, &Budget::UNLIMITED),
+            Err(Error::Gone)
+        );
     }
 }
 
@@ -235,14 +269,17 @@ fn as_nobody_count_target() {
     assert!(!common::running_as_root(), "must run as nobody");
     let mut proc = Proc::open(pid).unwrap();
     if ProcFs::global().unwrap().stat_counts_fds() {
-        let stat = proc.fd_count_with(Method::Stat, &Budget::UNLIMITED).unwrap();
+        let stat = proc
+            .fd_count_with(Method::Stat, &Budget::UNLIMITED)
+            .unwrap();
         assert!(stat.count >= 3, "{stat:?}");
         let auto = proc.fd_count().unwrap();
         assert_eq!(auto.method, Method::Stat);
         assert!(proc.fds_at_least(3).unwrap());
     }
     assert_eq!(
-        proc.fd_count_with(Method::Walk, &Budget::UNLIMITED).unwrap_err(),
+        proc.fd_count_with(Method::Walk, &Budget::UNLIMITED)
+            .unwrap_err(),
         Error::Denied { file: "fd" }
     );
     let denied = proc.for_each_fd(&Budget::UNLIMITED, |_| ControlFlow::Continue(()));
@@ -277,6 +314,9 @@ fn a_directory_that_is_not_procfs_is_refused() {
     assert_eq!(ProcFs::open("/").unwrap_err(), Error::NotProcfs);
     assert_eq!(
         ProcFs::open("/definitely/not/here").unwrap_err(),
-        Error::Io { file: "/proc", errno: libc::ENOENT }
+        Error::Io {
+            file: "/proc",
+            errno: libc::ENOENT
+        }
     );
 }

@@ -72,7 +72,12 @@ impl Helper {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             let stat = std::fs::read_to_string(&proc_stat).unwrap_or_default();
-            if stat.rsplit(')').next().map(str::trim_start).is_some_and(|s| s.starts_with('Z')) {
+            if stat
+                .rsplit(')')
+                .next()
+                .map(str::trim_start)
+                .is_some_and(|s| s.starts_with('Z'))
+            {
                 return;
             }
             std::thread::sleep(Duration::from_millis(2));
@@ -103,7 +108,13 @@ pub fn naive_fd_count(pid: i32) -> Option<usize> {
 pub fn helper_command() -> Command {
     let exe = std::env::current_exe().expect("current_exe");
     let mut cmd = Command::new(exe);
-    cmd.args(["--exact", "helper_process", "--ignored", "--nocapture", "--test-threads=1"]);
+    cmd.args([
+        "--exact",
+        "helper_process",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
     cmd.env(RUN_VAR, "1");
     cmd
 }
@@ -117,7 +128,13 @@ pub fn run_as_nobody(name: &str, env: &[(&str, String)]) -> Option<std::process:
         return None;
     }
     let mut cmd = Command::new(exe);
-    cmd.args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"]);
+    cmd.args([
+        "--exact",
+        name,
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
     cmd.env(RUN_VAR, "1");
     for (k, v) in env {
         cmd.env(k, v);
@@ -128,9 +145,10 @@ pub fn run_as_nobody(name: &str, env: &[(&str, String)]) -> Option<std::process:
 
 fn readable_by_others(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.ancestors().skip(1).all(|dir| {
-        std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
-    }) && std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o005 == 0o005)
+    path.ancestors()
+        .skip(1)
+        .all(|dir| std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
+        && std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o005 == 0o005)
 }
 
 /// True inside a helper process started by this module.
@@ -145,7 +163,10 @@ pub fn running_as_root() -> bool {
 /// The body of `helper_process`: holds the requested fds, then sleeps until killed. Outside a
 /// helper process it returns at once.
 pub fn helper_main() {
-    let Some(n) = std::env::var(FDS_VAR).ok().and_then(|v| v.parse::<usize>().ok()) else {
+    let Some(n) = std::env::var(FDS_VAR)
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    else {
         return;
     };
     hold_exactly(n);

@@ -1,0 +1,96 @@
+//! Proves the counting paths allocate nothing once a handle is open, with a counting global
+//! allocator. Counts are per thread, so tests running in parallel do not disturb each other.
+
+mod common;
+
+use common::Helper;
+use procfast::{Budget, Method, Proc};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ops::ControlFlow;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; it only counts allocations
+// made on the current thread.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_in(f: impl FnOnce()) -> u64 {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[test]
+#[ignore = "helper process, started by the other tests"]
+fn helper_process() {
+    common::helper_main()
+}
+
+#[test]
+fn counting_allocates_nothing_after_open() {
+    let helper = Helper::holding_fds(2_000);
+    let empty = Helper::holding_fds(0);
+    let mut busy = Proc::open(helper.pid).unwrap();
+    let mut idle = Proc::open(empty.pid).unwrap();
+    let mut me = Proc::myself().unwrap();
+    let n = allocations_in(|| {
+        for _ in 0..3 {
+            for proc in [&mut busy, &mut idle, &mut me] {
+                proc.fd_count().unwrap();
+                proc.fd_count_with(Method::Walk, &Budget::UNLIMITED)
+                    .unwrap();
+                proc.fd_count_with(Method::Auto, &Budget::entries(10))
+                    .unwrap();
+                proc.fds_at_least(1).unwrap();
+                proc.fds_at_least(1_000).unwrap();
+                proc.thread_count().unwrap();
+                let mut sum = 0i64;
+                proc.for_each_fd(&Budget::UNLIMITED, |fd| {
+                    sum += i64::from(fd);
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            }
+            if procfast::ProcFs::global().unwrap().stat_counts_fds() {
+                busy.fd_count_with(Method::Stat, &Budget::UNLIMITED)
+                    .unwrap();
+            }
+        }
+        // The empty process took the walk fallback on every auto count.
+        assert_eq!(idle.fd_count().unwrap().method, Method::Walk);
+        assert_eq!(
+            busy.fd_count_with(Method::Walk, &Budget::UNLIMITED)
+                .unwrap()
+                .count,
+            2_000
+        );
+    });
+    assert_eq!(n, 0, "allocations while counting");
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    // Guards the test above against a counter that never counts.
+    let n = allocations_in(|| drop(std::hint::black_box(vec![1u8; 64])));
+    assert_eq!(n, 1);
+}
