@@ -67,8 +67,8 @@ fn exact_counts_by_every_method() {
         assert!(walk.is_complete());
         assert_eq!(visited, (0..n as i32).collect::<Vec<_>>());
 
-        assert_eq!(proc.fds_at_least(n as u64).unwrap(), true);
-        assert_eq!(proc.fds_at_least(n as u64 + 1).unwrap(), false);
+        assert!(proc.fds_at_least(n as u64).unwrap());
+        assert!(!proc.fds_at_least(n as u64 + 1).unwrap());
         if n > 0 {
             assert!(proc.fds_at_least(n as u64 / 2).unwrap());
         }
@@ -249,7 +249,9 @@ fn threads_of_a_multithreaded_process() {
     let workers: Vec<_> = (0..5)
         .map(|_| {
             let rx = rx.clone();
-            std::thread::spawn(move || drop(rx.lock().unwrap().recv()))
+            std::thread::spawn(move || {
+                let _ = rx.lock().unwrap().recv();
+            })
         })
         .collect();
     // Other tests add and remove threads too; ours are certainly there.
