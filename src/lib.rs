@@ -1,4 +1,66 @@
-//! procfast (crate docs written below once the API settles)
+//! Read Linux `/proc` fast: fd counts in O(1), bounded walks, no allocation in steady state.
+//!
+//! # Overview
+//!
+//! A process holding a million sockets has a million entries in `/proc/<pid>/fd`. Counting them
+//! by listing the directory, one allocated name per entry, is what made a widely used process
+//! collector time out. procfast counts them with one `fstat` on a held directory handle (Linux
+//! ≥ 6.2 reports the count in `st_size`), and where it must walk, it walks with `getdents64` into
+//! a reused buffer, under a [`Budget`], allocating nothing.
+//!
+//! # Example
+//!
+//! ```
+//! use procfast::{Budget, Method, Proc};
+//! use std::time::Duration;
+//!
+//! // A handle on a process: it keeps referring to that process even if its pid is reused.
+//! let mut me = Proc::myself()?;
+//!
+//! // One fstat on Linux >= 6.2, whatever the count; a walk otherwise.
+//! let fds = me.fd_count()?;
+//! println!("{} open fds, counted by {}", fds.count, fds.method);
+//!
+//! // Early termination: "at least N?" never walks further than N entries.
+//! assert!(me.fds_at_least(1)?);
+//!
+//! // A walk bounded in entries and time; a stopped walk is a lower bound, not an error.
+//! let budget = Budget::entries(100_000).and_within(Duration::from_millis(10));
+//! let walked = me.fd_count_with(Method::Walk, &budget)?;
+//! if !walked.is_complete() {
+//!     println!("at least {} fds", walked.count);
+//! }
+//! # Ok::<(), procfast::Error>(())
+//! ```
+//!
+//! # Why it is fast
+//!
+//! - **Hold, don't reopen.** [`Proc`] keeps a directory fd of `/proc/<pid>` and opens what it reads
+//!   below it once; later calls are one syscall each (`fstat`, or `pread` at offset 0).
+//! - **Ask the kernel for the count.** `st_size` of `/proc/<pid>/fd` is a popcount of the fd
+//!   bitmap: about 0.5 µs at 10 fds or 19,000. `st_size == 0` is ambiguous (an old kernel, or no
+//!   fds at all), so [`Method::Auto`] walks then.
+//! - **Walk without garbage.** A walk's cost is the kernel's (~0.7 µs per entry); procfast adds no
+//!   allocation per entry, and a [`Budget`] (entries, deadline) or a visitor's `Break` bounds it.
+//!
+//! # Errors
+//!
+//! One small `Copy` type, [`Error`]: [`Error::Gone`] when the process has exited (including a
+//! zombie, whose fd directory is empty), [`Error::Denied`] for another user's process,
+//! [`Error::NotProcfs`] for a directory that is not procfs, [`Error::Parse`] naming the file and
+//! field. A stopped walk is never an error.
+//!
+//! # Permissions
+//!
+//! `stat` of `/proc/<pid>/fd` reports the count even where listing the directory is denied
+//! (another user's process): that is the kernel's choice. So [`Method::Stat`] and
+//! [`Method::Auto`] count such processes, while [`Method::Walk`] returns [`Error::Denied`].
+//!
+//! # Layers
+//!
+//! [`parse`] is pure (bytes in, borrowed views out, never panics, never allocates); the private
+//! `sys` module holds every syscall and every `unsafe` block; everything else is a thin layer on
+//! the two.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
