@@ -87,7 +87,9 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Error::Gone => f.write_str("the process has exited (or never existed); drop the handle"),
+            Error::Gone => {
+                f.write_str("the process has exited (or never existed); drop the handle")
+            }
             Error::Denied { file } => write!(
                 f,
                 "permission denied reading {file}: the process belongs to another user \
@@ -140,11 +142,20 @@ mod tests {
     fn errno_classes() {
         assert_eq!(Error::from_errno(libc::ENOENT, "fd"), Error::Gone);
         assert_eq!(Error::from_errno(libc::ESRCH, "fd"), Error::Gone);
-        assert_eq!(Error::from_errno(libc::EACCES, "fd"), Error::Denied { file: "fd" });
-        assert_eq!(Error::from_errno(libc::EPERM, "fd"), Error::Denied { file: "fd" });
+        assert_eq!(
+            Error::from_errno(libc::EACCES, "fd"),
+            Error::Denied { file: "fd" }
+        );
+        assert_eq!(
+            Error::from_errno(libc::EPERM, "fd"),
+            Error::Denied { file: "fd" }
+        );
         assert_eq!(
             Error::from_errno(libc::EIO, "stat"),
-            Error::Io { file: "stat", errno: libc::EIO }
+            Error::Io {
+                file: "stat",
+                errno: libc::EIO
+            }
         );
     }
 
@@ -153,7 +164,11 @@ mod tests {
         assert!(core::mem::size_of::<Error>() <= 40);
         let text = Error::parse("stat", "utime").to_string();
         assert!(text.contains("utime") && text.contains("stat"), "{text}");
-        let text = Error::TooLarge { file: "status", cap: 4096 }.to_string();
+        let text = Error::TooLarge {
+            file: "status",
+            cap: 4096,
+        }
+        .to_string();
         assert!(text.contains("4096") && text.contains("status"), "{text}");
     }
 }

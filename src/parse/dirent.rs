@@ -111,7 +111,14 @@ pub(crate) mod tests {
         let got: Vec<_> = dirents(&buf).collect::<Result<_, _>>().unwrap();
         assert_eq!(got.len(), 3);
         assert!(got[0].is_dot() && got[1].is_dot() && !got[2].is_dot());
-        assert_eq!(got[2], Dirent { ino: 77, kind: 10, name: b"12345" });
+        assert_eq!(
+            got[2],
+            Dirent {
+                ino: 77,
+                kind: 10,
+                name: b"12345"
+            }
+        );
     }
 
     #[test]
@@ -127,7 +134,10 @@ pub(crate) mod tests {
         let zero = [0u8; 24];
         assert_eq!(dirents(&zero).collect::<Vec<_>>(), vec![Err(MALFORMED)]);
         // A truncated header.
-        assert_eq!(dirents(&[1, 2, 3]).collect::<Vec<_>>(), vec![Err(MALFORMED)]);
+        assert_eq!(
+            dirents(&[1, 2, 3]).collect::<Vec<_>>(),
+            vec![Err(MALFORMED)]
+        );
     }
 
     proptest! {

@@ -1,13 +1,13 @@
 //! `/proc/sys/fs/file-nr`: the system-wide count of open file handles.
 //!
 //! ```text
-//! 362	0	2466177
-//! │   │   └ max         the limit, /proc/sys/fs/file-max
-//! │   └ free            allocated but unused handles (always 0 since Linux 2.6)
-//! └ allocated           file handles in use
+//! 362     0       2466177
+//! │       │       └ max         the limit, /proc/sys/fs/file-max
+//! │       └ free                allocated but unused handles (always 0 since Linux 2.6)
+//! └ allocated                   file handles in use
 //! ```
 //!
-//! Three tab-separated decimals. `allocated` is what a "file descriptors in use" gauge wants;
+//! Three tab-separated decimals (tabs shown as spaces above). `allocated` is what a "file descriptors in use" gauge wants;
 //! `allocated / max` is the host-wide exhaustion ratio.
 //!
 //! ```
@@ -37,7 +37,12 @@ pub struct FileNr {
 /// Parses the bytes of `/proc/sys/fs/file-nr`.
 pub fn parse(buf: &[u8]) -> Result<FileNr> {
     let mut words = text::words(text::body(buf, FILE)?);
-    let mut next = |field| words.next().and_then(u64_dec).ok_or(Error::parse(FILE, field));
+    let mut next = |field| {
+        words
+            .next()
+            .and_then(u64_dec)
+            .ok_or(Error::parse(FILE, field))
+    };
     Ok(FileNr {
         allocated: next("allocated")?,
         free: next("free")?,
@@ -56,7 +61,10 @@ mod tests {
         let nr = parse(b"362\t0\t2466177\n").unwrap();
         assert_eq!((nr.allocated, nr.free, nr.max), (362, 0, 2466177));
         // fs.file-max can be set up to LONG_MAX.
-        assert_eq!(parse(b"1\t0\t9223372036854775807\n").unwrap().max, i64::MAX as u64);
+        assert_eq!(
+            parse(b"1\t0\t9223372036854775807\n").unwrap().max,
+            i64::MAX as u64
+        );
     }
 
     #[test]

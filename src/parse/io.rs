@@ -104,7 +104,10 @@ mod tests {
     fn real_file() {
         let io = parse(REAL).unwrap();
         assert_eq!((io.rchar, io.wchar, io.syscr, io.syscw), (6976, 0, 10, 0));
-        assert_eq!((io.read_bytes, io.write_bytes, io.cancelled_write_bytes), (4096, 4096, 0));
+        assert_eq!(
+            (io.read_bytes, io.write_bytes, io.cancelled_write_bytes),
+            (4096, 4096, 0)
+        );
     }
 
     #[test]
@@ -123,8 +126,14 @@ mod tests {
             let text = std::str::from_utf8(REAL).unwrap().replace(from, to);
             parse(text.as_bytes())
         };
-        assert_eq!(with("syscr: 10", "syscr: ten"), Err(Error::parse(FILE, "syscr")));
-        assert_eq!(with("rchar: 6976", "rchar: -1"), Err(Error::parse(FILE, "rchar")));
+        assert_eq!(
+            with("syscr: 10", "syscr: ten"),
+            Err(Error::parse(FILE, "syscr"))
+        );
+        assert_eq!(
+            with("rchar: 6976", "rchar: -1"),
+            Err(Error::parse(FILE, "rchar"))
+        );
         assert_eq!(
             with("wchar: 0", "wchar: 18446744073709551616"),
             Err(Error::parse(FILE, "wchar"))

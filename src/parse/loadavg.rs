@@ -53,7 +53,9 @@ fn fixed_point(bytes: &[u8]) -> Option<f64> {
         return None;
     }
     let scale = 10u64.pow(frac.len() as u32);
-    let scaled = u64_dec(int)?.checked_mul(scale)?.checked_add(u64_dec(frac)?)?;
+    let scaled = u64_dec(int)?
+        .checked_mul(scale)?
+        .checked_add(u64_dec(frac)?)?;
     if scaled > EXACT {
         return None;
     }
@@ -64,7 +66,12 @@ fn fixed_point(bytes: &[u8]) -> Option<f64> {
 /// Parses the bytes of `/proc/loadavg`.
 pub fn parse(buf: &[u8]) -> Result<Loadavg> {
     let mut words = text::words(text::body(buf, FILE)?);
-    let mut avg = |field| words.next().and_then(fixed_point).ok_or(Error::parse(FILE, field));
+    let mut avg = |field| {
+        words
+            .next()
+            .and_then(fixed_point)
+            .ok_or(Error::parse(FILE, field))
+    };
     let (one, five, fifteen) = (avg("one")?, avg("five")?, avg("fifteen")?);
     let (runnable, total) = words
         .next()
@@ -76,7 +83,10 @@ pub fn parse(buf: &[u8]) -> Result<Loadavg> {
         fifteen,
         runnable: u32_dec(runnable).ok_or(Error::parse(FILE, "runnable"))?,
         total: u32_dec(total).ok_or(Error::parse(FILE, "total"))?,
-        last_pid: words.next().and_then(i32_dec).ok_or(Error::parse(FILE, "last_pid"))?,
+        last_pid: words
+            .next()
+            .and_then(i32_dec)
+            .ok_or(Error::parse(FILE, "last_pid"))?,
     })
 }
 
@@ -93,23 +103,41 @@ mod tests {
         assert_eq!((l.runnable, l.total, l.last_pid), (1, 81, 10281));
         // A busy machine with a large load.
         let l = parse(b"123.99 0.00 10.10 300/12000 4194303\n").unwrap();
-        assert_eq!((l.one, l.five, l.fifteen, l.total), (123.99, 0.0, 10.1, 12000));
+        assert_eq!(
+            (l.one, l.five, l.fifteen, l.total),
+            (123.99, 0.0, 10.1, 12000)
+        );
     }
 
     #[test]
     fn errors_name_the_field() {
         let err = |t: &[u8]| parse(t).unwrap_err();
         assert_eq!(err(b""), Error::parse(FILE, "empty"));
-        assert_eq!(err(b"1.45 1.04 0.48 1/81 10"), Error::parse(FILE, "newline"));
+        assert_eq!(
+            err(b"1.45 1.04 0.48 1/81 10"),
+            Error::parse(FILE, "newline")
+        );
         assert_eq!(err(b"1.45 1.04\n"), Error::parse(FILE, "fifteen"));
         assert_eq!(err(b"1 1.04 0.48 1/81 10\n"), Error::parse(FILE, "one"));
         assert_eq!(err(b"inf 1.04 0.48 1/81 10\n"), Error::parse(FILE, "one"));
         assert_eq!(err(b"1.45 1e3 0.48 1/81 10\n"), Error::parse(FILE, "five"));
-        assert_eq!(err(b"1.45 1.04 .48 1/81 10\n"), Error::parse(FILE, "fifteen"));
-        assert_eq!(err(b"1.45 1.04 0.48 181 10\n"), Error::parse(FILE, "runnable"));
+        assert_eq!(
+            err(b"1.45 1.04 .48 1/81 10\n"),
+            Error::parse(FILE, "fifteen")
+        );
+        assert_eq!(
+            err(b"1.45 1.04 0.48 181 10\n"),
+            Error::parse(FILE, "runnable")
+        );
         assert_eq!(err(b"1.45 1.04 0.48 1/x 10\n"), Error::parse(FILE, "total"));
-        assert_eq!(err(b"1.45 1.04 0.48 1/81 4294967296\n"), Error::parse(FILE, "last_pid"));
-        assert_eq!(err(b"99999999999999999.00 0.00 0.00 1/1 1\n"), Error::parse(FILE, "one"));
+        assert_eq!(
+            err(b"1.45 1.04 0.48 1/81 4294967296\n"),
+            Error::parse(FILE, "last_pid")
+        );
+        assert_eq!(
+            err(b"99999999999999999.00 0.00 0.00 1/1 1\n"),
+            Error::parse(FILE, "one")
+        );
     }
 
     proptest! {

@@ -38,16 +38,16 @@
 pub mod dirent;
 pub mod file_nr;
 pub mod io;
-// pub mod limits;
+pub mod limits;
 pub mod loadavg;
-// pub mod meminfo;
-// pub mod net_dev;
+pub mod meminfo;
+pub mod net_dev;
 pub mod num;
-// pub mod proc_stat;
-// pub mod sockstat;
+pub mod proc_stat;
+pub mod sockstat;
 pub mod stat;
 pub mod statm;
-// pub mod status;
+pub mod status;
 mod text;
 
 /// Converts a count of clock ticks to seconds, given the kernel's `USER_HZ`

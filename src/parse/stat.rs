@@ -325,8 +325,7 @@ impl<'a> Stat<'a> {
 
     /// Waited-for children's guest time in seconds; `None` on kernels before 2.6.24.
     pub fn cguest_time_seconds(&self, ticks_per_second: u64) -> Option<f64> {
-        self.cguest_time
-            .map(|t| t as f64 / ticks_per_second as f64)
+        self.cguest_time.map(|t| t as f64 / ticks_per_second as f64)
     }
 
     /// Block I/O delay in seconds; `None` on kernels before 2.6.18.
@@ -391,7 +390,10 @@ mod tests {
         assert_eq!((st.pid, st.comm, st.starttime), (1, &b"init"[..], 4));
         assert_eq!(st.cguest_time, Some(0));
         assert_eq!(st.guest_time_seconds(100), Some(0.0));
-        assert_eq!((st.start_data, st.arg_start, st.exit_code), (None, None, None));
+        assert_eq!(
+            (st.start_data, st.arg_start, st.exit_code),
+            (None, None, None)
+        );
     }
 
     #[test]
@@ -404,7 +406,15 @@ mod tests {
     #[test]
     fn comm_with_parentheses_and_spaces() {
         let tail = b" R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34\n";
-        for comm in [&b"a) (b"[..], b"with  spaces ", b"(", b")", b"", b") R 1 2 (", b"new\nline"] {
+        for comm in [
+            &b"a) (b"[..],
+            b"with  spaces ",
+            b"(",
+            b")",
+            b"",
+            b") R 1 2 (",
+            b"new\nline",
+        ] {
             let mut line = b"77 (".to_vec();
             line.extend_from_slice(comm);
             line.push(b')');

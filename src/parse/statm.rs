@@ -51,7 +51,12 @@ pub struct Statm {
 /// Parses the bytes of one `/proc/<pid>/statm` file. Fields after the seventh are ignored.
 pub fn parse(buf: &[u8]) -> Result<Statm> {
     let mut words = text::words(text::body(buf, FILE)?);
-    let mut next = |field| words.next().and_then(u64_dec).ok_or(Error::parse(FILE, field));
+    let mut next = |field| {
+        words
+            .next()
+            .and_then(u64_dec)
+            .ok_or(Error::parse(FILE, field))
+    };
     Ok(Statm {
         size: next("size")?,
         resident: next("resident")?,
@@ -119,7 +124,10 @@ mod tests {
         assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
         assert_eq!(parse(b"1 2 3"), Err(Error::parse(FILE, "newline")));
         assert_eq!(parse(b"1 2 3\n"), Err(Error::parse(FILE, "text")));
-        assert_eq!(parse(b"1 x 3 4 5 6 7\n"), Err(Error::parse(FILE, "resident")));
+        assert_eq!(
+            parse(b"1 x 3 4 5 6 7\n"),
+            Err(Error::parse(FILE, "resident"))
+        );
         assert_eq!(parse(b"1 2 3 4 5 6 -7\n"), Err(Error::parse(FILE, "dt")));
         assert_eq!(
             parse(b"18446744073709551616 2 3 4 5 6 7\n"),

@@ -131,7 +131,10 @@ mod tests {
         assert_eq!(body(b"a", "f"), Err(Error::parse("f", "newline")));
         assert_eq!(body(b"", "f"), Err(Error::parse("f", "empty")));
         assert_eq!(lines(b"a\n\nb").collect::<Vec<_>>(), [&b"a"[..], b"", b"b"]);
-        assert_eq!(words(b"  a \t bb  c ").collect::<Vec<_>>(), [&b"a"[..], b"bb", b"c"]);
+        assert_eq!(
+            words(b"  a \t bb  c ").collect::<Vec<_>>(),
+            [&b"a"[..], b"bb", b"c"]
+        );
         assert_eq!(words(b" \t ").next(), None);
         assert_eq!(trim(b" \t x y \t"), b"x y");
         assert_eq!(split_once(b"k:v:w", b':'), Some((&b"k"[..], &b"v:w"[..])));
