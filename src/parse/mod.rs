@@ -4,9 +4,64 @@
 //! the bytes a /proc file (or a `getdents64` call) produced and returns views that borrow them, or
 //! an [`Error::Parse`](crate::Error::Parse) naming the file and the field that failed. That makes
 //! each parser testable with inline fixtures, comparable against a naive oracle, and fuzzable.
+//!
+//! # One module per file
+//!
+//! | module | file | result |
+//! |---|---|---|
+//! | [`stat`] | `/proc/<pid>/stat` | [`stat::Stat`] |
+//! | [`statm`] | `/proc/<pid>/statm` | [`statm::Statm`] |
+//! | [`status`] | `/proc/<pid>/status` | [`status::Status`] |
+//! | [`limits`] | `/proc/<pid>/limits` | [`limits::Limits`] |
+//! | [`io`] | `/proc/<pid>/io` | [`io::Io`] |
+//! | [`net_dev`] | `/proc/<pid>/net/dev`, `/proc/net/dev` | [`net_dev::NetDev`] |
+//! | [`proc_stat`] | `/proc/stat` | [`proc_stat::ProcStat`] |
+//! | [`meminfo`] | `/proc/meminfo` | [`meminfo::Meminfo`] |
+//! | [`loadavg`] | `/proc/loadavg` | [`loadavg::Loadavg`] |
+//! | [`sockstat`] | `/proc/net/sockstat`, `/proc/net/sockstat6` | [`sockstat::Sockstat`] |
+//! | [`file_nr`] | `/proc/sys/fs/file-nr` | [`file_nr::FileNr`] |
+//! | [`dirent`] | `getdents64` output | [`dirent::Dirents`] |
+//!
+//! # Rules every parser follows
+//!
+//! - **Whole files only.** The kernel ends every text file with `\n`; input without it was cut
+//!   short and is an error naming the pseudo-field `newline` (empty input: `empty`).
+//! - **Strict numbers.** Decimal digits only (see [`num`]), no overflow; a malformed or missing
+//!   required value is `Error::Parse { file, field }` with the kernel's own name for the field.
+//! - **Unknown is ignored.** Lines, keys and trailing fields a parser does not know (newer
+//!   kernels keep adding them) are skipped, never an error.
+//! - **Units are explicit.** Values the kernel prints in kB come out in bytes (accessors named
+//!   `*_bytes`); clock-tick values keep their raw ticks and have `*_seconds(ticks_per_second)`;
+//!   page counts stay pages, with `*_bytes(page_size)`. Tick rate and page size are arguments,
+//!   never guessed: read them once with `sysconf(_SC_CLK_TCK)` and `sysconf(_SC_PAGESIZE)`.
 
 pub mod dirent;
+pub mod file_nr;
+pub mod io;
+pub mod limits;
+pub mod loadavg;
+pub mod meminfo;
+pub mod net_dev;
 pub mod num;
+pub mod proc_stat;
+pub mod sockstat;
+pub mod stat;
+pub mod statm;
+pub mod status;
+mod text;
+
+/// Converts a count of clock ticks to seconds, given the kernel's `USER_HZ`
+/// (`sysconf(_SC_CLK_TCK)`, 100 on nearly every system).
+///
+/// A `ticks_per_second` of 0 gives infinity or NaN rather than a panic.
+///
+/// ```
+/// assert_eq!(procfast::parse::ticks_to_seconds(250, 100), 2.5);
+/// ```
+#[inline]
+pub fn ticks_to_seconds(ticks: u64, ticks_per_second: u64) -> f64 {
+    ticks as f64 / ticks_per_second as f64
+}
 
 /// The state letter of a `/proc/<pid>/stat` line (`R`, `S`, `Z`, …), from the line or just its
 /// head: it is the first byte after `") "`, found from the *last* `)` because the command name in

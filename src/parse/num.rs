@@ -38,6 +38,12 @@ pub fn i64_dec(bytes: &[u8]) -> Option<i64> {
     }
 }
 
+/// Parses `bytes` as a decimal `i32` with an optional leading `-` (pids, tty numbers, exit codes).
+#[inline]
+pub fn i32_dec(bytes: &[u8]) -> Option<i32> {
+    i64_dec(bytes).and_then(|v| i32::try_from(v).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +66,9 @@ mod tests {
         assert_eq!(i64_dec(b"-9223372036854775809"), None);
         assert_eq!(i64_dec(b"-"), None);
         assert_eq!(i64_dec(b"--1"), None);
+        assert_eq!(i32_dec(b"-1"), Some(-1));
+        assert_eq!(i32_dec(b"2147483647"), Some(i32::MAX));
+        assert_eq!(i32_dec(b"2147483648"), None);
     }
 
     proptest! {

@@ -1,0 +1,95 @@
+//! `/proc/sys/fs/file-nr`: the system-wide count of open file handles.
+//!
+//! ```text
+//! 362     0       2466177
+//! │       │       └ max         the limit, /proc/sys/fs/file-max
+//! │       └ free                allocated but unused handles (always 0 since Linux 2.6)
+//! └ allocated                   file handles in use
+//! ```
+//!
+//! Three tab-separated decimals (tabs shown as spaces above). `allocated` is what a "file descriptors in use" gauge wants;
+//! `allocated / max` is the host-wide exhaustion ratio.
+//!
+//! ```
+//! let nr = procfast::parse::file_nr::parse(b"362\t0\t2466177\n")?;
+//! assert_eq!((nr.allocated, nr.free, nr.max), (362, 0, 2466177));
+//! # Ok::<(), procfast::Error>(())
+//! ```
+
+use crate::parse::num::u64_dec;
+use crate::parse::text;
+use crate::{Error, Result};
+
+const FILE: &str = "sys/fs/file-nr";
+
+/// The three numbers of `/proc/sys/fs/file-nr`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FileNr {
+    /// File handles allocated (in use).
+    pub allocated: u64,
+    /// Allocated but unused handles; always 0 since Linux 2.6.
+    pub free: u64,
+    /// The maximum number of file handles (`fs.file-max`).
+    pub max: u64,
+}
+
+/// Parses the bytes of `/proc/sys/fs/file-nr`.
+pub fn parse(buf: &[u8]) -> Result<FileNr> {
+    let mut words = text::words(text::body(buf, FILE)?);
+    let mut next = |field| {
+        words
+            .next()
+            .and_then(u64_dec)
+            .ok_or(Error::parse(FILE, field))
+    };
+    Ok(FileNr {
+        allocated: next("allocated")?,
+        free: next("free")?,
+        max: next("max")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn real_file() {
+        // This machine's file.
+        let nr = parse(b"362\t0\t2466177\n").unwrap();
+        assert_eq!((nr.allocated, nr.free, nr.max), (362, 0, 2466177));
+        // fs.file-max can be set up to LONG_MAX.
+        assert_eq!(
+            parse(b"1\t0\t9223372036854775807\n").unwrap().max,
+            i64::MAX as u64
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
+        assert_eq!(parse(b"362\t0\t24"), Err(Error::parse(FILE, "newline")));
+        assert_eq!(parse(b"362\t0\n"), Err(Error::parse(FILE, "max")));
+        assert_eq!(parse(b"x\t0\t1\n"), Err(Error::parse(FILE, "allocated")));
+        assert_eq!(parse(b"1\t-0\t1\n"), Err(Error::parse(FILE, "free")));
+        assert_eq!(
+            parse(b"1\t0\t18446744073709551616\n"),
+            Err(Error::parse(FILE, "max"))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn round_trips(a: u64, f: u64, m: u64) {
+            let nr = parse(format!("{a}\t{f}\t{m}\n").as_bytes()).unwrap();
+            prop_assert_eq!((nr.allocated, nr.free, nr.max), (a, f, m));
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! `/proc/<pid>/limits`: a process's resource limits (`getrlimit(2)`), as a table.
+//!
+//! ```text
+//! Limit                     Soft Limit           Hard Limit           Units
+//! Max cpu time              unlimited            unlimited            seconds
+//! Max stack size            8388608              unlimited            bytes
+//! Max open files            20000                20000                files
+//! Max nice priority         0                    0
+//! Max realtime timeout      unlimited            unlimited            us
+//! ```
+//!
+//! (Abridged: there is one row per `RLIMIT_*`, 16 since Linux 2.6.25, always in that order.) The
+//! kernel pads the columns with spaces to fixed widths, and each name is words separated by
+//! single spaces, so a row splits into its name (up to the first two blanks), the soft limit, the
+//! hard limit and an optional unit. `unlimited` (`RLIM_INFINITY`) is `None`: no limit.
+//!
+//! For the own process, `prlimit(2)` is cheaper than reading this file; for others it is the only
+//! way without `CAP_SYS_RESOURCE`.
+//!
+//! ```
+//! use procfast::parse::limits;
+//!
+//! # let text = include_bytes!("../../tests/fixtures/limits");
+//! let l = limits::parse(text)?;
+//! let nofile = l.max_open_files();
+//! assert_eq!((nofile.soft, nofile.hard, nofile.unit), (Some(32768), Some(32768), &b"files"[..]));
+//! assert_eq!(l.max_cpu_time().hard, None); // unlimited
+//! # Ok::<(), procfast::Error>(())
+//! ```
+
+use crate::parse::num::u64_dec;
+use crate::parse::text;
+use crate::{Error, Result};
+
+const FILE: &str = "limits";
+
+macro_rules! resources {
+    ($( $variant:ident $name:literal $rlimit:ident $method:ident $doc:literal; )*) => {
+        /// A row of `/proc/<pid>/limits`, in the kernel's order (which is `RLIMIT_*` order).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Resource {
+            $( #[doc = concat!("`", $name, "` (`", stringify!($rlimit), "`): ", $doc)] $variant, )*
+        }
+
+        impl Resource {
+            /// Every resource, in file order.
+            pub const ALL: &'static [Resource] = &[$(Resource::$variant),*];
+
+            /// The row's name as the file spells it.
+            pub const fn name(self) -> &'static str {
+                match self { $(Resource::$variant => $name,)* }
+            }
+        }
+
+        impl<'a> Limits<'a> {
+            $(
+                #[doc = concat!("`", $name, "` (`", stringify!($rlimit), "`): ", $doc)]
+                pub fn $method(&self) -> Limit<'a> {
+                    self.get(Resource::$variant)
+                }
+            )*
+        }
+    };
+}
+
+resources! {
+    CpuTime "Max cpu time" RLIMIT_CPU max_cpu_time "CPU time, in seconds.";
+    FileSize "Max file size" RLIMIT_FSIZE max_file_size "largest file the process may create, in bytes.";
+    DataSize "Max data size" RLIMIT_DATA max_data_size "data segment (heap) size, in bytes.";
+    StackSize "Max stack size" RLIMIT_STACK max_stack_size "main thread's stack size, in bytes.";
+    CoreFileSize "Max core file size" RLIMIT_CORE max_core_file_size "core dump size, in bytes (0: no dumps).";
+    ResidentSet "Max resident set" RLIMIT_RSS max_resident_set "resident set, in bytes (not enforced since 2.6).";
+    Processes "Max processes" RLIMIT_NPROC max_processes "processes (threads) of the real user.";
+    OpenFiles "Max open files" RLIMIT_NOFILE max_open_files "one more than the highest fd number that can be opened.";
+    LockedMemory "Max locked memory" RLIMIT_MEMLOCK max_locked_memory "memory that may be locked in RAM, in bytes.";
+    AddressSpace "Max address space" RLIMIT_AS max_address_space "virtual memory size, in bytes.";
+    FileLocks "Max file locks" RLIMIT_LOCKS max_file_locks "flock locks and fcntl leases.";
+    PendingSignals "Max pending signals" RLIMIT_SIGPENDING max_pending_signals "signals queued for the real user.";
+    MsgqueueSize "Max msgqueue size" RLIMIT_MSGQUEUE max_msgqueue_size "POSIX message queue bytes of the real user.";
+    NicePriority "Max nice priority" RLIMIT_NICE max_nice_priority "ceiling of the nice value, as 20 - nice (no unit).";
+    RealtimePriority "Max realtime priority" RLIMIT_RTPRIO max_realtime_priority "ceiling of the real-time priority (no unit).";
+    RealtimeTimeout "Max realtime timeout" RLIMIT_RTTIME max_realtime_timeout "CPU time without blocking under a real-time policy, in microseconds.";
+}
+
+const COUNT: usize = Resource::ALL.len();
+
+/// One row: the soft and hard limits, `None` meaning unlimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Limit<'a> {
+    /// The soft limit, which the kernel enforces; `None` for `unlimited`.
+    pub soft: Option<u64>,
+    /// The hard limit, the ceiling for the soft one; `None` for `unlimited`.
+    pub hard: Option<u64>,
+    /// The units column (`seconds`, `bytes`, `files`, `us`, …), empty for the two priorities.
+    pub unit: &'a [u8],
+}
+
+/// The parsed `/proc/<pid>/limits`: one [`Limit`] per [`Resource`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits<'a> {
+    rows: [Limit<'a>; COUNT],
+}
+
+impl<'a> Limits<'a> {
+    /// The row for `resource`.
+    #[inline]
+    pub fn get(&self, resource: Resource) -> Limit<'a> {
+        self.rows.get(resource as usize).copied().unwrap_or(UNSET)
+    }
+
+    /// Every row with its resource, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = (Resource, Limit<'a>)> + '_ {
+        Resource::ALL
+            .iter()
+            .zip(self.rows.iter())
+            .map(|(&r, &l)| (r, l))
+    }
+}
+
+const UNSET: Limit<'static> = Limit {
+    soft: None,
+    hard: None,
+    unit: b"",
+};
+
+/// The resource whose name starts `line` (followed by at least two blanks), trying `hint` first.
+#[inline]
+fn resource_of(line: &[u8], hint: usize) -> Option<(usize, &[u8])> {
+    let matches = |r: &Resource| {
+        let rest = line.strip_prefix(r.name().as_bytes())?;
+        match rest {
+            [a, b, ..] if text::is_blank(*a) && text::is_blank(*b) => Some(rest),
+            _ => None,
+        }
+    };
+    if let Some(rest) = Resource::ALL.get(hint).and_then(matches) {
+        return Some((hint, rest));
+    }
+    Resource::ALL
+        .iter()
+        .enumerate()
+        .find_map(|(i, r)| Some((i, matches(r)?)))
+}
+
+#[inline]
+fn value(word: Option<&[u8]>) -> Option<Option<u64>> {
+    match word? {
+        b"unlimited" => Some(None),
+        digits => u64_dec(digits).map(Some),
+    }
+}
+
+/// Parses the bytes of one `/proc/<pid>/limits` file.
+///
+/// The header and rows with unknown names are skipped. A known row with a malformed value, or a
+/// missing row, is an error whose field is the row's name (`"Max open files"`).
+pub fn parse(buf: &[u8]) -> Result<Limits<'_>> {
+    let body = text::body(buf, FILE)?;
+    let mut rows = [UNSET; COUNT];
+    let mut present = 0u32;
+    let mut hint = 0;
+    for line in text::lines(body) {
+        let Some((index, rest)) = resource_of(line, hint) else {
+            continue;
+        };
+        hint = index + 1;
+        let name = Resource::ALL.get(index).map_or("", |r| r.name());
+        let mut words = text::words(rest);
+        let (Some(soft), Some(hard)) = (value(words.next()), value(words.next())) else {
+            return Err(Error::parse(FILE, name));
+        };
+        let unit = words.next().unwrap_or_default();
+        if let Some(row) = rows.get_mut(index) {
+            *row = Limit { soft, hard, unit };
+            present |= 1 << index;
+        }
+    }
+    if let Some(missing) = Resource::ALL
+        .iter()
+        .find(|&&r| present & (1 << r as usize) == 0)
+    {
+        return Err(Error::parse(FILE, missing.name()));
+    }
+    Ok(Limits { rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// This machine's `/proc/1/limits`, trailing padding included.
+    const REAL: &[u8] =
+        b"Limit                     Soft Limit           Hard Limit           Units     
+Max cpu time              unlimited            unlimited            seconds   
+Max file size             unlimited            unlimited            bytes     
+Max data size             unlimited            unlimited            bytes     
+Max stack size            8388608              unlimited            bytes     
+Max core file size        0                    unlimited            bytes     
+Max resident set          unlimited            unlimited            bytes     
+Max processes             96365                96365                processes 
+Max open files            32768                32768                files     
+Max locked memory         unlimited            unlimited            bytes     
+Max address space         unlimited            unlimited            bytes     
+Max file locks            unlimited            unlimited            locks     
+Max pending signals       96365                96365                signals   
+Max msgqueue size         819200               819200               bytes     
+Max nice priority         0                    0                    
+Max realtime priority     0                    0                    
+Max realtime timeout      unlimited            unlimited            us        
+";
+
+    fn unlimited_everywhere() -> Vec<u8> {
+        let mut out =
+            b"Limit                     Soft Limit           Hard Limit           Units     \n"
+                .to_vec();
+        for r in Resource::ALL {
+            out.extend_from_slice(
+                format!(
+                    "{:<25} {:<20} {:<20} {:<10}\n",
+                    r.name(),
+                    "unlimited",
+                    "unlimited",
+                    "x"
+                )
+                .as_bytes(),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn real_file() {
+        let l = parse(REAL).unwrap();
+        let row = |soft, hard, unit: &'static [u8]| Limit { soft, hard, unit };
+        assert_eq!(l.max_cpu_time(), row(None, None, b"seconds"));
+        assert_eq!(l.max_stack_size(), row(Some(8388608), None, b"bytes"));
+        assert_eq!(l.max_core_file_size(), row(Some(0), None, b"bytes"));
+        assert_eq!(
+            l.max_processes(),
+            row(Some(96365), Some(96365), b"processes")
+        );
+        assert_eq!(l.max_open_files(), row(Some(32768), Some(32768), b"files"));
+        assert_eq!(l.max_nice_priority(), row(Some(0), Some(0), b""));
+        assert_eq!(l.max_realtime_priority(), row(Some(0), Some(0), b""));
+        assert_eq!(l.max_realtime_timeout(), row(None, None, b"us"));
+        assert_eq!(
+            l.get(Resource::MsgqueueSize),
+            row(Some(819200), Some(819200), b"bytes")
+        );
+        assert_eq!(l.iter().count(), 16);
+    }
+
+    #[test]
+    fn unlimited_everywhere_and_any_order() {
+        let text = unlimited_everywhere();
+        let l = parse(&text).unwrap();
+        assert!(l
+            .iter()
+            .all(|(_, limit)| limit.soft.is_none() && limit.hard.is_none()));
+        let mut lines: Vec<&[u8]> = REAL
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        lines.reverse();
+        let reversed: Vec<u8> = lines
+            .iter()
+            .flat_map(|l| l.iter().chain(b"\n"))
+            .copied()
+            .collect();
+        assert_eq!(parse(&reversed), parse(REAL));
+    }
+
+    #[test]
+    fn extreme_values_and_unknown_rows() {
+        let text = std::str::from_utf8(REAL).unwrap().replace(
+            "Max file locks            unlimited            unlimited            locks     ",
+            "Max file locks            18446744073709551614 0                    locks     \n\
+             Max future thing          1                    2                    things    ",
+        );
+        let l = parse(text.as_bytes()).unwrap();
+        assert_eq!(l.max_file_locks().soft, Some(u64::MAX - 1));
+        assert_eq!(l.max_file_locks().hard, Some(0));
+    }
+
+    #[test]
+    fn errors_name_the_row() {
+        let replaced = |from: &str, to: &str| {
+            let text = std::str::from_utf8(REAL).unwrap().replacen(from, to, 1);
+            parse(text.as_bytes()).map(|l| l.rows.map(|r| (r.soft, r.hard)))
+        };
+        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
+        assert_eq!(
+            parse(&REAL[..REAL.len() - 3]),
+            Err(Error::parse(FILE, "newline"))
+        );
+        let cut = memchr::memmem::find(REAL, b"Max nice").unwrap();
+        assert_eq!(
+            parse(&REAL[..cut]),
+            Err(Error::parse(FILE, "Max nice priority"))
+        );
+        assert_eq!(
+            replaced("8388608 ", "8388608x"),
+            Err(Error::parse(FILE, "Max stack size"))
+        );
+        assert_eq!(
+            replaced("96365                96365", "96365"),
+            Err(Error::parse(FILE, "Max processes"))
+        );
+        assert_eq!(
+            replaced("819200 ", "-819200"),
+            Err(Error::parse(FILE, "Max msgqueue size"))
+        );
+        assert_eq!(
+            replaced(
+                "32768                32768",
+                "32768                18446744073709551616"
+            ),
+            Err(Error::parse(FILE, "Max open files"))
+        );
+        assert_eq!(
+            replaced("unlimited", "Unlimited"),
+            Err(Error::parse(FILE, "Max cpu time"))
+        );
+        // A name run into its value is not that row: the row goes missing.
+        assert_eq!(
+            replaced("Max cpu time              ", "Max cpu time 1"),
+            Err(Error::parse(FILE, "Max cpu time"))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..800)) {
+            let _ = parse(&bytes);
+        }
+    }
+}
