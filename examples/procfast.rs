@@ -1,25 +1,29 @@
 //! The procfast command line.
 //!
 //! ```text
+//! procfast top [--by fds|threads|rss|cpu] [-n N] [--budget-ms MS] [--json]
 //! procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
 //! procfast seed-demo [--fds N]
 //! ```
 //!
-//! `fds` counts one process's open fds; `seed-demo` reproduces, in this one process, the scrape
+//! `top` scans every process and shows the largest by a figure; `fds` counts one process's open
+//! fds; `seed-demo` reproduces, in this one process, the scrape
 //! that timed out: it opens as many fds as RLIMIT_NOFILE allows and counts them the naive ways and
 //! procfast's ways, side by side, with time and allocations for each.
 
 use lexopt::prelude::*;
-use procfast::{Budget, Error, Method, Proc};
+use procfast::{Budget, Error, Fields, Method, Proc, Scanner, SortKey};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
-usage: procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
+usage: procfast top [--by fds|threads|rss|cpu] [-n N] [--budget-ms MS] [--json]
+       procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
        procfast seed-demo [--fds N]
 
+  top        scan every process; show the N largest by a figure (default: fds, 15)
   fds        count the open fds of process PID (one-shot: the time includes opening the handle)
   seed-demo  open as many fds as RLIMIT_NOFILE allows, then count them every way, side by side";
 
@@ -96,6 +100,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Failure> {
     let mut args = lexopt::Parser::from_env();
     match args.next()? {
+        Some(Value(cmd)) if cmd == "top" => top(args),
         Some(Value(cmd)) if cmd == "fds" => fds(args),
         Some(Value(cmd)) if cmd == "seed-demo" => seed_demo(args),
         Some(Short('h') | Long("help")) => {
@@ -114,6 +119,111 @@ fn explain(pid: i32, e: Error) -> Failure {
             "process {pid} not found: it has exited or never existed"
         )),
         e => failure(format!("process {pid}: {e}")),
+    }
+}
+
+fn top(mut args: lexopt::Parser) -> Result<(), Failure> {
+    let mut key = SortKey::Fds;
+    let mut n = 15usize;
+    let mut budget = Budget::UNLIMITED;
+    let mut json = false;
+    while let Some(arg) = args.next()? {
+        match arg {
+            Long("by") => {
+                key = match args.value()?.string()?.as_str() {
+                    "fds" => SortKey::Fds,
+                    "threads" => SortKey::Threads,
+                    "rss" => SortKey::Rss,
+                    "cpu" => SortKey::Cpu,
+                    other => {
+                        return Err(usage_error(format!(
+                            "unknown figure {other:?}: expected fds, threads, rss or cpu"
+                        )))
+                    }
+                }
+            }
+            Short('n') => n = args.value()?.parse()?,
+            Long("budget-ms") => {
+                budget = budget.and_within(Duration::from_millis(args.value()?.parse()?))
+            }
+            Long("json") => json = true,
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let fields = Fields::COMM | Fields::FDS | Fields::THREADS | Fields::RSS | Fields::CPU;
+    let started = Instant::now();
+    let (rows, summary) = Scanner::new(fields)
+        .and_then(|mut scanner| scanner.top(n, key, &budget))
+        .map_err(|e| failure(format!("scanning /proc: {e}")))?;
+    let micros = started.elapsed().as_secs_f64() * 1e6;
+
+    if json {
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|row| {
+                serde_json::json!({
+                    "pid": row.pid,
+                    "comm": String::from_utf8_lossy(row.comm()),
+                    "fds": row.fds,
+                    "threads": row.threads,
+                    "rss_bytes": row.rss_bytes,
+                    "cpu_seconds": row.cpu_seconds,
+                })
+            })
+            .collect();
+        let line = serde_json::json!({
+            "complete": summary.is_complete(),
+            "scanned": summary.scanned,
+            "vanished": summary.vanished,
+            "denied": summary.denied,
+            "micros": (micros * 1000.0).round() / 1000.0,
+            "rows": rows,
+        });
+        println!("{line}");
+        return Ok(());
+    }
+    println!(
+        "{:>8}  {:<16} {:>8} {:>8} {:>10} {:>10}",
+        "PID", "COMMAND", "FDS", "THREADS", "RSS", "CPU s"
+    );
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
+    for row in &rows {
+        println!(
+            "{:>8}  {:<16.16} {:>8} {:>8} {:>10} {:>10}",
+            row.pid,
+            String::from_utf8_lossy(row.comm()),
+            or_dash(row.fds.map(|v| v.to_string())),
+            or_dash(row.threads.map(|v| v.to_string())),
+            or_dash(row.rss_bytes.map(format_bytes)),
+            or_dash(row.cpu_seconds.map(|v| format!("{v:.2}"))),
+        );
+    }
+    println!(
+        "scanned {} processes, {} vanished, {} denied; {} in {:.1} ms",
+        summary.scanned,
+        summary.vanished,
+        summary.denied,
+        match summary.stopped {
+            None => "complete".to_string(),
+            Some(stop) => format!("stopped early ({stop:?})"),
+        },
+        micros / 1000.0
+    );
+    Ok(())
+}
+
+fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

@@ -72,10 +72,14 @@ mod count;
 mod error;
 pub mod parse;
 mod proc;
+mod scan;
 mod sys;
+mod system;
 
 pub use budget::{Budget, Stop, Walk};
 pub use count::{FdCount, Method};
 pub use error::{Error, Result};
 pub use proc::{Proc, ProcFs};
-pub use sys::DirBuf;
+pub use scan::{Fields, Row, ScanSummary, Scanner, SortKey, TopRows, COMM_CAP};
+pub use sys::{DirBuf, ReadBuf};
+pub use system::{clock_ticks_per_second, page_size, System};

@@ -1,6 +1,6 @@
 //! [`ProcFs`], a handle on the /proc mount, and [`Proc`], a pid-reuse-safe handle on one process.
 
-use crate::sys::{self, DirBuf, Errno};
+use crate::sys::{self, DirBuf, Errno, ReadBuf};
 use crate::{parse, Error, Result};
 use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -60,6 +60,11 @@ impl ProcFs {
         self.stat_counts_fds
     }
 
+    /// The mount's directory fd, a base for `openat`.
+    pub(crate) fn root(&self) -> BorrowedFd<'_> {
+        self.root.as_fd()
+    }
+
     /// Opens a handle on process `pid` in this mount. See [`Proc::open`].
     pub fn open_pid(&self, pid: i32) -> Result<Proc> {
         let dir = sys::openat_path_dir(self.root.as_fd(), DecInt::new(pid).as_c_str())
@@ -69,8 +74,9 @@ impl ProcFs {
             dir,
             fd_dir: None,
             task_dir: None,
-            stat_file: None,
+            files: Default::default(),
             dir_buf: DirBuf::new(),
+            read_buf: ReadBuf::new(),
             stat_counts_fds: self.stat_counts_fds,
         })
     }
@@ -140,8 +146,9 @@ pub struct Proc {
     dir: OwnedFd,
     fd_dir: Option<HeldDir>,
     task_dir: Option<HeldDir>,
-    stat_file: Option<OwnedFd>,
+    files: [Option<OwnedFd>; PidFile::COUNT],
     dir_buf: DirBuf,
+    read_buf: ReadBuf,
     pub(crate) stat_counts_fds: bool,
 }
 
@@ -188,21 +195,133 @@ impl Proc {
     /// being reaped). A zombie keeps its /proc directory but has no fds left, so an empty fd
     /// listing must be checked against this before it is reported as a count of 0.
     pub(crate) fn is_zombie(&mut self) -> Result<bool> {
-        let file = match self.stat_file.take() {
-            Some(file) => file,
-            None => {
-                sys::openat_file(self.dir.as_fd(), c"stat").map_err(|e| errno_error(e, "stat"))?
-            }
-        };
-        let file = self.stat_file.insert(file);
+        let file = self.held_file(PidFile::Stat)?;
         // The state follows the command name, which is at most 64 bytes: the head of the line
         // is enough, read into the stack.
         let mut head = [0u8; 256];
-        let n = sys::pread(file.as_fd(), &mut head, 0).map_err(|e| errno_error(e, "stat"))?;
+        let n = sys::pread(file, &mut head, 0).map_err(|e| errno_error(e, "stat"))?;
         let state = parse::stat_state(head.get(..n).unwrap_or_default())
             .ok_or(Error::parse("stat", "state"))?;
         Ok(matches!(state, b'Z' | b'X' | b'x'))
     }
+
+    /// The held fd of `file`, opened on first use.
+    fn held_file(&mut self, file: PidFile) -> Result<BorrowedFd<'_>> {
+        open_once(
+            self.dir.as_fd(),
+            &mut self.files[file as usize],
+            file.c_name(),
+            file.name(),
+        )
+        .map(AsFd::as_fd)
+    }
+
+    /// Reads all of `file` afresh (`pread` at offset 0 on the held fd) into the handle's buffer.
+    fn read(&mut self, file: PidFile) -> Result<&[u8]> {
+        let fd = open_once(
+            self.dir.as_fd(),
+            &mut self.files[file as usize],
+            file.c_name(),
+            file.name(),
+        )?;
+        self.read_buf.pread_all(fd.as_fd(), file.name())
+    }
+
+    /// `/proc/<pid>/stat`, read afresh: state, times in ticks, memory, start time.
+    ///
+    /// ```
+    /// let mut me = procfast::Proc::myself()?;
+    /// let stat = me.stat()?;
+    /// assert_eq!(stat.pid, me_pid());
+    /// # fn me_pid() -> i32 { std::process::id() as i32 }
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn stat(&mut self) -> Result<parse::stat::Stat<'_>> {
+        parse::stat::parse(self.read(PidFile::Stat)?)
+    }
+
+    /// `/proc/<pid>/statm`, read afresh: memory in pages (the cheapest memory figures).
+    pub fn statm(&mut self) -> Result<parse::statm::Statm> {
+        parse::statm::parse(self.read(PidFile::Statm)?)
+    }
+
+    /// `/proc/<pid>/status`, read afresh: names, ids and memory in bytes.
+    pub fn status(&mut self) -> Result<parse::status::Status<'_>> {
+        parse::status::parse(self.read(PidFile::Status)?)
+    }
+
+    /// `/proc/<pid>/limits`, read afresh: soft and hard resource limits.
+    pub fn limits(&mut self) -> Result<parse::limits::Limits<'_>> {
+        parse::limits::parse(self.read(PidFile::Limits)?)
+    }
+
+    /// `/proc/<pid>/io`, read afresh: I/O counters (needs ptrace access to the process).
+    pub fn io(&mut self) -> Result<parse::io::Io> {
+        parse::io::parse(self.read(PidFile::Io)?)
+    }
+
+    /// `/proc/<pid>/net/dev`, read afresh: per-interface traffic of the process's network
+    /// namespace (not of the process alone).
+    pub fn net_dev(&mut self) -> Result<parse::net_dev::NetDev<'_>> {
+        parse::net_dev::parse(self.read(PidFile::NetDev)?)
+    }
+
+    /// Replaces the buffer files are read into (to change its cap) and returns the previous one.
+    pub fn replace_read_buf(&mut self, buf: ReadBuf) -> ReadBuf {
+        core::mem::replace(&mut self.read_buf, buf)
+    }
+}
+
+/// The files below `/proc/<pid>` a [`Proc`] reads and holds open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PidFile {
+    Stat,
+    Statm,
+    Status,
+    Limits,
+    Io,
+    NetDev,
+}
+
+impl PidFile {
+    const COUNT: usize = 6;
+
+    fn c_name(self) -> &'static CStr {
+        match self {
+            PidFile::Stat => c"stat",
+            PidFile::Statm => c"statm",
+            PidFile::Status => c"status",
+            PidFile::Limits => c"limits",
+            PidFile::Io => c"io",
+            PidFile::NetDev => c"net/dev",
+        }
+    }
+
+    /// The name used in errors.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            PidFile::Stat => "stat",
+            PidFile::Statm => "statm",
+            PidFile::Status => "status",
+            PidFile::Limits => "limits",
+            PidFile::Io => "io",
+            PidFile::NetDev => "net/dev",
+        }
+    }
+}
+
+/// The fd in `slot`, opening `path` below `dir` into it on first use; `file` names it in errors.
+pub(crate) fn open_once<'a>(
+    dir: BorrowedFd<'_>,
+    slot: &'a mut Option<OwnedFd>,
+    path: &CStr,
+    file: &'static str,
+) -> Result<&'a OwnedFd> {
+    let fd = match slot.take() {
+        Some(fd) => fd,
+        None => sys::openat_file(dir, path).map_err(|e| errno_error(e, file))?,
+    };
+    Ok(slot.insert(fd))
 }
 
 fn held<'a>(

@@ -94,3 +94,63 @@ fn the_counter_sees_allocations() {
     let n = allocations_in(|| drop(std::hint::black_box(vec![1u8; 64])));
     assert_eq!(n, 1);
 }
+
+#[test]
+fn reading_held_files_allocates_nothing_after_the_first_read() {
+    let mut me = Proc::myself().unwrap();
+    let mut system = procfast::System::open().unwrap();
+    let mut read_all = || {
+        let comm_len = me.stat().unwrap().comm.len();
+        assert!(comm_len > 0);
+        assert!(me.statm().unwrap().resident > 0);
+        assert!(me.status().unwrap().threads() >= 1);
+        let _ = me.limits().unwrap();
+        assert!(me.io().unwrap().rchar > 0);
+        assert!(me.net_dev().unwrap().interfaces().count() >= 1);
+        assert!(system.stat().unwrap().btime > 0);
+        assert!(system.meminfo().unwrap().mem_total_bytes() > 0);
+        let _ = system.loadavg().unwrap();
+        let _ = system.sockstat().unwrap();
+        let _ = system.file_nr().unwrap();
+        let _ = system.net_dev().unwrap();
+    };
+    read_all();
+    let n = allocations_in(|| {
+        for _ in 0..3 {
+            read_all();
+        }
+    });
+    assert_eq!(n, 0, "allocations while re-reading held files");
+}
+
+#[test]
+fn scans_allocate_nothing_after_warm_up() {
+    use procfast::{Fields, Scanner, SortKey};
+    let mut cold = Scanner::new(Fields::ALL).unwrap();
+    let mut kept = Scanner::new(Fields::ALL).unwrap().keep_handles(2_000);
+    let mut scan_all = || {
+        let mut rows = 0u64;
+        for scanner in [&mut cold, &mut kept] {
+            let summary = scanner
+                .scan(&Budget::UNLIMITED, |_| {
+                    rows += 1;
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            assert!(summary.is_complete());
+            let (top, _) = scanner.top(10, SortKey::Rss, &Budget::UNLIMITED).unwrap();
+            assert!(!top.is_empty());
+        }
+        rows
+    };
+    scan_all();
+    scan_all();
+    let mut rows = 0;
+    let n = allocations_in(|| {
+        for _ in 0..3 {
+            rows += scan_all();
+        }
+    });
+    assert!(rows > 10);
+    assert_eq!(n, 0, "allocations over {rows} rows");
+}

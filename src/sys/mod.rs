@@ -12,7 +12,9 @@ pub use rustix::io::Errno;
 use std::path::Path;
 
 mod dirbuf;
+mod readbuf;
 pub use dirbuf::DirBuf;
+pub use readbuf::ReadBuf;
 
 /// `PROC_SUPER_MAGIC` from `linux/magic.h`: the `f_type` statfs reports for procfs.
 const PROC_SUPER_MAGIC: u64 = 0x9fa0;
@@ -21,6 +23,17 @@ const PROC_SUPER_MAGIC: u64 = 0x9fa0;
 pub fn open_dir_path(path: &Path) -> Result<OwnedFd, Errno> {
     rustix::fs::open(
         path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// `openat(dirfd, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC)`: a second open file description of a
+/// directory, with its own position, so that two walks of it do not disturb each other.
+pub fn reopen_dir(dirfd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+    rustix::fs::openat(
+        dirfd,
+        c".",
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )
@@ -72,6 +85,15 @@ pub fn fstat(fd: BorrowedFd<'_>) -> Result<StatSize, Errno> {
     let st = rustix::fs::fstat(fd)?;
     Ok(StatSize {
         // A negative size never comes from procfs; treat it as "no count".
+        size: u64::try_from(st.st_size).unwrap_or(0),
+        nlink: st.st_nlink,
+    })
+}
+
+/// `fstatat(dirfd, path, 0)`, keeping `st_size` and `st_nlink`: a stat by path with no fd held.
+pub fn fstatat(dirfd: BorrowedFd<'_>, path: &CStr) -> Result<StatSize, Errno> {
+    let st = rustix::fs::statat(dirfd, path, rustix::fs::AtFlags::empty())?;
+    Ok(StatSize {
         size: u64::try_from(st.st_size).unwrap_or(0),
         nlink: st.st_nlink,
     })
@@ -136,4 +158,15 @@ pub fn pread(fd: BorrowedFd<'_>, buf: &mut [u8], offset: u64) -> Result<usize, E
 /// `getpid()`.
 pub fn getpid() -> i32 {
     rustix::process::getpid().as_raw_nonzero().get()
+}
+
+/// `sysconf(_SC_CLK_TCK)`: the unit of the tick counts in /proc files (usually 100), read from
+/// the auxiliary vector once per process, never assumed.
+pub fn clock_ticks_per_second() -> u64 {
+    rustix::param::clock_ticks_per_second()
+}
+
+/// `sysconf(_SC_PAGESIZE)`: the unit of the page counts in /proc files.
+pub fn page_size() -> u64 {
+    rustix::param::page_size() as u64
 }

@@ -1,0 +1,786 @@
+//! A host-wide scan over /proc: only the figures asked for, bounded by a budget, with exits and
+//! permission denials counted as the normal outcomes they are.
+
+use crate::budget::{Budget, Stop};
+use crate::count::walk_numbered;
+use crate::parse::{dirent, io, num, stat, status};
+use crate::proc::{errno_error, ProcFs};
+use crate::sys::{self, DirBuf, Errno, ReadBuf};
+use crate::{Error, Result};
+use core::ffi::CStr;
+use core::ops::{BitOr, ControlFlow};
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::path::DecInt;
+use smallvec::SmallVec;
+
+/// The figures a scan computes for each process; ask only for what you use.
+///
+/// The cost of a figure is the file it comes from: `COMM`, `STATE`, `PPID`, `THREADS`, `RSS`,
+/// `CPU` and `START_TIME` all come from one read of `/proc/<pid>/stat`; `FDS` from one `fstat`
+/// of `/proc/<pid>/fd`; `UID` from a read of `/proc/<pid>/status`; `IO` from a read of
+/// `/proc/<pid>/io`, which needs ptrace access (so another user's process reports it as denied).
+/// A scan for `FDS` alone reads no file at all.
+///
+/// ```
+/// use procfast::Fields;
+/// let fields = Fields::FDS | Fields::COMM;
+/// assert!(fields.contains(Fields::FDS) && !fields.contains(Fields::RSS));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Fields(u16);
+
+impl Fields {
+    /// Nothing but the pid.
+    pub const NONE: Fields = Fields(0);
+    /// The command name (`comm`), from `stat`.
+    pub const COMM: Fields = Fields(1);
+    /// The state letter, from `stat`.
+    pub const STATE: Fields = Fields(1 << 1);
+    /// The parent's pid, from `stat`.
+    pub const PPID: Fields = Fields(1 << 2);
+    /// The thread count, from `stat`.
+    pub const THREADS: Fields = Fields(1 << 3);
+    /// The resident set size in bytes, from `stat` (pages × page size).
+    pub const RSS: Fields = Fields(1 << 4);
+    /// User + system CPU time in seconds, from `stat` (ticks ÷ the real tick rate).
+    pub const CPU: Fields = Fields(1 << 5);
+    /// The start time in seconds after boot, from `stat`.
+    pub const START_TIME: Fields = Fields(1 << 6);
+    /// The open fd count, from `fstat` of `/proc/<pid>/fd`.
+    pub const FDS: Fields = Fields(1 << 7);
+    /// The effective uid, from `status`.
+    pub const UID: Fields = Fields(1 << 8);
+    /// Bytes read from and written to storage, from `io`.
+    pub const IO: Fields = Fields(1 << 9);
+    /// Every figure.
+    pub const ALL: Fields = Fields((1 << 10) - 1);
+    const FROM_STAT: Fields = Fields((1 << 7) - 1);
+
+    /// True if every figure of `other` is in `self`.
+    pub const fn contains(self, other: Fields) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    const fn any(self, other: Fields) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+impl BitOr for Fields {
+    type Output = Fields;
+    fn bitor(self, other: Fields) -> Fields {
+        Fields(self.0 | other.0)
+    }
+}
+
+/// The longest command name a [`Row`] keeps; longer names (some kernel threads) are cut here.
+pub const COMM_CAP: usize = 64;
+
+/// One process's figures, reused from process to process: figures not asked for, or denied,
+/// are `None`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Row {
+    /// The process id.
+    pub pid: i32,
+    comm: [u8; COMM_CAP],
+    comm_len: u8,
+    /// The state letter (`R`, `S`, `D`, `Z`, …).
+    pub state: Option<u8>,
+    /// The parent's pid.
+    pub ppid: Option<i32>,
+    /// The effective uid (from `status`).
+    pub uid: Option<u32>,
+    /// Open fds.
+    pub fds: Option<u64>,
+    /// Threads.
+    pub threads: Option<u64>,
+    /// Resident set size, bytes.
+    pub rss_bytes: Option<u64>,
+    /// User + system CPU time, seconds.
+    pub cpu_seconds: Option<f64>,
+    /// Start time, seconds after boot.
+    pub start_time_seconds: Option<f64>,
+    /// Bytes fetched from storage (`read_bytes` of `io`).
+    pub io_read_bytes: Option<u64>,
+    /// Bytes sent to storage (`write_bytes` of `io`).
+    pub io_write_bytes: Option<u64>,
+    /// True if some figure asked for was denied; the others are still filled.
+    pub denied: bool,
+}
+
+impl Row {
+    fn new(pid: i32) -> Row {
+        Row {
+            pid,
+            comm: [0; COMM_CAP],
+            comm_len: 0,
+            state: None,
+            ppid: None,
+            uid: None,
+            fds: None,
+            threads: None,
+            rss_bytes: None,
+            cpu_seconds: None,
+            start_time_seconds: None,
+            io_read_bytes: None,
+            io_write_bytes: None,
+            denied: false,
+        }
+    }
+
+    /// The command name as the kernel wrote it (raw bytes, cut at [`COMM_CAP`]); empty if not
+    /// asked for.
+    pub fn comm(&self) -> &[u8] {
+        self.comm
+            .get(..usize::from(self.comm_len))
+            .unwrap_or_default()
+    }
+
+    fn set_comm(&mut self, comm: &[u8]) {
+        let len = comm.len().min(COMM_CAP);
+        self.comm[..len].copy_from_slice(&comm[..len]);
+        self.comm_len = len as u8;
+    }
+}
+
+/// What a scan saw: every process listed is exactly one of scanned or vanished.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanSummary {
+    /// Processes whose row was produced (including partly denied ones).
+    pub scanned: u64,
+    /// Processes that exited between being listed and being read: normal, never an error.
+    pub vanished: u64,
+    /// Scanned processes with at least one figure denied.
+    pub denied: u64,
+    /// `None` if the scan reached the end of /proc; otherwise why it stopped.
+    pub stopped: Option<Stop>,
+}
+
+impl ScanSummary {
+    /// True if every process in /proc was visited.
+    pub fn is_complete(&self) -> bool {
+        self.stopped.is_none()
+    }
+}
+
+/// The figure [`Scanner::top`] ranks by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    /// Open fds.
+    Fds,
+    /// Threads.
+    Threads,
+    /// Resident set size.
+    Rss,
+    /// CPU seconds.
+    Cpu,
+}
+
+impl SortKey {
+    fn field(self) -> Fields {
+        match self {
+            SortKey::Fds => Fields::FDS,
+            SortKey::Threads => Fields::THREADS,
+            SortKey::Rss => Fields::RSS,
+            SortKey::Cpu => Fields::CPU,
+        }
+    }
+
+    fn of(self, row: &Row) -> f64 {
+        let value = match self {
+            SortKey::Fds => row.fds.map(|v| v as f64),
+            SortKey::Threads => row.threads.map(|v| v as f64),
+            SortKey::Rss => row.rss_bytes.map(|v| v as f64),
+            SortKey::Cpu => row.cpu_seconds,
+        };
+        value.unwrap_or(-1.0)
+    }
+}
+
+/// The `n` largest rows by a key, kept in a small heap (inline up to 16 rows), never a full sort.
+pub type TopRows = SmallVec<[Row; 16]>;
+
+/// Handles kept for one process between scans.
+#[derive(Debug)]
+struct Held {
+    pid: i32,
+    stat: Option<OwnedFd>,
+    status: Option<OwnedFd>,
+    io: Option<OwnedFd>,
+    fd_dir: Option<OwnedFd>,
+    /// Some source could not be opened for lack of permission.
+    denied: bool,
+}
+
+impl Held {
+    fn fds(&self) -> usize {
+        usize::from(self.stat.is_some())
+            + usize::from(self.status.is_some())
+            + usize::from(self.io.is_some())
+            + usize::from(self.fd_dir.is_some())
+    }
+}
+
+/// The handle cache of a kept scanner: entries sorted by pid, merged with each listing.
+#[derive(Debug)]
+struct Cache {
+    fd_budget: usize,
+    held_fds: usize,
+    entries: Vec<Held>,
+    next: Vec<Held>,
+}
+
+/// Scans every process in /proc, computing only the [`Fields`] asked for.
+///
+/// A one-shot ("cold") scan holds at most two fds of its own at any moment (its listing of
+/// /proc and one file being read), however many processes there are. A scanner kept between
+/// scans can [`keep_handles`](Scanner::keep_handles) under an fd budget, re-reading held files
+/// with `pread` at offset 0 and `fstat` instead of opening them again.
+///
+/// ```
+/// use procfast::{Budget, Fields, Scanner, SortKey};
+///
+/// let mut scanner = Scanner::new(Fields::FDS | Fields::COMM)?;
+/// let (top, summary) = scanner.top(5, SortKey::Fds, &Budget::UNLIMITED)?;
+/// assert!(summary.scanned >= 1 && top.len() <= 5);
+/// for row in &top {
+///     println!("{} {} {:?}", row.pid, String::from_utf8_lossy(row.comm()), row.fds);
+/// }
+/// # Ok::<(), procfast::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Scanner {
+    list: OwnedFd,
+    stat_counts_fds: bool,
+    fields: Fields,
+    dir_buf: DirBuf,
+    read_buf: ReadBuf,
+    ticks_per_second: u64,
+    page_size: u64,
+    cache: Option<Cache>,
+}
+
+impl Scanner {
+    /// A cold scanner of `/proc` computing `fields`.
+    pub fn new(fields: Fields) -> Result<Scanner> {
+        Scanner::in_procfs(ProcFs::global()?, fields)
+    }
+
+    /// A cold scanner of the given procfs mount.
+    pub fn in_procfs(procfs: &ProcFs, fields: Fields) -> Result<Scanner> {
+        // Its own open file description, so its listing position is its own.
+        let list = sys::reopen_dir(procfs.root()).map_err(|e| errno_error(e, "/proc"))?;
+        Ok(Scanner {
+            list,
+            stat_counts_fds: procfs.stat_counts_fds(),
+            fields,
+            dir_buf: DirBuf::new(),
+            read_buf: ReadBuf::new(),
+            ticks_per_second: sys::clock_ticks_per_second(),
+            page_size: sys::page_size(),
+            cache: None,
+        })
+    }
+
+    /// Keeps per-process handles between scans, holding at most `fd_budget` fds for them
+    /// (processes beyond the budget are read cold). Handles of exited processes are dropped, and
+    /// a pid that comes back is opened afresh.
+    pub fn keep_handles(mut self, fd_budget: usize) -> Scanner {
+        // Every entry holds at least one fd, so the budget bounds the entries: reserving that
+        // many now means scans never allocate for the cache.
+        let entries = fd_budget.min(1 << 16);
+        self.cache = Some(Cache {
+            fd_budget,
+            held_fds: 0,
+            entries: Vec::with_capacity(entries),
+            next: Vec::with_capacity(entries),
+        });
+        self
+    }
+
+    /// A default fd budget for [`keep_handles`](Scanner::keep_handles): a quarter of the soft
+    /// `RLIMIT_NOFILE`, leaving the rest to the program.
+    pub fn default_fd_budget() -> usize {
+        let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+        (soft.unwrap_or(4096) / 4) as usize
+    }
+
+    /// Fds the scanner holds for kept handles now.
+    pub fn held_fds(&self) -> usize {
+        self.cache.as_ref().map_or(0, |c| c.held_fds)
+    }
+
+    /// The figures this scanner computes.
+    pub fn fields(&self) -> Fields {
+        self.fields
+    }
+
+    /// Scans /proc, handing each process's [`Row`] to `visit` until the end, the `budget`
+    /// (`max_entries` counts processes) or the visitor's `Break`.
+    pub fn scan(
+        &mut self,
+        budget: &Budget,
+        mut visit: impl FnMut(&Row) -> ControlFlow<()>,
+    ) -> Result<ScanSummary> {
+        let mut summary = ScanSummary::default();
+        let mut cache = self.cache.take();
+        let result = self.scan_into(budget, &mut summary, cache.as_mut(), &mut visit);
+        if let Some(cache) = cache.as_mut() {
+            cache.finish(result.is_ok() && summary.is_complete());
+        }
+        self.cache = cache;
+        result.map(|()| summary)
+    }
+
+    fn scan_into(
+        &mut self,
+        budget: &Budget,
+        summary: &mut ScanSummary,
+        mut cache: Option<&mut Cache>,
+        visit: &mut impl FnMut(&Row) -> ControlFlow<()>,
+    ) -> Result<()> {
+        sys::rewind(self.list.as_fd()).map_err(|e| errno_error(e, "/proc"))?;
+        loop {
+            let filled = self
+                .dir_buf
+                .getdents64(self.list.as_fd())
+                .map_err(|e| errno_error(e, "/proc"))?;
+            if filled.is_empty() {
+                return Ok(());
+            }
+            // Copy the batch's pids out so the buffer is free while each process is read.
+            let mut pids: SmallVec<[i32; 512]> = SmallVec::new();
+            for entry in dirent::dirents(filled) {
+                if let Some(pid) = num::u32_dec(entry?.name).and_then(|n| i32::try_from(n).ok()) {
+                    pids.push(pid);
+                }
+            }
+            for pid in pids {
+                if budget.entries_exhausted(summary.scanned + summary.vanished) {
+                    summary.stopped = Some(Stop::Entries);
+                    return Ok(());
+                }
+                match self.row(pid, cache.as_deref_mut()) {
+                    Ok(row) => {
+                        summary.scanned += 1;
+                        summary.denied += u64::from(row.denied);
+                        if visit(&row).is_break() {
+                            summary.stopped = Some(Stop::Visitor);
+                            return Ok(());
+                        }
+                    }
+                    Err(Error::Gone) => summary.vanished += 1,
+                    Err(e) => return Err(e),
+                }
+                if budget.deadline_passed() {
+                    summary.stopped = Some(Stop::Deadline);
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// The `n` rows largest by `key` (the scanner's fields plus the key's), in descending order,
+    /// and the scan's summary. Keeps a heap of `n` rows: no allocation for `n` ≤ 16.
+    pub fn top(
+        &mut self,
+        n: usize,
+        key: SortKey,
+        budget: &Budget,
+    ) -> Result<(TopRows, ScanSummary)> {
+        let asked = self.fields;
+        self.fields = asked | key.field();
+        let mut heap = TopRows::new();
+        let result = self.scan(budget, |row| {
+            push_bounded(&mut heap, n, *row, key);
+            ControlFlow::Continue(())
+        });
+        self.fields = asked;
+        let summary = result?;
+        heap.sort_unstable_by(|a, b| key.of(b).total_cmp(&key.of(a)).then(a.pid.cmp(&b.pid)));
+        Ok((heap, summary))
+    }
+
+    /// One process's row, through kept handles where there are some.
+    fn row(&mut self, pid: i32, cache: Option<&mut Cache>) -> Result<Row> {
+        let Some(cache) = cache else {
+            return self.row_cold(pid);
+        };
+        let Some(held) = cache.take_or_open(pid, self.fields, self.list.as_fd()) else {
+            return self.row_cold(pid);
+        };
+        match self.row_held(pid, &held) {
+            Ok(row) => {
+                cache.keep(held);
+                Ok(row)
+            }
+            // The held handles belong to a process that exited; the pid may be back already.
+            Err(Error::Gone) => {
+                cache.held_fds -= held.fds();
+                drop(held);
+                self.row_cold(pid)
+            }
+            Err(e) => {
+                cache.keep(held);
+                Err(e)
+            }
+        }
+    }
+
+    fn row_cold(&mut self, pid: i32) -> Result<Row> {
+        let mut row = Row::new(pid);
+        if self.fields.any(Fields::FROM_STAT) {
+            let path = PidPath::new(pid, b"/stat\0");
+            let read = match sys::openat_file(self.list.as_fd(), path.as_c_str()?) {
+                Ok(fd) => self.read_buf.pread_all(fd.as_fd(), "stat"),
+                Err(e) => Err(errno_error(e, "stat")),
+            };
+            fill_from_stat(
+                &mut row,
+                self.fields,
+                read,
+                self.ticks_per_second,
+                self.page_size,
+            )?;
+        }
+        if self.fields.contains(Fields::UID) {
+            let path = PidPath::new(pid, b"/status\0");
+            let read = match sys::openat_file(self.list.as_fd(), path.as_c_str()?) {
+                Ok(fd) => self.read_buf.pread_all(fd.as_fd(), "status"),
+                Err(e) => Err(errno_error(e, "status")),
+            };
+            fill_from_status(&mut row, read)?;
+        }
+        if self.fields.contains(Fields::IO) {
+            let path = PidPath::new(pid, b"/io\0");
+            let read = match sys::openat_file(self.list.as_fd(), path.as_c_str()?) {
+                Ok(fd) => self.read_buf.pread_all(fd.as_fd(), "io"),
+                Err(e) => Err(errno_error(e, "io")),
+            };
+            fill_from_io(&mut row, read)?;
+        }
+        if self.fields.contains(Fields::FDS) {
+            let path = PidPath::new(pid, b"/fd\0");
+            let size = sys::fstatat(self.list.as_fd(), path.as_c_str()?).map(|st| st.size);
+            let walk_path = PidPath::new(pid, b"/fd\0");
+            self.fill_fds(&mut row, size, |list| {
+                sys::openat_dir(list, walk_path.as_c_str().map_err(|_| Errno::INVAL)?)
+            })?;
+        }
+        Ok(row)
+    }
+
+    fn row_held(&mut self, pid: i32, held: &Held) -> Result<Row> {
+        let mut row = Row::new(pid);
+        row.denied = held.denied;
+        if let Some(fd) = &held.stat {
+            let read = self.read_buf.pread_all(fd.as_fd(), "stat");
+            fill_from_stat(
+                &mut row,
+                self.fields,
+                read,
+                self.ticks_per_second,
+                self.page_size,
+            )?;
+        }
+        if let Some(fd) = &held.status {
+            fill_from_status(&mut row, self.read_buf.pread_all(fd.as_fd(), "status"))?;
+        }
+        if let Some(fd) = &held.io {
+            fill_from_io(&mut row, self.read_buf.pread_all(fd.as_fd(), "io"))?;
+        }
+        if let Some(fd) = &held.fd_dir {
+            let size = sys::fstat(fd.as_fd()).map(|st| st.size);
+            self.fill_fds(&mut row, size, |_| sys::reopen_dir(fd.as_fd()))?;
+        }
+        Ok(row)
+    }
+
+    /// Fills `row.fds` from an `fstat` size; where the kernel does not count fds there, walks
+    /// the directory opened by `open_listable`.
+    fn fill_fds(
+        &mut self,
+        row: &mut Row,
+        size: core::result::Result<u64, Errno>,
+        open_listable: impl FnOnce(BorrowedFd<'_>) -> core::result::Result<OwnedFd, Errno>,
+    ) -> Result<()> {
+        match size.map_err(|e| errno_error(e, "fd")) {
+            // On a kernel that counts, 0 is exact: no fds (a kernel thread, or a zombie).
+            Ok(size) if size > 0 || self.stat_counts_fds => row.fds = Some(size),
+            Ok(_) => {
+                let walked = open_listable(self.list.as_fd())
+                    .map_err(|e| errno_error(e, "fd"))
+                    .and_then(|dir| {
+                        walk_numbered(
+                            dir.as_fd(),
+                            "fd",
+                            &mut self.dir_buf,
+                            &Budget::UNLIMITED,
+                            |_| ControlFlow::Continue(()),
+                        )
+                    });
+                match walked {
+                    Ok(walk) => row.fds = Some(walk.count),
+                    Err(Error::Denied { .. }) => row.denied = true,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(Error::Denied { .. }) => row.denied = true,
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+}
+
+fn fill_from_stat(
+    row: &mut Row,
+    fields: Fields,
+    read: Result<&[u8]>,
+    ticks_per_second: u64,
+    page_size: u64,
+) -> Result<()> {
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(Error::Denied { .. }) => {
+            row.denied = true;
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let st = stat::parse(bytes)?;
+    if fields.contains(Fields::COMM) {
+        row.set_comm(st.comm);
+    }
+    if fields.contains(Fields::STATE) {
+        row.state = Some(st.state);
+    }
+    if fields.contains(Fields::PPID) {
+        row.ppid = Some(st.ppid);
+    }
+    if fields.contains(Fields::THREADS) {
+        row.threads = Some(u64::try_from(st.num_threads).unwrap_or(0));
+    }
+    if fields.contains(Fields::RSS) {
+        row.rss_bytes = Some(st.rss_bytes(page_size));
+    }
+    if fields.contains(Fields::CPU) {
+        row.cpu_seconds =
+            Some(st.utime_seconds(ticks_per_second) + st.stime_seconds(ticks_per_second));
+    }
+    if fields.contains(Fields::START_TIME) {
+        row.start_time_seconds = Some(st.starttime_seconds(ticks_per_second));
+    }
+    Ok(())
+}
+
+fn fill_from_io(row: &mut Row, read: Result<&[u8]>) -> Result<()> {
+    match read {
+        Ok(bytes) => {
+            let io = io::parse(bytes)?;
+            row.io_read_bytes = Some(io.read_bytes);
+            row.io_write_bytes = Some(io.write_bytes);
+        }
+        Err(Error::Denied { .. }) => row.denied = true,
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+fn fill_from_status(row: &mut Row, read: Result<&[u8]>) -> Result<()> {
+    match read {
+        Ok(bytes) => row.uid = Some(status::parse(bytes)?.uid().effective),
+        Err(Error::Denied { .. }) => row.denied = true,
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+impl Cache {
+    /// The held handles of `pid`, from the previous scan or newly opened within the budget;
+    /// `None` to read the process cold.
+    fn take_or_open(&mut self, pid: i32, fields: Fields, list: BorrowedFd<'_>) -> Option<Held> {
+        // Entries are sorted by pid and /proc lists pids in ascending order: entries before
+        // `pid` belong to processes that exited since the last scan.
+        while let Some(first) = self.entries.last() {
+            // `entries` is kept in descending order so the smallest pid pops from the end.
+            if first.pid < pid {
+                if let Some(gone) = self.entries.pop() {
+                    self.held_fds -= gone.fds();
+                }
+            } else {
+                break;
+            }
+        }
+        if self.entries.last().is_some_and(|held| held.pid == pid) {
+            return self.entries.pop();
+        }
+        let wanted = usize::from(fields.any(Fields::FROM_STAT))
+            + usize::from(fields.contains(Fields::UID))
+            + usize::from(fields.contains(Fields::IO))
+            + usize::from(fields.contains(Fields::FDS));
+        if wanted == 0 || self.held_fds + wanted > self.fd_budget {
+            return None;
+        }
+        let mut held = Held {
+            pid,
+            stat: None,
+            status: None,
+            io: None,
+            fd_dir: None,
+            denied: false,
+        };
+        let sources = [
+            (
+                fields.any(Fields::FROM_STAT),
+                &mut held.stat,
+                &b"/stat\0"[..],
+            ),
+            (fields.contains(Fields::UID), &mut held.status, b"/status\0"),
+            (fields.contains(Fields::IO), &mut held.io, b"/io\0"),
+            (fields.contains(Fields::FDS), &mut held.fd_dir, b"/fd\0"),
+        ];
+        let mut denied = false;
+        for (wanted, slot, suffix) in sources {
+            if !wanted {
+                continue;
+            }
+            let path = PidPath::new(pid, suffix);
+            let name = path.as_c_str().ok()?;
+            let opened = if suffix == b"/fd\0" {
+                sys::openat_path_dir(list, name)
+            } else {
+                sys::openat_file(list, name)
+            };
+            match opened {
+                Ok(fd) => *slot = Some(fd),
+                // Denied stays denied for this process: remember it rather than retry each scan.
+                Err(Errno::ACCESS | Errno::PERM) => denied = true,
+                // Vanished, or something odd: let the cold path report it.
+                Err(_) => return None,
+            }
+        }
+        if held.fds() == 0 {
+            // Nothing to hold (all denied): an entry would cost memory and save nothing.
+            return None;
+        }
+        held.denied = denied;
+        self.held_fds += held.fds();
+        Some(held)
+    }
+
+    fn keep(&mut self, held: Held) {
+        self.next.push(held);
+    }
+
+    /// Ends a scan: `next` holds the entries seen, in ascending order. A complete scan drops the
+    /// entries not seen (their processes exited); a stopped one keeps them for next time.
+    fn finish(&mut self, complete: bool) {
+        if complete {
+            for gone in self.entries.drain(..) {
+                self.held_fds -= gone.fds();
+            }
+        }
+        // Remaining entries have larger pids than any seen: they go after `next`'s.
+        self.entries.reverse();
+        self.next.append(&mut self.entries);
+        // Store in descending order so the scan pops the smallest pid from the end.
+        self.next.reverse();
+        core::mem::swap(&mut self.entries, &mut self.next);
+    }
+}
+
+/// Inserts `row` into a min-heap of at most `n` rows ordered by `key`.
+fn push_bounded(heap: &mut TopRows, n: usize, row: Row, key: SortKey) {
+    let less = |a: &Row, b: &Row| key.of(a) < key.of(b);
+    if n == 0 {
+        return;
+    }
+    if heap.len() < n {
+        heap.push(row);
+        let mut i = heap.len() - 1;
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if less(&heap[i], &heap[parent]) {
+                heap.swap(i, parent);
+                i = parent;
+            } else {
+                break;
+            }
+        }
+        return;
+    }
+    if !less(&heap[0], &row) {
+        return;
+    }
+    heap[0] = row;
+    let mut i = 0;
+    loop {
+        let (l, r) = (2 * i + 1, 2 * i + 2);
+        let mut smallest = i;
+        if l < heap.len() && less(&heap[l], &heap[smallest]) {
+            smallest = l;
+        }
+        if r < heap.len() && less(&heap[r], &heap[smallest]) {
+            smallest = r;
+        }
+        if smallest == i {
+            break;
+        }
+        heap.swap(i, smallest);
+        i = smallest;
+    }
+}
+
+/// `"<pid><suffix>"` formatted on the stack, `suffix` ending in NUL.
+struct PidPath {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl PidPath {
+    fn new(pid: i32, suffix: &'static [u8]) -> PidPath {
+        let digits = DecInt::new(pid);
+        let digits = digits.as_bytes();
+        // At most 11 digits and a sign, and our suffixes are at most 8 bytes.
+        let len = digits.len() + suffix.len();
+        let mut bytes = [0u8; 32];
+        bytes[..digits.len()].copy_from_slice(digits);
+        bytes[digits.len()..len].copy_from_slice(suffix);
+        PidPath { bytes, len }
+    }
+
+    fn as_c_str(&self) -> Result<&CStr> {
+        CStr::from_bytes_with_nul(&self.bytes[..self.len]).map_err(|_| Error::parse("/proc", "pid"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_paths() {
+        assert_eq!(
+            PidPath::new(1234, b"/stat\0").as_c_str().unwrap(),
+            c"1234/stat"
+        );
+        assert_eq!(
+            PidPath::new(i32::MAX, b"/status\0").as_c_str().unwrap(),
+            c"2147483647/status"
+        );
+    }
+
+    #[test]
+    fn bounded_heap_keeps_the_largest() {
+        let mut heap = TopRows::new();
+        for (pid, fds) in [(1, 5), (2, 50), (3, 7), (4, 1), (5, 70), (6, 50), (7, 3)] {
+            let mut row = Row::new(pid);
+            row.fds = Some(fds);
+            push_bounded(&mut heap, 3, row, SortKey::Fds);
+        }
+        let mut got: Vec<_> = heap.iter().map(|r| (r.fds.unwrap(), r.pid)).collect();
+        got.sort();
+        assert_eq!(got, vec![(50, 2), (50, 6), (70, 5)]);
+        push_bounded(&mut heap, 0, Row::new(9), SortKey::Fds);
+    }
+}

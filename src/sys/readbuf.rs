@@ -1,0 +1,84 @@
+//! [`ReadBuf`]: the reusable buffer held /proc files are re-read into.
+
+use super::{pread, Errno};
+use crate::Error;
+use rustix::fd::BorrowedFd;
+
+/// A reusable buffer for re-reading held /proc files with `pread` at offset 0, growing
+/// geometrically up to a cap.
+///
+/// /proc files report a size of 0 to `stat`, so the only way to know a file's length is to read
+/// it to the end. `ReadBuf` reads until `pread` returns 0 (short reads happen), doubling when
+/// full; past its cap it returns [`Error::TooLarge`] instead of allocating without bound. Once
+/// it has grown to fit a file, re-reading that file allocates nothing.
+///
+/// ```
+/// let buf = procfast::ReadBuf::with_cap(64 * 1024);
+/// assert_eq!(buf.cap(), 64 * 1024);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ReadBuf {
+    bytes: Vec<u8>,
+    cap: usize,
+}
+
+impl ReadBuf {
+    /// The default cap: 1 MiB, far above any per-process file and the system files of a large
+    /// host.
+    pub const DEFAULT_CAP: usize = 1 << 20;
+    /// The first allocation, made on the first read: fits `stat`, `status`, `limits` and
+    /// `meminfo` in one `pread`.
+    const INITIAL: usize = 4096;
+
+    /// An empty buffer with the default cap; it allocates on first use.
+    pub const fn new() -> ReadBuf {
+        ReadBuf::with_cap(Self::DEFAULT_CAP)
+    }
+
+    /// An empty buffer that will never grow past `cap` bytes.
+    pub const fn with_cap(cap: usize) -> ReadBuf {
+        ReadBuf {
+            bytes: Vec::new(),
+            cap,
+        }
+    }
+
+    /// The largest file, in bytes, this buffer will hold.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Reads all of `fd` from offset 0 and returns the bytes. `file` names the file in errors.
+    pub(crate) fn pread_all(
+        &mut self,
+        fd: BorrowedFd<'_>,
+        file: &'static str,
+    ) -> Result<&[u8], Error> {
+        let mut len = 0;
+        loop {
+            if len == self.bytes.len() {
+                if len >= self.cap {
+                    return Err(Error::TooLarge {
+                        file,
+                        cap: self.cap,
+                    });
+                }
+                let grown = (len * 2).clamp(Self::INITIAL.min(self.cap), self.cap);
+                self.bytes.resize(grown, 0);
+            }
+            let spare = self.bytes.get_mut(len..).unwrap_or_default();
+            let n = pread(fd, spare, len as u64)
+                .map_err(|e: Errno| Error::from_errno(e.raw_os_error(), file))?;
+            if n == 0 {
+                return Ok(self.bytes.get(..len).unwrap_or_default());
+            }
+            len += n;
+        }
+    }
+}
+
+impl Default for ReadBuf {
+    fn default() -> ReadBuf {
+        ReadBuf::new()
+    }
+}

@@ -1,0 +1,238 @@
+//! Live tests of the host-wide scan: exact figures for a known process, budgets, processes
+//! exiting mid-scan, another user's view, kept handles and allocation.
+
+mod common;
+
+use common::Helper;
+use procfast::{Budget, Fields, Row, ScanSummary, Scanner, SortKey, Stop};
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+#[test]
+#[ignore = "helper process, started by the other tests"]
+fn helper_process() {
+    common::helper_main()
+}
+
+fn find(scanner: &mut Scanner, pid: i32) -> (Option<Row>, ScanSummary) {
+    let mut found = None;
+    let summary = scanner
+        .scan(&Budget::UNLIMITED, |row| {
+            if row.pid == pid {
+                found = Some(*row);
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    (found, summary)
+}
+
+#[test]
+fn a_process_holding_5000_fds_tops_the_fd_ranking() {
+    let helper = Helper::holding_fds(5_000);
+    for mut scanner in [
+        Scanner::new(Fields::COMM).unwrap(),
+        Scanner::new(Fields::COMM).unwrap().keep_handles(1_000),
+    ] {
+        for _ in 0..2 {
+            let (top, summary) = scanner.top(3, SortKey::Fds, &Budget::UNLIMITED).unwrap();
+            assert!(summary.is_complete());
+            assert_eq!(top[0].pid, helper.pid, "{top:?}");
+            assert_eq!(top[0].fds, Some(5_000));
+            assert!(!top[0].comm().is_empty());
+            assert!(top.windows(2).all(|w| w[0].fds >= w[1].fds), "{top:?}");
+        }
+    }
+}
+
+#[test]
+fn figures_agree_with_the_process_handle() {
+    let helper = Helper::holding_fds(321);
+    let mut proc = procfast::Proc::open(helper.pid).unwrap();
+    let ticks = procfast::clock_ticks_per_second();
+    let page = procfast::page_size();
+    for mut scanner in [
+        Scanner::new(Fields::ALL).unwrap(),
+        Scanner::new(Fields::ALL).unwrap().keep_handles(64),
+    ] {
+        for _ in 0..2 {
+            let (row, _) = find(&mut scanner, helper.pid);
+            let row = row.expect("helper listed");
+            let stat = proc.stat().unwrap();
+            assert_eq!(row.comm(), stat.comm);
+            assert_eq!(row.ppid, Some(std::process::id() as i32));
+            assert_eq!(row.fds, Some(321));
+            assert_eq!(row.threads, Some(stat.num_threads as u64));
+            assert_eq!(row.start_time_seconds, Some(stat.starttime_seconds(ticks)));
+            // The helper sleeps: its memory and CPU time do not move between the two reads.
+            assert_eq!(row.rss_bytes, Some(stat.rss_bytes(page)));
+            let uid = proc.status().unwrap().uid().effective;
+            assert_eq!(row.uid, Some(uid));
+            assert!(row.io_read_bytes.is_some() && !row.denied);
+        }
+    }
+}
+
+#[test]
+fn a_scan_for_fds_alone_reads_no_file() {
+    // fds come from fstatat of /proc/<pid>/fd; every other figure stays empty.
+    let mut scanner = Scanner::new(Fields::FDS).unwrap();
+    let mut rows = 0;
+    scanner
+        .scan(&Budget::UNLIMITED, |row| {
+            rows += 1;
+            assert!(row.comm().is_empty() && row.rss_bytes.is_none() && row.uid.is_none());
+            assert!(row.fds.is_some() || row.denied);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert!(rows > 1);
+}
+
+#[test]
+fn budgets_stop_a_scan_early_and_say_so() {
+    let mut scanner = Scanner::new(Fields::FDS).unwrap();
+    let summary = scanner
+        .scan(&Budget::entries(3), |_| ControlFlow::Continue(()))
+        .unwrap();
+    assert_eq!(summary.stopped, Some(Stop::Entries));
+    assert_eq!(summary.scanned + summary.vanished, 3);
+
+    let summary = scanner
+        .scan(
+            &Budget::until(Instant::now()),
+            |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
+    assert_eq!(summary.stopped, Some(Stop::Deadline));
+    assert_eq!(summary.scanned + summary.vanished, 1);
+
+    let mut seen = 0;
+    let summary = scanner
+        .scan(&Budget::UNLIMITED, |_| {
+            seen += 1;
+            if seen == 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert_eq!((summary.stopped, summary.scanned), (Some(Stop::Visitor), 2));
+
+    // After stopped scans, a full one still sees everything.
+    let full = scanner
+        .scan(&Budget::UNLIMITED, |_| ControlFlow::Continue(()))
+        .unwrap();
+    assert!(full.is_complete() && full.scanned > 3);
+}
+
+#[test]
+fn scanning_while_processes_come_and_go_never_errors() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    let spawner = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut spawned = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let children: Vec<_> = (0..8)
+                    .filter_map(|_| std::process::Command::new("true").spawn().ok())
+                    .collect();
+                for mut child in children {
+                    let _ = child.wait();
+                    spawned += 1;
+                }
+            }
+            spawned
+        })
+    };
+    let mut cold = Scanner::new(Fields::ALL).unwrap();
+    let mut kept = Scanner::new(Fields::ALL).unwrap().keep_handles(4_000);
+    let (mut vanished, mut scans) = (0, 0);
+    let give_up = Instant::now() + Duration::from_secs(20);
+    while scans < 200 || (vanished == 0 && Instant::now() < give_up) {
+        for scanner in [&mut cold, &mut kept] {
+            let summary = scanner
+                .scan(&Budget::UNLIMITED, |_| ControlFlow::Continue(()))
+                .unwrap();
+            assert!(summary.is_complete());
+            vanished += summary.vanished;
+            scans += 1;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let spawned = spawner.join().unwrap();
+    assert!(spawned > 0);
+    assert!(
+        vanished > 0,
+        "{scans} scans racing {spawned} short-lived processes saw none vanish"
+    );
+    // The kept scanner dropped the handles of every process that exited.
+    let live = kept
+        .scan(&Budget::UNLIMITED, |_| ControlFlow::Continue(()))
+        .unwrap()
+        .scanned;
+    assert!(
+        kept.held_fds() <= 4 * live as usize,
+        "{} fds held for {live} processes",
+        kept.held_fds()
+    );
+}
+
+#[test]
+fn a_kept_scanner_respects_its_fd_budget() {
+    let mut scanner = Scanner::new(Fields::ALL).unwrap().keep_handles(10);
+    let summary = scanner
+        .scan(&Budget::UNLIMITED, |_| ControlFlow::Continue(()))
+        .unwrap();
+    assert!(summary.scanned > 3);
+    assert!(
+        scanner.held_fds() <= 10 && scanner.held_fds() > 0,
+        "{}",
+        scanner.held_fds()
+    );
+}
+
+#[test]
+#[ignore = "run as nobody by a_scan_as_nobody_completes_and_counts_denied"]
+fn as_nobody_scan() {
+    if std::env::var_os("PROCFAST_TARGET").is_none() {
+        return;
+    }
+    let target: i32 = std::env::var("PROCFAST_TARGET").unwrap().parse().unwrap();
+    let mut scanner = Scanner::new(Fields::ALL).unwrap();
+    let (row, summary) = find(&mut scanner, target);
+    assert!(summary.is_complete(), "{summary:?}");
+    assert!(summary.denied > 0, "{summary:?}");
+    // A root process: its io is denied, but what is readable is still there.
+    let row = row.expect("target listed");
+    assert!(row.denied && row.io_read_bytes.is_none());
+    assert!(!row.comm().is_empty());
+    if procfast::ProcFs::global().unwrap().stat_counts_fds() {
+        assert_eq!(row.fds, Some(40));
+    }
+    println!("NOBODY-SCAN-PASSED");
+}
+
+#[test]
+fn a_scan_as_nobody_completes_and_counts_denied() {
+    if !common::running_as_root() {
+        eprintln!("skipped: needs root to run a scan as nobody");
+        return;
+    }
+    let helper = Helper::holding_fds(40);
+    let env = [("PROCFAST_TARGET", helper.pid.to_string())];
+    let Some(out) = common::run_as_nobody("as_nobody_scan", &env) else {
+        eprintln!("skipped: the test binary is not executable by nobody");
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("NOBODY-SCAN-PASSED"),
+        "as nobody: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
