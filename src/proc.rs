@@ -1,6 +1,6 @@
 //! [`ProcFs`], a handle on the /proc mount, and [`Proc`], a pid-reuse-safe handle on one process.
 
-use crate::sys::{self, DirBuf, Errno, ReadBuf};
+use crate::sys::{self, DirBuf, Errno, Generated, ReadBuf};
 use crate::{parse, Error, Result};
 use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -224,7 +224,8 @@ impl Proc {
             file.c_name(),
             file.name(),
         )?;
-        self.read_buf.pread_all(fd.as_fd(), file.name())
+        self.read_buf
+            .pread_all(fd.as_fd(), file.name(), file.generated())
     }
 
     /// `/proc/<pid>/stat`, read afresh: state, times in ticks, memory, start time.
@@ -297,8 +298,15 @@ impl PidFile {
         }
     }
 
+    fn generated(self) -> Generated {
+        match self {
+            PidFile::NetDev => Generated::Records,
+            _ => Generated::Whole,
+        }
+    }
+
     /// The name used in errors.
-    pub(crate) fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             PidFile::Stat => "stat",
             PidFile::Statm => "statm",

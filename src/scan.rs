@@ -5,7 +5,7 @@ use crate::budget::{Budget, Stop};
 use crate::count::walk_numbered;
 use crate::parse::{dirent, io, num, stat, status};
 use crate::proc::{errno_error, ProcFs};
-use crate::sys::{self, DirBuf, Errno, ReadBuf};
+use crate::sys::{self, DirBuf, Errno, Generated, ReadBuf};
 use crate::{Error, Result};
 use core::ffi::CStr;
 use core::ops::{BitOr, ControlFlow};
@@ -432,7 +432,9 @@ impl Scanner {
         if self.fields.any(Fields::FROM_STAT) {
             let path = PidPath::new(pid, b"/stat\0");
             let read = match sys::openat_file(self.list.as_fd(), path.as_c_str()?) {
-                Ok(fd) => self.read_buf.pread_all(fd.as_fd(), "stat"),
+                Ok(fd) => self
+                    .read_buf
+                    .pread_all(fd.as_fd(), "stat", Generated::Whole),
                 Err(e) => Err(errno_error(e, "stat")),
             };
             fill_from_stat(
@@ -446,7 +448,9 @@ impl Scanner {
         if self.fields.contains(Fields::UID) {
             let path = PidPath::new(pid, b"/status\0");
             let read = match sys::openat_file(self.list.as_fd(), path.as_c_str()?) {
-                Ok(fd) => self.read_buf.pread_all(fd.as_fd(), "status"),
+                Ok(fd) => self
+                    .read_buf
+                    .pread_all(fd.as_fd(), "status", Generated::Whole),
                 Err(e) => Err(errno_error(e, "status")),
             };
             fill_from_status(&mut row, read)?;
@@ -454,7 +458,7 @@ impl Scanner {
         if self.fields.contains(Fields::IO) {
             let path = PidPath::new(pid, b"/io\0");
             let read = match sys::openat_file(self.list.as_fd(), path.as_c_str()?) {
-                Ok(fd) => self.read_buf.pread_all(fd.as_fd(), "io"),
+                Ok(fd) => self.read_buf.pread_all(fd.as_fd(), "io", Generated::Whole),
                 Err(e) => Err(errno_error(e, "io")),
             };
             fill_from_io(&mut row, read)?;
@@ -474,7 +478,9 @@ impl Scanner {
         let mut row = Row::new(pid);
         row.denied = held.denied;
         if let Some(fd) = &held.stat {
-            let read = self.read_buf.pread_all(fd.as_fd(), "stat");
+            let read = self
+                .read_buf
+                .pread_all(fd.as_fd(), "stat", Generated::Whole);
             fill_from_stat(
                 &mut row,
                 self.fields,
@@ -484,10 +490,17 @@ impl Scanner {
             )?;
         }
         if let Some(fd) = &held.status {
-            fill_from_status(&mut row, self.read_buf.pread_all(fd.as_fd(), "status"))?;
+            fill_from_status(
+                &mut row,
+                self.read_buf
+                    .pread_all(fd.as_fd(), "status", Generated::Whole),
+            )?;
         }
         if let Some(fd) = &held.io {
-            fill_from_io(&mut row, self.read_buf.pread_all(fd.as_fd(), "io"))?;
+            fill_from_io(
+                &mut row,
+                self.read_buf.pread_all(fd.as_fd(), "io", Generated::Whole),
+            )?;
         }
         if let Some(fd) = &held.fd_dir {
             let size = sys::fstat(fd.as_fd()).map(|st| st.size);

@@ -2,7 +2,7 @@
 
 use crate::parse;
 use crate::proc::{errno_error, open_once, ProcFs};
-use crate::sys::{self, ReadBuf};
+use crate::sys::{self, Generated, ReadBuf};
 use crate::Result;
 use core::ffi::CStr;
 use rustix::fd::{AsFd, OwnedFd};
@@ -51,7 +51,8 @@ impl System {
     fn read(&mut self, file: SystemFile) -> Result<&[u8]> {
         let slot = &mut self.files[file as usize];
         let fd = open_once(self.root.as_fd(), slot, file.c_path(), file.name())?;
-        self.read_buf.pread_all(fd.as_fd(), file.name())
+        self.read_buf
+            .pread_all(fd.as_fd(), file.name(), file.generated())
     }
 
     /// `/proc/stat`: CPU times, context switches, boot time, process counts.
@@ -124,6 +125,13 @@ impl SystemFile {
             SystemFile::Sockstat6 => c"net/sockstat6",
             SystemFile::FileNr => c"sys/fs/file-nr",
             SystemFile::NetDev => c"net/dev",
+        }
+    }
+
+    fn generated(self) -> Generated {
+        match self {
+            SystemFile::NetDev => Generated::Records,
+            _ => Generated::Whole,
         }
     }
 

@@ -14,7 +14,7 @@ use std::path::Path;
 mod dirbuf;
 mod readbuf;
 pub use dirbuf::DirBuf;
-pub use readbuf::ReadBuf;
+pub use readbuf::{Generated, ReadBuf};
 
 /// `PROC_SUPER_MAGIC` from `linux/magic.h`: the `f_type` statfs reports for procfs.
 const PROC_SUPER_MAGIC: u64 = 0x9fa0;

@@ -53,6 +53,7 @@ impl ReadBuf {
         &mut self,
         fd: BorrowedFd<'_>,
         file: &'static str,
+        generated: Generated,
     ) -> Result<&[u8], Error> {
         let mut len = 0;
         loop {
@@ -69,12 +70,28 @@ impl ReadBuf {
             let spare = self.bytes.get_mut(len..).unwrap_or_default();
             let n = pread(fd, spare, len as u64)
                 .map_err(|e: Errno| Error::from_errno(e.raw_os_error(), file))?;
-            if n == 0 {
+            len += n;
+            let ended = match generated {
+                Generated::Whole => len < self.bytes.len(),
+                Generated::Records => n == 0,
+            };
+            if ended || n == 0 {
                 return Ok(self.bytes.get(..len).unwrap_or_default());
             }
-            len += n;
         }
     }
+}
+
+/// How the kernel generates a /proc file, which decides how its end is recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Generated {
+    /// Whole, by one `show` call into a buffer grown until it fits (seq_file's `single_open`:
+    /// every per-process file procfast reads but `net/dev`, and most host files). A read that
+    /// does not fill the buffer has returned all of it, which saves the `pread` that returns 0.
+    Whole,
+    /// Record by record, at most a page per read (`net/dev`): a short read may be followed by
+    /// more, so only a read of 0 is the end.
+    Records,
 }
 
 impl Default for ReadBuf {
