@@ -19,6 +19,7 @@ use rustix::fd::BorrowedFd;
 #[derive(Clone, Debug)]
 pub struct ReadBuf {
     bytes: Vec<u8>,
+    initial: usize,
     cap: usize,
 }
 
@@ -37,8 +38,15 @@ impl ReadBuf {
 
     /// An empty buffer that will never grow past `cap` bytes.
     pub const fn with_cap(cap: usize) -> ReadBuf {
+        ReadBuf::with_capacity(Self::INITIAL, cap)
+    }
+
+    /// An empty buffer that allocates `initial` bytes on first use (at least 1, at most `cap`)
+    /// and never grows past `cap`.
+    pub const fn with_capacity(initial: usize, cap: usize) -> ReadBuf {
         ReadBuf {
             bytes: Vec::new(),
+            initial,
             cap,
         }
     }
@@ -64,7 +72,7 @@ impl ReadBuf {
                         cap: self.cap,
                     });
                 }
-                let grown = (len * 2).clamp(Self::INITIAL.min(self.cap), self.cap);
+                let grown = (len * 2).clamp(self.initial.clamp(1, self.cap.max(1)), self.cap);
                 self.bytes.resize(grown, 0);
             }
             let spare = self.bytes.get_mut(len..).unwrap_or_default();

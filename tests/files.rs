@@ -1,0 +1,106 @@
+//! Reading held files through `Proc` and `System`: fresh data on every read, growth, the cap,
+//! and errors naming the file.
+
+use procfast::{Error, Proc, ReadBuf, System};
+
+#[test]
+fn a_held_file_returns_fresh_data_on_every_read() {
+    let mut me = Proc::myself().unwrap();
+    let before = me.io().unwrap().rchar;
+    // Reading /proc/self/io itself counts as reading: rchar must have moved on the next read.
+    let _ = std::fs::read("/proc/self/stat").unwrap();
+    let after = me.io().unwrap().rchar;
+    assert!(after > before, "{before} -> {after}");
+    assert_eq!(me.stat().unwrap().pid, std::process::id() as i32);
+}
+
+#[test]
+fn a_small_buffer_grows_and_reads_the_same_bytes() {
+    let mut small = Proc::myself().unwrap();
+    small.replace_read_buf(ReadBuf::with_capacity(16, 1 << 20));
+    let mut big = Proc::myself().unwrap();
+    let (a, b) = (small.status().unwrap(), big.status().unwrap());
+    assert_eq!(a.name(), b.name());
+    assert_eq!((a.pid(), a.ppid(), a.uid()), (b.pid(), b.ppid(), b.uid()));
+    let keys_a: Vec<_> = small
+        .status()
+        .unwrap()
+        .iter()
+        .map(|(k, _)| k.to_vec())
+        .collect();
+    let keys_b: Vec<_> = big
+        .status()
+        .unwrap()
+        .iter()
+        .map(|(k, _)| k.to_vec())
+        .collect();
+    assert_eq!(keys_a, keys_b);
+    // net/dev is generated a page of records at a time: read to the real end too.
+    let mut tiny = Proc::myself().unwrap();
+    tiny.replace_read_buf(ReadBuf::with_capacity(8, 1 << 20));
+    let names: Vec<_> = tiny
+        .net_dev()
+        .unwrap()
+        .interfaces()
+        .map(|i| i.name.to_vec())
+        .collect();
+    assert!(names.iter().any(|n| n == b"lo"), "{names:?}");
+}
+
+#[test]
+fn a_file_over_the_cap_is_too_large_not_truncated() {
+    let mut me = Proc::myself().unwrap();
+    me.replace_read_buf(ReadBuf::with_cap(64));
+    assert_eq!(
+        me.status().unwrap_err(),
+        Error::TooLarge {
+            file: "status",
+            cap: 64
+        }
+    );
+    let mut system = System::open().unwrap();
+    system.replace_read_buf(ReadBuf::with_cap(32));
+    assert_eq!(
+        system.meminfo().unwrap_err(),
+        Error::TooLarge {
+            file: "meminfo",
+            cap: 32
+        }
+    );
+    // The cap is the caller's to raise.
+    me.replace_read_buf(ReadBuf::new());
+    assert!(me.status().is_ok());
+}
+
+#[test]
+fn files_of_an_exited_process_are_gone() {
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let mut proc = Proc::open(child.id() as i32).unwrap();
+    assert_eq!(proc.stat().unwrap().comm, b"sleep");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(proc.stat().unwrap_err(), Error::Gone);
+    assert_eq!(proc.status().unwrap_err(), Error::Gone);
+    assert_eq!(proc.limits().unwrap_err(), Error::Gone);
+}
+
+#[test]
+fn system_figures_are_sane() {
+    let mut system = System::open().unwrap();
+    let ticks = procfast::clock_ticks_per_second();
+    assert!(ticks > 0);
+    assert!(procfast::page_size().is_power_of_two());
+    let stat = system.stat().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(stat.btime > 0 && stat.btime <= now);
+    let nr = system.file_nr().unwrap();
+    assert!(nr.allocated > 0);
+    let load = system.loadavg().unwrap();
+    assert!(load.runnable >= 1, "{load:?}");
+}
