@@ -3,6 +3,7 @@
 //! ```text
 //! procfast top [--by fds|threads|rss|cpu] [-n N] [--budget-ms MS] [--json]
 //! procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
+//! procfast metrics [PID] [--namespace NS] [--network]
 //! procfast seed-demo [--fds N]
 //! ```
 //!
@@ -12,7 +13,7 @@
 //! procfast's ways, side by side, with time and allocations for each.
 
 use lexopt::prelude::*;
-use procfast::{Budget, Error, Fields, Method, Proc, Scanner, SortKey};
+use procfast::{Budget, Error, Fields, Method, Proc, ProcessMetrics, Scanner, SortKey};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -21,10 +22,12 @@ use std::time::{Duration, Instant};
 const USAGE: &str = "\
 usage: procfast top [--by fds|threads|rss|cpu] [-n N] [--budget-ms MS] [--json]
        procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
+       procfast metrics [PID] [--namespace NS] [--network]
        procfast seed-demo [--fds N]
 
   top        scan every process; show the N largest by a figure (default: fds, 15)
   fds        count the open fds of process PID (one-shot: the time includes opening the handle)
+  metrics    print PID's process metrics (default: this process) in the Prometheus text format
   seed-demo  open as many fds as RLIMIT_NOFILE allows, then count them every way, side by side";
 
 /// Counts allocations so `seed-demo` can show the garbage each method makes.
@@ -102,6 +105,7 @@ fn run() -> Result<(), Failure> {
     match args.next()? {
         Some(Value(cmd)) if cmd == "top" => top(args),
         Some(Value(cmd)) if cmd == "fds" => fds(args),
+        Some(Value(cmd)) if cmd == "metrics" => metrics(args),
         Some(Value(cmd)) if cmd == "seed-demo" => seed_demo(args),
         Some(Short('h') | Long("help")) => {
             println!("{USAGE}");
@@ -227,6 +231,36 @@ fn format_bytes(bytes: u64) -> String {
     }
 }
 
+fn parse_pid(text: &str) -> Result<i32, Failure> {
+    text.parse::<i32>()
+        .ok()
+        .filter(|&p| p > 0)
+        .ok_or_else(|| usage_error(format!("invalid pid {text:?}: expected a positive integer")))
+}
+
+fn metrics(mut args: lexopt::Parser) -> Result<(), Failure> {
+    let mut pid = None;
+    let mut namespace = None;
+    let mut network = false;
+    while let Some(arg) = args.next()? {
+        match arg {
+            Long("namespace") => namespace = Some(args.value()?.string()?),
+            Long("network") => network = true,
+            Value(v) if pid.is_none() => pid = Some(parse_pid(&v.string()?)?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let pid = pid.unwrap_or(std::process::id() as i32);
+    let snapshot = ProcessMetrics::open(pid)
+        .and_then(|m| Ok(m.with_network(network)))
+        .and_then(|mut m| m.snapshot())
+        .map_err(|e| explain(pid, e))?;
+    let stdout = std::io::stdout();
+    snapshot
+        .write_text_io(&mut stdout.lock(), namespace.as_deref())
+        .map_err(|e| failure(format!("writing metrics: {e}")))
+}
+
 fn fds(mut args: lexopt::Parser) -> Result<(), Failure> {
     let mut pid = None;
     let mut method = Method::Auto;
@@ -251,12 +285,7 @@ fn fds(mut args: lexopt::Parser) -> Result<(), Failure> {
                 budget = budget.and_within(Duration::from_millis(args.value()?.parse()?))
             }
             Long("json") => json = true,
-            Value(v) if pid.is_none() => {
-                let text = v.string()?;
-                pid = Some(text.parse::<i32>().ok().filter(|&p| p > 0).ok_or_else(|| {
-                    usage_error(format!("invalid pid {text:?}: expected a positive integer"))
-                })?);
-            }
+            Value(v) if pid.is_none() => pid = Some(parse_pid(&v.string()?)?),
             other => return Err(other.unexpected().into()),
         }
     }

@@ -68,6 +68,7 @@
 compile_error!("procfast reads Linux /proc and builds only for target_os = \"linux\"");
 
 mod budget;
+mod collect;
 mod count;
 mod error;
 pub mod parse;
@@ -77,6 +78,7 @@ mod sys;
 mod system;
 
 pub use budget::{Budget, Stop, Walk};
+pub use collect::{Metric, MetricKind, ProcessMetrics, ProcessSnapshot, Value};
 pub use count::{FdCount, Method};
 pub use error::{Error, Result};
 pub use proc::{Proc, ProcFs};

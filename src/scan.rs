@@ -3,7 +3,7 @@
 
 use crate::budget::{Budget, Stop};
 use crate::count::walk_numbered;
-use crate::parse::{dirent, io, num, stat, status};
+use crate::parse::{dirent, io, num, stat, status, ticks_to_seconds};
 use crate::proc::{errno_error, ProcFs};
 use crate::sys::{self, DirBuf, Errno, Generated, ReadBuf};
 use crate::{Error, Result};
@@ -577,8 +577,8 @@ fn fill_from_stat(
         row.rss_bytes = Some(st.rss_bytes(page_size));
     }
     if fields.contains(Fields::CPU) {
-        row.cpu_seconds =
-            Some(st.utime_seconds(ticks_per_second) + st.stime_seconds(ticks_per_second));
+        let cpu_ticks = st.utime.saturating_add(st.stime);
+        row.cpu_seconds = Some(ticks_to_seconds(cpu_ticks, ticks_per_second));
     }
     if fields.contains(Fields::START_TIME) {
         row.start_time_seconds = Some(st.starttime_seconds(ticks_per_second));
