@@ -252,7 +252,7 @@ fn metrics(mut args: lexopt::Parser) -> Result<(), Failure> {
     }
     let pid = pid.unwrap_or(std::process::id() as i32);
     let snapshot = ProcessMetrics::open(pid)
-        .and_then(|m| Ok(m.with_network(network)))
+        .map(|m| m.with_network(network))
         .and_then(|mut m| m.snapshot())
         .map_err(|e| explain(pid, e))?;
     let stdout = std::io::stdout();
