@@ -28,7 +28,7 @@ fn sizes() -> Vec<usize> {
         .unwrap_or(20_000) as usize;
     // RLIMIT_NOFILE's hard limit here is 20,000; leave room for the helper's own few fds.
     let most = hard.min(20_000).saturating_sub(1_000);
-    [100, 1_000, 10_000, most]
+    [10, 100, 1_000, 10_000, most]
         .into_iter()
         .filter(|&n| n <= most)
         .collect()
