@@ -73,6 +73,8 @@ mod count;
 mod error;
 pub mod parse;
 mod proc;
+#[cfg(feature = "prometheus-client")]
+mod prometheus;
 mod scan;
 mod sys;
 mod system;
@@ -82,6 +84,8 @@ pub use collect::{Metric, MetricKind, ProcessMetrics, ProcessSnapshot, Value};
 pub use count::{FdCount, Method};
 pub use error::{Error, Result};
 pub use proc::{Proc, ProcFs};
+#[cfg(feature = "prometheus-client")]
+pub use prometheus::ProcessCollector;
 pub use scan::{Fields, Row, ScanSummary, Scanner, SortKey, TopRows, COMM_CAP};
 pub use sys::{DirBuf, ReadBuf};
 pub use system::{clock_ticks_per_second, page_size, System};
