@@ -154,3 +154,30 @@ fn scans_allocate_nothing_after_warm_up() {
     assert!(rows > 10);
     assert_eq!(n, 0, "allocations over {rows} rows");
 }
+
+#[test]
+fn snapshots_allocate_nothing_after_the_first() {
+    let helper = Helper::holding_fds(300);
+    let mut own = procfast::ProcessMetrics::myself()
+        .unwrap()
+        .with_network(true);
+    let mut other = procfast::ProcessMetrics::open(helper.pid)
+        .unwrap()
+        .with_network(true);
+    own.snapshot().unwrap();
+    other.snapshot().unwrap();
+    let mut text = String::with_capacity(8192);
+    let n = allocations_in(|| {
+        for _ in 0..3 {
+            text.clear();
+            own.snapshot()
+                .unwrap()
+                .write_text(&mut text, Some("ns"))
+                .unwrap();
+            let snapshot = other.snapshot().unwrap();
+            assert_eq!(snapshot.open_fds, Some(300));
+            snapshot.write_text_io(&mut std::io::sink(), None).unwrap();
+        }
+    });
+    assert_eq!(n, 0, "allocations while taking and writing snapshots");
+}
