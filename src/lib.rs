@@ -56,6 +56,19 @@
 //! (another user's process): that is the kernel's choice. So [`Method::Stat`] and
 //! [`Method::Auto`] count such processes, while [`Method::Walk`] returns [`Error::Denied`].
 //!
+//! # Beyond fd counts
+//!
+//! - [`Proc::stat`], [`Proc::status`], [`Proc::limits`], … and [`System`] re-read held files
+//!   with `pread` at offset 0 into a capped [`ReadBuf`] and return [`parse`] views borrowing it.
+//! - [`ProcessMetrics`] reads the Prometheus process collector's metric set and writes it in the
+//!   text format; with feature `prometheus-client`, `ProcessCollector` plugs it into that crate.
+//! - [`Scanner`] scans every process for just the [`Fields`] asked for, under a [`Budget`], with
+//!   exits and denials counted rather than raised.
+//!
+//! # Crate features
+//!
+//! - `prometheus-client`: `ProcessCollector`, a `prometheus_client::collector::Collector`.
+//!
 //! # Layers
 //!
 //! [`parse`] is pure (bytes in, borrowed views out, never panics, never allocates); the private
@@ -89,3 +102,8 @@ pub use prometheus::ProcessCollector;
 pub use scan::{Fields, Row, ScanSummary, Scanner, SortKey, TopRows, COMM_CAP};
 pub use sys::{DirBuf, ReadBuf};
 pub use system::{clock_ticks_per_second, page_size, System};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
