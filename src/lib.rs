@@ -84,6 +84,7 @@ mod budget;
 mod collect;
 mod count;
 mod error;
+mod held;
 pub mod parse;
 mod proc;
 #[cfg(feature = "prometheus-client")]

@@ -1,6 +1,7 @@
 //! [`ProcFs`], a handle on the /proc mount, and [`Proc`], a pid-reuse-safe handle on one process.
 
-use crate::sys::{self, DirBuf, Errno, Generated, ReadBuf};
+use crate::held::{FileSpec, HeldFiles};
+use crate::sys::{self, DirBuf, Errno, ReadBuf};
 use crate::{parse, Error, Result};
 use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -74,9 +75,8 @@ impl ProcFs {
             dir,
             fd_dir: None,
             task_dir: None,
-            files: Default::default(),
+            files: HeldFiles::new(),
             dir_buf: DirBuf::new(),
-            read_buf: ReadBuf::new(),
             stat_counts_fds: self.stat_counts_fds,
         })
     }
@@ -146,9 +146,8 @@ pub struct Proc {
     dir: OwnedFd,
     fd_dir: Option<HeldDir>,
     task_dir: Option<HeldDir>,
-    files: [Option<OwnedFd>; PidFile::COUNT],
+    files: HeldFiles<6>,
     dir_buf: DirBuf,
-    read_buf: ReadBuf,
     pub(crate) stat_counts_fds: bool,
 }
 
@@ -195,7 +194,7 @@ impl Proc {
     /// being reaped). A zombie keeps its /proc directory but has no fds left, so an empty fd
     /// listing must be checked against this before it is reported as a count of 0.
     pub(crate) fn is_zombie(&mut self) -> Result<bool> {
-        let file = self.held_file(PidFile::Stat)?;
+        let file = self.files.fd(self.dir.as_fd(), STAT)?;
         // The state follows the command name, which is at most 64 bytes: the head of the line
         // is enough, read into the stack.
         let mut head = [0u8; 256];
@@ -203,29 +202,6 @@ impl Proc {
         let state = parse::stat_state(head.get(..n).unwrap_or_default())
             .ok_or(Error::parse("stat", "state"))?;
         Ok(matches!(state, b'Z' | b'X' | b'x'))
-    }
-
-    /// The held fd of `file`, opened on first use.
-    fn held_file(&mut self, file: PidFile) -> Result<BorrowedFd<'_>> {
-        open_once(
-            self.dir.as_fd(),
-            &mut self.files[file as usize],
-            file.c_name(),
-            file.name(),
-        )
-        .map(AsFd::as_fd)
-    }
-
-    /// Reads all of `file` afresh (`pread` at offset 0 on the held fd) into the handle's buffer.
-    fn read(&mut self, file: PidFile) -> Result<&[u8]> {
-        let fd = open_once(
-            self.dir.as_fd(),
-            &mut self.files[file as usize],
-            file.c_name(),
-            file.name(),
-        )?;
-        self.read_buf
-            .pread_all(fd.as_fd(), file.name(), file.generated())
     }
 
     /// `/proc/<pid>/stat`, read afresh: state, times in ticks, memory, start time.
@@ -238,99 +214,49 @@ impl Proc {
     /// # Ok::<(), procfast::Error>(())
     /// ```
     pub fn stat(&mut self) -> Result<parse::stat::Stat<'_>> {
-        parse::stat::parse(self.read(PidFile::Stat)?)
+        parse::stat::parse(self.files.read(self.dir.as_fd(), STAT)?)
     }
 
     /// `/proc/<pid>/statm`, read afresh: memory in pages (the cheapest memory figures).
     pub fn statm(&mut self) -> Result<parse::statm::Statm> {
-        parse::statm::parse(self.read(PidFile::Statm)?)
+        parse::statm::parse(self.files.read(self.dir.as_fd(), STATM)?)
     }
 
     /// `/proc/<pid>/status`, read afresh: names, ids and memory in bytes.
     pub fn status(&mut self) -> Result<parse::status::Status<'_>> {
-        parse::status::parse(self.read(PidFile::Status)?)
+        parse::status::parse(self.files.read(self.dir.as_fd(), STATUS)?)
     }
 
     /// `/proc/<pid>/limits`, read afresh: soft and hard resource limits.
     pub fn limits(&mut self) -> Result<parse::limits::Limits<'_>> {
-        parse::limits::parse(self.read(PidFile::Limits)?)
+        parse::limits::parse(self.files.read(self.dir.as_fd(), LIMITS)?)
     }
 
     /// `/proc/<pid>/io`, read afresh: I/O counters (needs ptrace access to the process).
     pub fn io(&mut self) -> Result<parse::io::Io> {
-        parse::io::parse(self.read(PidFile::Io)?)
+        parse::io::parse(self.files.read(self.dir.as_fd(), IO)?)
     }
 
     /// `/proc/<pid>/net/dev`, read afresh: per-interface traffic of the process's network
     /// namespace (not of the process alone).
     pub fn net_dev(&mut self) -> Result<parse::net_dev::NetDev<'_>> {
-        parse::net_dev::parse(self.read(PidFile::NetDev)?)
+        parse::net_dev::parse(self.files.read(self.dir.as_fd(), NET_DEV)?)
     }
 
     /// Replaces the buffer files are read into (to change its cap) and returns the previous one.
     pub fn replace_read_buf(&mut self, buf: ReadBuf) -> ReadBuf {
-        core::mem::replace(&mut self.read_buf, buf)
+        self.files.replace_buf(buf)
     }
 }
 
-/// The files below `/proc/<pid>` a [`Proc`] reads and holds open.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PidFile {
-    Stat,
-    Statm,
-    Status,
-    Limits,
-    Io,
-    NetDev,
-}
-
-impl PidFile {
-    const COUNT: usize = 6;
-
-    fn c_name(self) -> &'static CStr {
-        match self {
-            PidFile::Stat => c"stat",
-            PidFile::Statm => c"statm",
-            PidFile::Status => c"status",
-            PidFile::Limits => c"limits",
-            PidFile::Io => c"io",
-            PidFile::NetDev => c"net/dev",
-        }
-    }
-
-    fn generated(self) -> Generated {
-        match self {
-            PidFile::NetDev => Generated::Records,
-            _ => Generated::Whole,
-        }
-    }
-
-    /// The name used in errors.
-    fn name(self) -> &'static str {
-        match self {
-            PidFile::Stat => "stat",
-            PidFile::Statm => "statm",
-            PidFile::Status => "status",
-            PidFile::Limits => "limits",
-            PidFile::Io => "io",
-            PidFile::NetDev => "net/dev",
-        }
-    }
-}
-
-/// The fd in `slot`, opening `path` below `dir` into it on first use; `file` names it in errors.
-pub(crate) fn open_once<'a>(
-    dir: BorrowedFd<'_>,
-    slot: &'a mut Option<OwnedFd>,
-    path: &CStr,
-    file: &'static str,
-) -> Result<&'a OwnedFd> {
-    let fd = match slot.take() {
-        Some(fd) => fd,
-        None => sys::openat_file(dir, path).map_err(|e| errno_error(e, file))?,
-    };
-    Ok(slot.insert(fd))
-}
+// The files below `/proc/<pid>` a `Proc` reads and holds open: all but `net/dev` are generated
+// whole by `single_open`.
+const STAT: FileSpec = FileSpec::whole(0, c"stat", "stat");
+const STATM: FileSpec = FileSpec::whole(1, c"statm", "statm");
+const STATUS: FileSpec = FileSpec::whole(2, c"status", "status");
+const LIMITS: FileSpec = FileSpec::whole(3, c"limits", "limits");
+const IO: FileSpec = FileSpec::whole(4, c"io", "io");
+const NET_DEV: FileSpec = FileSpec::records(5, c"net/dev", "net/dev");
 
 fn held<'a>(
     dir: &OwnedFd,

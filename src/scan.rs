@@ -429,46 +429,27 @@ impl Scanner {
 
     fn row_cold(&mut self, pid: i32) -> Result<Row> {
         let mut row = Row::new(pid);
+        let list = self.list.as_fd();
         if self.fields.any(Fields::FROM_STAT) {
-            let path = PidPath::new(pid, b"/stat\0");
-            let read = match sys::openat_file(self.list.as_fd(), path.as_c_str()?) {
-                Ok(fd) => self
-                    .read_buf
-                    .pread_all(fd.as_fd(), "stat", Generated::Whole),
-                Err(e) => Err(errno_error(e, "stat")),
-            };
-            fill_from_stat(
-                &mut row,
-                self.fields,
-                read,
-                self.ticks_per_second,
-                self.page_size,
-            )?;
+            let read = read_cold(list, &mut self.read_buf, pid, b"/stat\0", "stat");
+            let (ticks, page) = (self.ticks_per_second, self.page_size);
+            fill_from_stat(&mut row, self.fields, read, ticks, page)?;
         }
         if self.fields.contains(Fields::UID) {
-            let path = PidPath::new(pid, b"/status\0");
-            let read = match sys::openat_file(self.list.as_fd(), path.as_c_str()?) {
-                Ok(fd) => self
-                    .read_buf
-                    .pread_all(fd.as_fd(), "status", Generated::Whole),
-                Err(e) => Err(errno_error(e, "status")),
-            };
+            let read = read_cold(list, &mut self.read_buf, pid, b"/status\0", "status");
             fill_from_status(&mut row, read)?;
         }
         if self.fields.contains(Fields::IO) {
-            let path = PidPath::new(pid, b"/io\0");
-            let read = match sys::openat_file(self.list.as_fd(), path.as_c_str()?) {
-                Ok(fd) => self.read_buf.pread_all(fd.as_fd(), "io", Generated::Whole),
-                Err(e) => Err(errno_error(e, "io")),
-            };
-            fill_from_io(&mut row, read)?;
+            fill_from_io(
+                &mut row,
+                read_cold(list, &mut self.read_buf, pid, b"/io\0", "io"),
+            )?;
         }
         if self.fields.contains(Fields::FDS) {
             let path = PidPath::new(pid, b"/fd\0");
-            let size = sys::fstatat(self.list.as_fd(), path.as_c_str()?).map(|st| st.size);
-            let walk_path = PidPath::new(pid, b"/fd\0");
+            let size = sys::fstatat(list, path.as_c_str()?).map(|st| st.size);
             self.fill_fds(&mut row, size, |list| {
-                sys::openat_dir(list, walk_path.as_c_str().map_err(|_| Errno::INVAL)?)
+                sys::openat_dir(list, path.as_c_str().map_err(|_| Errno::INVAL)?)
             })?;
         }
         Ok(row)
@@ -543,6 +524,19 @@ impl Scanner {
         }
         Ok(())
     }
+}
+
+/// Opens `<pid><suffix>` below /proc, reads it whole and closes it: a cold read.
+fn read_cold<'b>(
+    list: BorrowedFd<'_>,
+    buf: &'b mut ReadBuf,
+    pid: i32,
+    suffix: &'static [u8],
+    file: &'static str,
+) -> Result<&'b [u8]> {
+    let path = PidPath::new(pid, suffix);
+    let fd = sys::openat_file(list, path.as_c_str()?).map_err(|e| errno_error(e, file))?;
+    buf.pread_all(fd.as_fd(), file, Generated::Whole)
 }
 
 fn fill_from_stat(

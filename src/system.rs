@@ -1,10 +1,10 @@
 //! [`System`]: host-wide /proc files, held open and re-read.
 
+use crate::held::{FileSpec, HeldFiles};
 use crate::parse;
-use crate::proc::{errno_error, open_once, ProcFs};
-use crate::sys::{self, Generated, ReadBuf};
+use crate::proc::{errno_error, ProcFs};
+use crate::sys::{self, ReadBuf};
 use crate::Result;
-use core::ffi::CStr;
 use rustix::fd::{AsFd, OwnedFd};
 
 /// The host-wide files below /proc, opened once relative to the mount and re-read with `pread`
@@ -23,8 +23,7 @@ use rustix::fd::{AsFd, OwnedFd};
 #[derive(Debug)]
 pub struct System {
     root: OwnedFd,
-    files: [Option<OwnedFd>; SystemFile::COUNT],
-    read_buf: ReadBuf,
+    files: HeldFiles<7>,
 }
 
 impl System {
@@ -38,56 +37,48 @@ impl System {
         let root = sys::reopen_dir(procfs.root()).map_err(|e| errno_error(e, "/proc"))?;
         Ok(System {
             root,
-            files: Default::default(),
-            read_buf: ReadBuf::new(),
+            files: HeldFiles::new(),
         })
     }
 
     /// Replaces the read buffer (to change its cap) and returns the previous one.
     pub fn replace_read_buf(&mut self, buf: ReadBuf) -> ReadBuf {
-        core::mem::replace(&mut self.read_buf, buf)
-    }
-
-    fn read(&mut self, file: SystemFile) -> Result<&[u8]> {
-        let slot = &mut self.files[file as usize];
-        let fd = open_once(self.root.as_fd(), slot, file.c_path(), file.name())?;
-        self.read_buf
-            .pread_all(fd.as_fd(), file.name(), file.generated())
+        self.files.replace_buf(buf)
     }
 
     /// `/proc/stat`: CPU times, context switches, boot time, process counts.
     pub fn stat(&mut self) -> Result<parse::proc_stat::ProcStat<'_>> {
-        parse::proc_stat::parse(self.read(SystemFile::Stat)?)
+        parse::proc_stat::parse(self.files.read(self.root.as_fd(), STAT)?)
     }
 
     /// `/proc/meminfo`, values in bytes.
     pub fn meminfo(&mut self) -> Result<parse::meminfo::Meminfo<'_>> {
-        parse::meminfo::parse(self.read(SystemFile::Meminfo)?)
+        parse::meminfo::parse(self.files.read(self.root.as_fd(), MEMINFO)?)
     }
 
     /// `/proc/loadavg`.
     pub fn loadavg(&mut self) -> Result<parse::loadavg::Loadavg> {
-        parse::loadavg::parse(self.read(SystemFile::Loadavg)?)
+        parse::loadavg::parse(self.files.read(self.root.as_fd(), LOADAVG)?)
     }
 
     /// `/proc/net/sockstat`: IPv4 socket counts.
     pub fn sockstat(&mut self) -> Result<parse::sockstat::Sockstat<'_>> {
-        parse::sockstat::parse(self.read(SystemFile::Sockstat)?)
+        parse::sockstat::parse(self.files.read(self.root.as_fd(), SOCKSTAT)?)
     }
 
     /// `/proc/net/sockstat6`: IPv6 socket counts.
     pub fn sockstat6(&mut self) -> Result<parse::sockstat::Sockstat<'_>> {
-        parse::sockstat::parse6(self.read(SystemFile::Sockstat6)?)
+        parse::sockstat::parse6(self.files.read(self.root.as_fd(), SOCKSTAT6)?)
     }
 
     /// `/proc/sys/fs/file-nr`: allocated and maximum file handles, host-wide.
     pub fn file_nr(&mut self) -> Result<parse::file_nr::FileNr> {
-        parse::file_nr::parse(self.read(SystemFile::FileNr)?)
+        parse::file_nr::parse(self.files.read(self.root.as_fd(), FILE_NR)?)
     }
 
     /// `/proc/net/dev`: per-interface traffic.
     pub fn net_dev(&mut self) -> Result<parse::net_dev::NetDev<'_>> {
-        parse::net_dev::parse(self.read(SystemFile::NetDev)?)
+        parse::net_dev::parse(self.files.read(self.root.as_fd(), NET_DEV)?)
     }
 }
 
@@ -102,48 +93,11 @@ pub fn page_size() -> u64 {
     sys::page_size()
 }
 
-#[derive(Clone, Copy, Debug)]
-enum SystemFile {
-    Stat,
-    Meminfo,
-    Loadavg,
-    Sockstat,
-    Sockstat6,
-    FileNr,
-    NetDev,
-}
-
-impl SystemFile {
-    const COUNT: usize = 7;
-
-    fn c_path(self) -> &'static CStr {
-        match self {
-            SystemFile::Stat => c"stat",
-            SystemFile::Meminfo => c"meminfo",
-            SystemFile::Loadavg => c"loadavg",
-            SystemFile::Sockstat => c"net/sockstat",
-            SystemFile::Sockstat6 => c"net/sockstat6",
-            SystemFile::FileNr => c"sys/fs/file-nr",
-            SystemFile::NetDev => c"net/dev",
-        }
-    }
-
-    fn generated(self) -> Generated {
-        match self {
-            SystemFile::NetDev => Generated::Records,
-            _ => Generated::Whole,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            SystemFile::Stat => "/proc/stat",
-            SystemFile::Meminfo => "meminfo",
-            SystemFile::Loadavg => "loadavg",
-            SystemFile::Sockstat => "net/sockstat",
-            SystemFile::Sockstat6 => "net/sockstat6",
-            SystemFile::FileNr => "sys/fs/file-nr",
-            SystemFile::NetDev => "net/dev",
-        }
-    }
-}
+// The host files a `System` holds open: all but `net/dev` are generated whole.
+const STAT: FileSpec = FileSpec::whole(0, c"stat", "/proc/stat");
+const MEMINFO: FileSpec = FileSpec::whole(1, c"meminfo", "meminfo");
+const LOADAVG: FileSpec = FileSpec::whole(2, c"loadavg", "loadavg");
+const SOCKSTAT: FileSpec = FileSpec::whole(3, c"net/sockstat", "net/sockstat");
+const SOCKSTAT6: FileSpec = FileSpec::whole(4, c"net/sockstat6", "net/sockstat6");
+const FILE_NR: FileSpec = FileSpec::whole(5, c"sys/fs/file-nr", "sys/fs/file-nr");
+const NET_DEV: FileSpec = FileSpec::records(6, c"net/dev", "net/dev");

@@ -291,24 +291,10 @@ fn as_nobody_count_target() {
 
 #[test]
 fn another_users_process_counts_by_stat_but_walk_is_denied() {
-    if !common::running_as_root() {
-        eprintln!("skipped: needs root to start a process as nobody");
-        return;
-    }
     // The target is a root-owned helper; the reader is this binary run as nobody.
     let helper = Helper::holding_fds(50);
     let env = [("PROCFAST_TARGET", helper.pid.to_string())];
-    let Some(out) = common::run_as_nobody("as_nobody_count_target", &env) else {
-        eprintln!("skipped: the test binary is not executable by nobody");
-        return;
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("NOBODY-CHECKS-PASSED"),
-        "as nobody: {}\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_passes_as_nobody("as_nobody_count_target", &env, "NOBODY-CHECKS-PASSED");
 }
 
 #[test]

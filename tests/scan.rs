@@ -218,21 +218,7 @@ fn as_nobody_scan() {
 
 #[test]
 fn a_scan_as_nobody_completes_and_counts_denied() {
-    if !common::running_as_root() {
-        eprintln!("skipped: needs root to run a scan as nobody");
-        return;
-    }
     let helper = Helper::holding_fds(40);
     let env = [("PROCFAST_TARGET", helper.pid.to_string())];
-    let Some(out) = common::run_as_nobody("as_nobody_scan", &env) else {
-        eprintln!("skipped: the test binary is not executable by nobody");
-        return;
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("NOBODY-SCAN-PASSED"),
-        "as nobody: {}\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_passes_as_nobody("as_nobody_scan", &env, "NOBODY-SCAN-PASSED");
 }

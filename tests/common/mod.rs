@@ -143,6 +143,27 @@ pub fn run_as_nobody(name: &str, env: &[(&str, String)]) -> Option<std::process:
     cmd.output().ok()
 }
 
+/// Runs the `#[ignore]`d test `name` of this binary as `nobody` with `env`, and asserts that it
+/// passed and printed `marker` (so a test that silently returned early cannot pass). Skips, with
+/// a message, when not root or when `nobody` cannot execute the binary.
+pub fn assert_passes_as_nobody(name: &str, env: &[(&str, String)], marker: &str) {
+    if !running_as_root() {
+        eprintln!("skipped: needs root to run {name} as nobody");
+        return;
+    }
+    let Some(out) = run_as_nobody(name, env) else {
+        eprintln!("skipped: the test binary is not executable by nobody");
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(marker),
+        "{name} as nobody: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn readable_by_others(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     path.ancestors()

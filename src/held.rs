@@ -1,0 +1,87 @@
+//! Files a handle holds open below a directory and re-reads: shared by [`Proc`](crate::Proc)
+//! and [`System`](crate::System).
+
+use crate::proc::errno_error;
+use crate::sys::{self, Generated, ReadBuf};
+use crate::Result;
+use core::ffi::CStr;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+
+/// One held file: its slot in [`HeldFiles`], its path below the directory, its name in errors
+/// and how the kernel generates it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FileSpec {
+    pub(crate) slot: usize,
+    pub(crate) path: &'static CStr,
+    pub(crate) name: &'static str,
+    pub(crate) generated: Generated,
+}
+
+impl FileSpec {
+    /// A file generated whole on each read (seq_file's `single_open`).
+    pub(crate) const fn whole(slot: usize, path: &'static CStr, name: &'static str) -> FileSpec {
+        FileSpec {
+            slot,
+            path,
+            name,
+            generated: Generated::Whole,
+        }
+    }
+
+    /// A file generated a page of records at a time.
+    pub(crate) const fn records(slot: usize, path: &'static CStr, name: &'static str) -> FileSpec {
+        FileSpec {
+            slot,
+            path,
+            name,
+            generated: Generated::Records,
+        }
+    }
+}
+
+/// `N` files held open below one directory, each opened on first use, and the buffer they are
+/// read into.
+#[derive(Debug)]
+pub(crate) struct HeldFiles<const N: usize> {
+    fds: [Option<OwnedFd>; N],
+    buf: ReadBuf,
+}
+
+impl<const N: usize> HeldFiles<N> {
+    pub(crate) fn new() -> HeldFiles<N> {
+        HeldFiles {
+            fds: core::array::from_fn(|_| None),
+            buf: ReadBuf::new(),
+        }
+    }
+
+    /// The held fd of `file`, opening it below `dir` on first use.
+    pub(crate) fn fd(&mut self, dir: BorrowedFd<'_>, file: FileSpec) -> Result<BorrowedFd<'_>> {
+        open_once(dir, &mut self.fds[file.slot], file.path, file.name).map(AsFd::as_fd)
+    }
+
+    /// Reads all of `file` afresh (`pread` at offset 0 on the held fd) into the buffer.
+    pub(crate) fn read(&mut self, dir: BorrowedFd<'_>, file: FileSpec) -> Result<&[u8]> {
+        let fd = open_once(dir, &mut self.fds[file.slot], file.path, file.name)?;
+        self.buf.pread_all(fd.as_fd(), file.name, file.generated)
+    }
+
+    /// Replaces the read buffer and returns the previous one.
+    pub(crate) fn replace_buf(&mut self, buf: ReadBuf) -> ReadBuf {
+        core::mem::replace(&mut self.buf, buf)
+    }
+}
+
+/// The fd in `slot`, opening `path` below `dir` into it on first use; `file` names it in errors.
+fn open_once<'a>(
+    dir: BorrowedFd<'_>,
+    slot: &'a mut Option<OwnedFd>,
+    path: &CStr,
+    file: &'static str,
+) -> Result<&'a OwnedFd> {
+    let fd = match slot.take() {
+        Some(fd) => fd,
+        None => sys::openat_file(dir, path).map_err(|e| errno_error(e, file))?,
+    };
+    Ok(slot.insert(fd))
+}
