@@ -1,7 +1,7 @@
 //! The procfast command line.
 //!
 //! ```text
-//! procfast top [--by fds|threads|rss|cpu] [-n N] [--budget-ms MS] [--json]
+//! procfast top [--by fds|threads|rss|cpu] [-n N] [--budget-ms MS] [--threads] [--json]
 //! procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
 //! procfast metrics [PID] [--namespace NS] [--network]
 //! procfast seed-demo [--fds N]
@@ -20,12 +20,13 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
-usage: procfast top [--by fds|threads|rss|cpu] [-n N] [--budget-ms MS] [--json]
+usage: procfast top [--by fds|threads|rss|cpu] [-n N] [--budget-ms MS] [--threads] [--json]
        procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
        procfast metrics [PID] [--namespace NS] [--network]
        procfast seed-demo [--fds N]
 
-  top        scan every process; show the N largest by a figure (default: fds, 15)
+  top        scan every process (--threads: every thread); show the N largest by a figure
+             (default: fds, 15)
   fds        count the open fds of process PID (one-shot: the time includes opening the handle)
   metrics    print PID's process metrics (default: this process) in the Prometheus text format
   seed-demo  open as many fds as RLIMIT_NOFILE allows, then count them every way, side by side";
@@ -131,8 +132,10 @@ fn top(mut args: lexopt::Parser) -> Result<(), Failure> {
     let mut n = 15usize;
     let mut budget = Budget::UNLIMITED;
     let mut json = false;
+    let mut threads = false;
     while let Some(arg) = args.next()? {
         match arg {
+            Long("threads") => threads = true,
             Long("by") => {
                 key = match args.value()?.string()?.as_str() {
                     "fds" => SortKey::Fds,
@@ -157,7 +160,7 @@ fn top(mut args: lexopt::Parser) -> Result<(), Failure> {
     let fields = Fields::COMM | Fields::FDS | Fields::THREADS | Fields::RSS | Fields::CPU;
     let started = Instant::now();
     let (rows, summary) = Scanner::new(fields)
-        .and_then(|mut scanner| scanner.top(n, key, &budget))
+        .and_then(|scanner| scanner.threads(threads).top(n, key, &budget))
         .map_err(|e| failure(format!("scanning /proc: {e}")))?;
     let micros = started.elapsed().as_secs_f64() * 1e6;
 
@@ -203,8 +206,9 @@ fn top(mut args: lexopt::Parser) -> Result<(), Failure> {
         );
     }
     println!(
-        "scanned {} processes, {} vanished, {} denied; {} in {:.1} ms",
+        "scanned {} {}, {} vanished, {} denied; {} in {:.1} ms",
         summary.scanned,
+        if threads { "threads" } else { "processes" },
         summary.vanished,
         summary.denied,
         match summary.stopped {

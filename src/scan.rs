@@ -76,12 +76,42 @@ impl BitOr for Fields {
 /// The longest command name a [`Row`] keeps; longer names (some kernel threads) are cut here.
 pub const COMM_CAP: usize = 64;
 
-/// One process's figures, reused from process to process: figures not asked for, or denied,
-/// are `None`.
+/// A process (`tid == pid`) or one thread of it. Ordered as /proc lists them: by process, then
+/// by thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Task {
+    pid: i32,
+    tid: i32,
+    thread: bool,
+}
+
+impl Task {
+    fn process(pid: i32) -> Task {
+        Task {
+            pid,
+            tid: pid,
+            thread: false,
+        }
+    }
+
+    fn thread(pid: i32, tid: i32) -> Task {
+        Task {
+            pid,
+            tid,
+            thread: true,
+        }
+    }
+}
+
+/// One process's (or thread's) figures, reused from row to row: figures not asked for, or
+/// denied, are `None`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Row {
-    /// The process id.
+    /// The process id; in a [`threads`](Scanner::threads) scan, the thread id.
     pub pid: i32,
+    /// The process the row belongs to: equal to `pid` for a process row, the owning process of a
+    /// thread row.
+    pub tgid: i32,
     comm: [u8; COMM_CAP],
     comm_len: u8,
     /// The state letter (`R`, `S`, `D`, `Z`, …).
@@ -109,9 +139,10 @@ pub struct Row {
 }
 
 impl Row {
-    fn new(pid: i32) -> Row {
+    fn new(task: Task) -> Row {
         Row {
-            pid,
+            pid: task.tid,
+            tgid: task.pid,
             comm: [0; COMM_CAP],
             comm_len: 0,
             state: None,
@@ -203,7 +234,7 @@ pub type TopRows = SmallVec<[Row; 16]>;
 /// Handles kept for one process between scans.
 #[derive(Debug)]
 struct Held {
-    pid: i32,
+    task: Task,
     stat: Option<OwnedFd>,
     status: Option<OwnedFd>,
     io: Option<OwnedFd>,
@@ -258,6 +289,9 @@ pub struct Scanner {
     ticks_per_second: u64,
     page_size: u64,
     cache: Option<Cache>,
+    threads: bool,
+    /// The thread ids of the process being scanned, reused so threads cost no allocation.
+    tids: Vec<i32>,
 }
 
 impl Scanner {
@@ -279,6 +313,8 @@ impl Scanner {
             ticks_per_second: sys::clock_ticks_per_second(),
             page_size: sys::page_size(),
             cache: None,
+            threads: false,
+            tids: Vec::new(),
         })
     }
 
@@ -295,6 +331,14 @@ impl Scanner {
             entries: Vec::with_capacity(entries),
             next: Vec::with_capacity(entries),
         });
+        self
+    }
+
+    /// Visits a row per thread instead of per process: `pid` is then the thread id and `tgid`
+    /// the process's, and every figure is the thread's own (from `/proc/<pid>/task/<tid>/`;
+    /// fds are shared by the threads of a process).
+    pub fn threads(mut self, threads: bool) -> Scanner {
+        self.threads = threads;
         self
     }
 
@@ -356,28 +400,85 @@ impl Scanner {
                 }
             }
             for pid in pids {
-                if budget.entries_exhausted(summary.scanned + summary.vanished) {
-                    summary.stopped = Some(Stop::Entries);
-                    return Ok(());
-                }
-                match self.row(pid, cache.as_deref_mut()) {
-                    Ok(row) => {
-                        summary.scanned += 1;
-                        summary.denied += u64::from(row.denied);
-                        if visit(&row).is_break() {
-                            summary.stopped = Some(Stop::Visitor);
+                if !self.threads {
+                    self.visit_task(
+                        Task::process(pid),
+                        budget,
+                        summary,
+                        cache.as_deref_mut(),
+                        visit,
+                    )?;
+                } else {
+                    match self.list_threads(pid) {
+                        Ok(()) => {}
+                        Err(Error::Gone) => summary.vanished += 1,
+                        Err(e) => return Err(e),
+                    }
+                    for i in 0..self.tids.len() {
+                        let task = Task::thread(pid, self.tids[i]);
+                        self.visit_task(task, budget, summary, cache.as_deref_mut(), visit)?;
+                        if summary.stopped.is_some() {
                             return Ok(());
                         }
                     }
-                    Err(Error::Gone) => summary.vanished += 1,
-                    Err(e) => return Err(e),
                 }
-                if budget.deadline_passed() {
-                    summary.stopped = Some(Stop::Deadline);
+                if summary.stopped.is_some() {
                     return Ok(());
                 }
             }
         }
+    }
+
+    /// Reads one row and hands it over, accounting for it in `summary`; sets `summary.stopped`
+    /// when the scan must end.
+    fn visit_task(
+        &mut self,
+        task: Task,
+        budget: &Budget,
+        summary: &mut ScanSummary,
+        cache: Option<&mut Cache>,
+        visit: &mut impl FnMut(&Row) -> ControlFlow<()>,
+    ) -> Result<()> {
+        if budget.entries_exhausted(summary.scanned + summary.vanished) {
+            summary.stopped = Some(Stop::Entries);
+            return Ok(());
+        }
+        match self.row(task, cache) {
+            Ok(row) => {
+                summary.scanned += 1;
+                summary.denied += u64::from(row.denied);
+                if visit(&row).is_break() {
+                    summary.stopped = Some(Stop::Visitor);
+                    return Ok(());
+                }
+            }
+            Err(Error::Gone) => summary.vanished += 1,
+            Err(e) => return Err(e),
+        }
+        if budget.deadline_passed() {
+            summary.stopped = Some(Stop::Deadline);
+        }
+        Ok(())
+    }
+
+    /// Lists the threads of `pid` into `self.tids`.
+    fn list_threads(&mut self, pid: i32) -> Result<()> {
+        self.tids.clear();
+        let path = PidPath::new(Task::process(pid), b"/task\0");
+        let dir = sys::openat_dir(self.list.as_fd(), path.as_c_str()?)
+            .map_err(|e| errno_error(e, "task"))?;
+        let tids = &mut self.tids;
+        walk_numbered(
+            dir.as_fd(),
+            "task",
+            &mut self.dir_buf,
+            &Budget::UNLIMITED,
+            |tid| {
+                tids.push(tid);
+                ControlFlow::Continue(())
+            },
+        )?;
+        Ok(())
     }
 
     /// The `n` rows largest by `key` (the scanner's fields plus the key's), in descending order,
@@ -402,14 +503,14 @@ impl Scanner {
     }
 
     /// One process's row, through kept handles where there are some.
-    fn row(&mut self, pid: i32, cache: Option<&mut Cache>) -> Result<Row> {
+    fn row(&mut self, task: Task, cache: Option<&mut Cache>) -> Result<Row> {
         let Some(cache) = cache else {
-            return self.row_cold(pid);
+            return self.row_cold(task);
         };
-        let Some(held) = cache.take_or_open(pid, self.fields, self.list.as_fd()) else {
-            return self.row_cold(pid);
+        let Some(held) = cache.take_or_open(task, self.fields, self.list.as_fd()) else {
+            return self.row_cold(task);
         };
-        match self.row_held(pid, &held) {
+        match self.row_held(task, &held) {
             Ok(row) => {
                 cache.keep(held);
                 Ok(row)
@@ -418,7 +519,7 @@ impl Scanner {
             Err(Error::Gone) => {
                 cache.held_fds -= held.fds();
                 drop(held);
-                self.row_cold(pid)
+                self.row_cold(task)
             }
             Err(e) => {
                 cache.keep(held);
@@ -427,26 +528,26 @@ impl Scanner {
         }
     }
 
-    fn row_cold(&mut self, pid: i32) -> Result<Row> {
-        let mut row = Row::new(pid);
+    fn row_cold(&mut self, task: Task) -> Result<Row> {
+        let mut row = Row::new(task);
         let list = self.list.as_fd();
         if self.fields.any(Fields::FROM_STAT) {
-            let read = read_cold(list, &mut self.read_buf, pid, b"/stat\0", "stat");
+            let read = read_cold(list, &mut self.read_buf, task, b"/stat\0", "stat");
             let (ticks, page) = (self.ticks_per_second, self.page_size);
             fill_from_stat(&mut row, self.fields, read, ticks, page)?;
         }
         if self.fields.contains(Fields::UID) {
-            let read = read_cold(list, &mut self.read_buf, pid, b"/status\0", "status");
+            let read = read_cold(list, &mut self.read_buf, task, b"/status\0", "status");
             fill_from_status(&mut row, read)?;
         }
         if self.fields.contains(Fields::IO) {
             fill_from_io(
                 &mut row,
-                read_cold(list, &mut self.read_buf, pid, b"/io\0", "io"),
+                read_cold(list, &mut self.read_buf, task, b"/io\0", "io"),
             )?;
         }
         if self.fields.contains(Fields::FDS) {
-            let path = PidPath::new(pid, b"/fd\0");
+            let path = PidPath::new(task, b"/fd\0");
             let size = sys::fstatat(list, path.as_c_str()?).map(|st| st.size);
             self.fill_fds(&mut row, size, |list| {
                 sys::openat_dir(list, path.as_c_str().map_err(|_| Errno::INVAL)?)
@@ -455,8 +556,8 @@ impl Scanner {
         Ok(row)
     }
 
-    fn row_held(&mut self, pid: i32, held: &Held) -> Result<Row> {
-        let mut row = Row::new(pid);
+    fn row_held(&mut self, task: Task, held: &Held) -> Result<Row> {
+        let mut row = Row::new(task);
         row.denied = held.denied;
         if let Some(fd) = &held.stat {
             let read = self
@@ -530,11 +631,11 @@ impl Scanner {
 fn read_cold<'b>(
     list: BorrowedFd<'_>,
     buf: &'b mut ReadBuf,
-    pid: i32,
+    task: Task,
     suffix: &'static [u8],
     file: &'static str,
 ) -> Result<&'b [u8]> {
-    let path = PidPath::new(pid, suffix);
+    let path = PidPath::new(task, suffix);
     let fd = sys::openat_file(list, path.as_c_str()?).map_err(|e| errno_error(e, file))?;
     buf.pread_all(fd.as_fd(), file, Generated::Whole)
 }
@@ -605,12 +706,12 @@ fn fill_from_status(row: &mut Row, read: Result<&[u8]>) -> Result<()> {
 impl Cache {
     /// The held handles of `pid`, from the previous scan or newly opened within the budget;
     /// `None` to read the process cold.
-    fn take_or_open(&mut self, pid: i32, fields: Fields, list: BorrowedFd<'_>) -> Option<Held> {
+    fn take_or_open(&mut self, task: Task, fields: Fields, list: BorrowedFd<'_>) -> Option<Held> {
         // Entries are sorted by pid and /proc lists pids in ascending order: entries before
         // `pid` belong to processes that exited since the last scan.
         while let Some(first) = self.entries.last() {
             // `entries` is kept in descending order so the smallest pid pops from the end.
-            if first.pid < pid {
+            if first.task < task {
                 if let Some(gone) = self.entries.pop() {
                     self.held_fds -= gone.fds();
                 }
@@ -618,7 +719,7 @@ impl Cache {
                 break;
             }
         }
-        if self.entries.last().is_some_and(|held| held.pid == pid) {
+        if self.entries.last().is_some_and(|held| held.task == task) {
             return self.entries.pop();
         }
         let wanted = usize::from(fields.any(Fields::FROM_STAT))
@@ -629,7 +730,7 @@ impl Cache {
             return None;
         }
         let mut held = Held {
-            pid,
+            task,
             stat: None,
             status: None,
             io: None,
@@ -651,7 +752,7 @@ impl Cache {
             if !wanted {
                 continue;
             }
-            let path = PidPath::new(pid, suffix);
+            let path = PidPath::new(task, suffix);
             let name = path.as_c_str().ok()?;
             let opened = if suffix == b"/fd\0" {
                 sys::openat_path_dir(list, name)
@@ -738,22 +839,33 @@ fn push_bounded(heap: &mut TopRows, n: usize, row: Row, key: SortKey) {
     }
 }
 
-/// `"<pid><suffix>"` formatted on the stack, `suffix` ending in NUL.
+/// `"<pid><suffix>"`, or `"<pid>/task/<tid><suffix>"` for a thread, formatted on the stack;
+/// `suffix` ends in NUL.
 struct PidPath {
-    bytes: [u8; 32],
+    bytes: [u8; 48],
     len: usize,
 }
 
 impl PidPath {
-    fn new(pid: i32, suffix: &'static [u8]) -> PidPath {
-        let digits = DecInt::new(pid);
-        let digits = digits.as_bytes();
-        // At most 11 digits and a sign, and our suffixes are at most 8 bytes.
-        let len = digits.len() + suffix.len();
-        let mut bytes = [0u8; 32];
-        bytes[..digits.len()].copy_from_slice(digits);
-        bytes[digits.len()..len].copy_from_slice(suffix);
-        PidPath { bytes, len }
+    fn new(task: Task, suffix: &'static [u8]) -> PidPath {
+        let mut path = PidPath {
+            bytes: [0; 48],
+            len: 0,
+        };
+        // At most 11 characters a number, 6 for "/task/" and 8 for our longest suffix.
+        path.push(DecInt::new(task.pid).as_bytes());
+        if task.thread {
+            path.push(b"/task/");
+            path.push(DecInt::new(task.tid).as_bytes());
+        }
+        path.push(suffix);
+        path
+    }
+
+    fn push(&mut self, part: &[u8]) {
+        let end = self.len + part.len();
+        self.bytes[self.len..end].copy_from_slice(part);
+        self.len = end;
     }
 
     fn as_c_str(&self) -> Result<&CStr> {
@@ -767,13 +879,14 @@ mod tests {
 
     #[test]
     fn pid_paths() {
+        let path = |task, suffix| PidPath::new(task, suffix).as_c_str().unwrap().to_owned();
         assert_eq!(
-            PidPath::new(1234, b"/stat\0").as_c_str().unwrap(),
-            c"1234/stat"
+            path(Task::process(1234), b"/stat\0"),
+            c"1234/stat".to_owned()
         );
         assert_eq!(
-            PidPath::new(i32::MAX, b"/status\0").as_c_str().unwrap(),
-            c"2147483647/status"
+            path(Task::thread(i32::MAX, i32::MIN), b"/status\0"),
+            c"2147483647/task/-2147483648/status".to_owned()
         );
     }
 
@@ -781,13 +894,13 @@ mod tests {
     fn bounded_heap_keeps_the_largest() {
         let mut heap = TopRows::new();
         for (pid, fds) in [(1, 5), (2, 50), (3, 7), (4, 1), (5, 70), (6, 50), (7, 3)] {
-            let mut row = Row::new(pid);
+            let mut row = Row::new(Task::process(pid));
             row.fds = Some(fds);
             push_bounded(&mut heap, 3, row, SortKey::Fds);
         }
         let mut got: Vec<_> = heap.iter().map(|r| (r.fds.unwrap(), r.pid)).collect();
         got.sort();
         assert_eq!(got, vec![(50, 2), (50, 6), (70, 5)]);
-        push_bounded(&mut heap, 0, Row::new(9), SortKey::Fds);
+        push_bounded(&mut heap, 0, Row::new(Task::process(9)), SortKey::Fds);
     }
 }

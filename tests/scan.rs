@@ -222,3 +222,59 @@ fn a_scan_as_nobody_completes_and_counts_denied() {
     let env = [("PROCFAST_TARGET", helper.pid.to_string())];
     common::assert_passes_as_nobody("as_nobody_scan", &env, "NOBODY-SCAN-PASSED");
 }
+
+#[test]
+fn a_thread_scan_has_a_row_per_thread() {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name("pf-worker".into())
+                .spawn(move || {
+                    let _ = rx.lock().unwrap().recv();
+                })
+                .unwrap()
+        })
+        .collect();
+    let me = std::process::id() as i32;
+    for scanner in [
+        Scanner::new(Fields::COMM | Fields::FDS)
+            .unwrap()
+            .threads(true),
+        Scanner::new(Fields::COMM | Fields::FDS)
+            .unwrap()
+            .threads(true)
+            .keep_handles(100),
+    ] {
+        let mut scanner = scanner;
+        for _ in 0..2 {
+            let mut ours = Vec::new();
+            let summary = scanner
+                .scan(&Budget::UNLIMITED, |row| {
+                    if row.tgid == me {
+                        ours.push((row.pid, row.comm().to_vec(), row.fds));
+                    }
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            assert!(summary.is_complete());
+            let workers = ours
+                .iter()
+                .filter(|(_, comm, _)| comm == b"pf-worker")
+                .count();
+            assert_eq!(workers, 3, "{ours:?}");
+            // The main thread is a row of its own, with the process's id.
+            assert!(ours.iter().any(|(tid, _, _)| *tid == me));
+            let mut tids: Vec<_> = ours.iter().map(|(tid, _, _)| *tid).collect();
+            tids.dedup();
+            assert_eq!(tids.len(), ours.len(), "each thread once");
+            assert!(ours.iter().all(|(_, _, fds)| fds.is_some()));
+        }
+    }
+    drop(tx);
+    for w in workers {
+        w.join().unwrap();
+    }
+}
