@@ -1,0 +1,1079 @@
+//! The benchmark report: turns criterion's results into the README's "Measured here" section and
+//! the plot `fd_count.svg`, and measures what criterion does not: allocations and peak memory.
+//!
+//! ```text
+//! cargo bench
+//! cargo run --release --example bench_report
+//! ```
+//!
+//! It reads the median of every benchmark criterion left under
+//! `target/criterion/<group>/<function>[/<param>]/new/` (`benchmark.json` names it,
+//! `estimates.json` has `median.point_estimate` in ns), whatever groups, functions and params are
+//! there, and writes:
+//!
+//! - one table per group, with ratios against the group's reference rows (the kernel floor, naive
+//!   `std::fs::read_dir`, the `procfs` crate; see `FLOORS` and `COLUMNS`);
+//! - `fd_count.svg` next to the README: time against open fds, log-log, one line per method of
+//!   the `fd_count` group, each extrapolated linearly (dashed) to 1,000,000 fds;
+//! - allocations, bytes and peak live bytes of ONE call of each fd-count method at each fd count,
+//!   and of one host scan, under a counting global allocator (helpers hold the fds, as in
+//!   `benches/fd_count.rs`);
+//! - what those figures mean for an exporter at 1,000,000 fds.
+//!
+//! The markdown replaces the README between `<!-- bench:begin -->` and `<!-- bench:end -->` and
+//! is printed. Missing groups are noted; with no criterion data at all it says what to run and
+//! changes nothing.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use procfast::{Budget, Fields, Method, Proc, Scanner};
+use serde_json::Value;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant, SystemTime};
+
+const BEGIN: &str = "<!-- bench:begin -->";
+const END: &str = "<!-- bench:end -->";
+/// The groups the benches define (or will), in the order the report shows them.
+const GROUPS: &[&str] = &["fd_count", "parse", "collect", "scan"];
+/// The floor of each row: the syscalls its result cannot avoid. (group, function, floor)
+const FLOORS: &[(&str, &str, &str)] = &[
+    ("fd_count", "bare_fstat", "bare_fstat"),
+    ("fd_count", "procfast_auto", "bare_fstat"),
+    // procfs 0.18's fd_count is a stat of "fd" by path when st_size > 0, not a walk.
+    ("fd_count", "procfs_fd_count", "bare_fstat"),
+    ("fd_count", "raw_getdents64", "raw_getdents64"),
+    ("fd_count", "procfast_walk", "raw_getdents64"),
+    ("fd_count", "std_read_dir", "raw_getdents64"),
+    ("scan", "floor_cold", "floor_cold"),
+    ("scan", "procfast_cold", "floor_cold"),
+    ("scan", "procfs_crate", "floor_cold"),
+    ("scan", "floor_held", "floor_held"),
+    ("scan", "procfast_kept", "floor_held"),
+];
+/// What the plot's legend says after a method's name.
+const LEGEND_NOTES: &[(&str, &str)] = &[
+    ("bare_fstat", " (floor: one fstat)"),
+    ("raw_getdents64", " (floor: getdents64 loop)"),
+    ("procfs_fd_count", " (stat by path, walk if 0)"),
+];
+/// What a group's param means, for its column header.
+const PARAM_NAMES: &[(&str, &str)] = &[("fd_count", "open fds")];
+/// Extra processes running during the scan measurement, as in `benches/scan.rs`.
+const SCAN_HELPERS: usize = 200;
+/// Where the plot's extrapolation ends.
+const MILLION: f64 = 1_000_000.0;
+
+// ---------------------------------------------------------------------------------------------
+// A counting global allocator: allocations, bytes allocated, live bytes and their peak.
+
+struct CountingAlloc;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static ALLOCATED: AtomicU64 = AtomicU64::new(0);
+static LIVE: AtomicU64 = AtomicU64::new(0);
+static PEAK: AtomicU64 = AtomicU64::new(0);
+
+fn grown(bytes: u64) {
+    let live = LIVE.fetch_add(bytes, Relaxed) + bytes;
+    PEAK.fetch_max(live, Relaxed);
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counters are atomics
+// and only updated when the system allocator succeeded.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = System.alloc(layout);
+        if !ptr.is_null() {
+            ALLOCATIONS.fetch_add(1, Relaxed);
+            ALLOCATED.fetch_add(layout.size() as u64, Relaxed);
+            grown(layout.size() as u64);
+        }
+        ptr
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        LIVE.fetch_sub(layout.size() as u64, Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = System.realloc(ptr, layout, new_size);
+        if !new.is_null() {
+            ALLOCATIONS.fetch_add(1, Relaxed);
+            ALLOCATED.fetch_add(new_size as u64, Relaxed);
+            match new_size.checked_sub(layout.size()) {
+                Some(more) => grown(more as u64),
+                None => _ = LIVE.fetch_sub((layout.size() - new_size) as u64, Relaxed),
+            }
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+/// What one call allocated.
+struct Allocs {
+    calls: u64,
+    bytes: u64,
+    /// The most bytes live at once during the call, above what was live before it.
+    peak: u64,
+    time: Duration,
+}
+
+/// Runs `f` once, counting its allocations. Only the main thread runs while it measures.
+fn count_allocs<T>(f: impl FnOnce() -> T) -> (T, Allocs) {
+    let (calls, bytes, live) = (
+        ALLOCATIONS.load(Relaxed),
+        ALLOCATED.load(Relaxed),
+        LIVE.load(Relaxed),
+    );
+    PEAK.store(live, Relaxed);
+    let started = Instant::now();
+    let out = black_box(f());
+    let time = started.elapsed();
+    let allocs = Allocs {
+        calls: ALLOCATIONS.load(Relaxed) - calls,
+        bytes: ALLOCATED.load(Relaxed) - bytes,
+        peak: PEAK.load(Relaxed).saturating_sub(live),
+        time,
+    };
+    (out, allocs)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Criterion's results.
+
+/// One benchmark's median, as criterion saved it.
+#[derive(Clone)]
+struct Bench {
+    group: String,
+    function: String,
+    param: Option<String>,
+    median_ns: f64,
+}
+
+fn criterion_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("criterion")
+}
+
+/// Every `new/estimates.json` below `dir`, with the time it was written.
+fn read_benches(root: &Path, dir: &Path, out: &mut Vec<Bench>, newest: &mut Option<SystemTime>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if !path.is_dir() || name == "report" || name == "base" || name == "change" {
+            continue;
+        }
+        if name != "new" {
+            read_benches(root, &path, out, newest);
+            continue;
+        }
+        let estimates = path.join("estimates.json");
+        let Some(median_ns) = read_json(&estimates)
+            .and_then(|v| v.pointer("/median/point_estimate").and_then(Value::as_f64))
+        else {
+            eprintln!("bench_report: no median in {}", estimates.display());
+            continue;
+        };
+        if let Ok(modified) = std::fs::metadata(&estimates).and_then(|m| m.modified()) {
+            *newest = (*newest).max(Some(modified));
+        }
+        // benchmark.json has the names as the bench spelled them ("stat/procfast", not the
+        // directory's "stat_procfast"); the directory path is the fallback.
+        let id = read_json(&path.join("benchmark.json"));
+        let field = |key: &str| {
+            id.as_ref()
+                .and_then(|v| v.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let dirs: Vec<String> = path
+            .parent()
+            .and_then(|p| p.strip_prefix(root).ok())
+            .map(|p| p.iter().map(|c| c.to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        let (Some(group), Some(function)) = (
+            field("group_id").or_else(|| dirs.first().cloned()),
+            field("function_id").or_else(|| dirs.get(1).cloned()),
+        ) else {
+            continue;
+        };
+        let param = if id.is_some() {
+            field("value_str")
+        } else {
+            dirs.get(2).cloned()
+        };
+        out.push(Bench {
+            group,
+            function,
+            param,
+            median_ns,
+        });
+    }
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// The part of a function's name before its last '/': "stat" for "stat/procfast", "" for
+/// "procfast_walk". Rows are compared with references of the same prefix.
+fn prefix(function: &str) -> &str {
+    function.rsplit_once('/').map_or("", |(p, _)| p)
+}
+
+fn last_segment(function: &str) -> &str {
+    function.rsplit_once('/').map_or(function, |(_, s)| s)
+}
+
+/// A reference column: its header, and which function of the group (if any) a row is compared
+/// with.
+struct Column {
+    header: &'static str,
+    pick: fn(&str, &str, &[String]) -> Option<String>,
+}
+
+const COLUMNS: &[Column] = &[
+    Column {
+        header: "÷ floor",
+        pick: |group, function, _| {
+            FLOORS
+                .iter()
+                .find(|(g, f, _)| *g == group && *f == function)
+                .map(|(_, _, floor)| floor.to_string())
+        },
+    },
+    Column {
+        header: "÷ `std_read_dir`",
+        pick: |_, function, all| reference(function, all, |s| s == "std_read_dir"),
+    },
+    Column {
+        header: "÷ `procfs`",
+        pick: |_, function, all| reference(function, all, |s| s.starts_with("procfs")),
+    },
+];
+
+/// The function among `all` with the same prefix as `function` whose last segment matches.
+fn reference(function: &str, all: &[String], matches: fn(&str) -> bool) -> Option<String> {
+    all.iter()
+        .find(|f| prefix(f) == prefix(function) && matches(last_segment(f)))
+        .cloned()
+}
+
+/// Sorts params numerically where they are numbers.
+fn param_key(param: &Option<String>) -> (f64, String) {
+    let text = param.clone().unwrap_or_default();
+    (text.parse().unwrap_or(f64::INFINITY), text)
+}
+
+fn median(benches: &[Bench], function: &str, param: &Option<String>) -> Option<f64> {
+    benches
+        .iter()
+        .find(|b| b.function == function && &b.param == param)
+        .map(|b| b.median_ns)
+}
+
+/// One markdown table for a group: a row per (param, function), fastest first within each file
+/// prefix, with a column per reference the group has.
+fn group_table(group: &str, benches: &[Bench]) -> String {
+    let mut params: Vec<Option<String>> = benches.iter().map(|b| b.param.clone()).collect();
+    params.sort_by(|a, b| {
+        let (a, b) = (param_key(a), param_key(b));
+        a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+    });
+    params.dedup();
+    let mut functions: Vec<String> = benches.iter().map(|b| b.function.clone()).collect();
+    functions.sort();
+    functions.dedup();
+    let last = params.last().cloned().flatten();
+    let at_last = |f: &String| median(benches, f, &last).unwrap_or(f64::INFINITY);
+    functions.sort_by(|a, b| {
+        prefix(a)
+            .cmp(prefix(b))
+            .then(at_last(a).total_cmp(&at_last(b)))
+    });
+    let columns: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|c| {
+            functions
+                .iter()
+                .any(|f| (c.pick)(group, f, &functions).is_some())
+        })
+        .collect();
+
+    let has_params = params.iter().any(Option::is_some);
+    let param_name = PARAM_NAMES
+        .iter()
+        .find(|(g, _)| *g == group)
+        .map_or("param", |(_, name)| name);
+    let mut md = String::new();
+    let mut header = vec![];
+    if has_params {
+        header.push(param_name.to_string());
+    }
+    header.extend(["function".to_string(), "median".to_string()]);
+    header.extend(columns.iter().map(|c| c.header.to_string()));
+    let _ = writeln!(md, "| {} |", header.join(" | "));
+    let aligns: Vec<&str> = header
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            if i == usize::from(has_params) {
+                "---"
+            } else {
+                "---:"
+            }
+        })
+        .collect();
+    let _ = writeln!(md, "|{}|", aligns.join("|"));
+    for param in &params {
+        for function in &functions {
+            let Some(ns) = median(benches, function, param) else {
+                continue;
+            };
+            let mut cells = vec![];
+            if has_params {
+                cells.push(param.as_deref().map_or(String::new(), fmt_param));
+            }
+            cells.push(format!("`{function}`"));
+            cells.push(fmt_ns(ns));
+            for column in &columns {
+                let ratio = (column.pick)(group, function, &functions)
+                    .and_then(|r| median(benches, &r, param))
+                    .map_or("–".to_string(), |r| fmt_ratio(ns / r));
+                cells.push(ratio);
+            }
+            let _ = writeln!(md, "| {} |", cells.join(" | "));
+        }
+    }
+    md
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting.
+
+/// Three significant digits in the largest unit that keeps the value ≥ 1.
+fn fmt_ns(ns: f64) -> String {
+    let (value, unit) = match ns {
+        ns if ns >= 1e9 => (ns / 1e9, "s"),
+        ns if ns >= 1e6 => (ns / 1e6, "ms"),
+        ns if ns >= 1e3 => (ns / 1e3, "µs"),
+        ns => (ns, "ns"),
+    };
+    format!("{} {unit}", sig3(value))
+}
+
+fn sig3(value: f64) -> String {
+    match value {
+        v if v >= 100.0 => format!("{v:.0}"),
+        v if v >= 10.0 => format!("{v:.1}"),
+        v => format!("{v:.2}"),
+    }
+}
+
+/// A ratio to about two significant digits; below 0.1 as a fraction, "1/23,000".
+fn fmt_ratio(r: f64) -> String {
+    match r {
+        r if r >= 10.0 => format!("{}×", group_digits(round_sig2(r))),
+        r if r >= 1.0 => format!("{r:.1}×"),
+        r if r >= 0.1 => format!("{r:.2}×"),
+        r if r > 0.0 => format!("1/{}", group_digits(round_sig2(1.0 / r))),
+        _ => "–".to_string(),
+    }
+}
+
+/// `n` rounded to two significant digits: 11,023 → 11,000.
+fn round_sig2(n: f64) -> u64 {
+    let scale = 10f64.powi((n.log10().floor() as i32 - 1).max(0));
+    ((n / scale).round() * scale) as u64
+}
+
+fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn fmt_param(param: &str) -> String {
+    param.parse::<u64>().map_or(param.to_string(), group_digits)
+}
+
+fn fmt_bytes(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{} MiB", sig3(b as f64 / (1 << 20) as f64)),
+        b if b >= 1 << 10 => format!("{} KiB", sig3(b as f64 / 1024.0)),
+        b => format!("{b} B"),
+    }
+}
+
+/// Axis labels for times at powers of ten: "100 ns", "1 µs", "10 ms".
+fn fmt_tick(ns: f64) -> String {
+    fmt_ns(ns).replace(".00 ", " ").replace(".0 ", " ")
+}
+
+/// Axis labels: 10, 100, 1k, 10k, 100k, 1M.
+fn fmt_count(n: f64) -> String {
+    match n {
+        n if n >= 1e6 => format!("{}M", n / 1e6),
+        n if n >= 1e3 => format!("{}k", n / 1e3),
+        n => format!("{n}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine.
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map_or("unknown".into(), |s| s.trim().to_string());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, model)| model.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let rustc = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map_or("rustc (unknown version)".into(), |s| s.trim().to_string());
+    let nofile = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .maximum
+        .map_or("unlimited".into(), group_digits);
+    format!("{cpu}, {cores} cores · Linux {kernel} · {rustc} · RLIMIT_NOFILE hard limit {nofile}")
+}
+
+/// `YYYY-MM-DD` (UTC) of a point in time.
+fn date(t: SystemTime) -> String {
+    let days = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines: the fd_count group's medians against fds, and their linear extrapolation.
+
+struct Line {
+    name: String,
+    points: Vec<(f64, f64)>,
+    /// Least-squares slope, ns per fd, never below 0 (a constant-time method's noise).
+    slope: f64,
+}
+
+impl Line {
+    /// The time at `n` fds, extrapolated from the last measured point along the slope.
+    fn at(&self, n: f64) -> f64 {
+        let &(last_n, last_t) = self.points.last().unwrap();
+        last_t + self.slope * (n - last_n)
+    }
+}
+
+fn lines(benches: &[Bench]) -> Vec<Line> {
+    let mut names: Vec<&str> = benches.iter().map(|b| b.function.as_str()).collect();
+    names.sort();
+    names.dedup();
+    let mut lines: Vec<Line> = names
+        .into_iter()
+        .filter_map(|name| {
+            let mut points: Vec<(f64, f64)> = benches
+                .iter()
+                .filter(|b| b.function == name && b.median_ns > 0.0)
+                .filter_map(|b| Some((b.param.as_deref()?.parse().ok()?, b.median_ns)))
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (points.len() >= 2).then(|| Line {
+                name: name.to_string(),
+                slope: least_squares_slope(&points).max(0.0),
+                points,
+            })
+        })
+        .collect();
+    // Slowest at 1,000,000 first: the legend then reads top to bottom like the lines.
+    lines.sort_by(|a, b| b.at(MILLION).total_cmp(&a.at(MILLION)));
+    lines
+}
+
+fn least_squares_slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    if sxx > 0.0 {
+        sxy / sxx
+    } else {
+        0.0
+    }
+}
+
+const COLORS: [RGBColor; 8] = [
+    RGBColor(214, 39, 40),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(31, 119, 180),
+    RGBColor(44, 160, 44),
+    RGBColor(23, 190, 207),
+    RGBColor(140, 86, 75),
+    RGBColor(127, 127, 127),
+];
+
+fn plot(path: &Path, lines: &[Line], limit: Option<f64>) -> Result<(), Box<dyn std::error::Error>> {
+    let lowest = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .fold(f64::INFINITY, f64::min);
+    let highest = lines.iter().map(|l| l.at(MILLION)).fold(0.0, f64::max);
+    let (low, high) = (lowest.log10().floor(), highest.log10().ceil());
+    let y_range = 10f64.powf(low)..10f64.powf(high.max(low + 1.0));
+
+    let root = SVGBackend::new(path, (960, 640)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Counting one process's open fds: time per count",
+            ("sans-serif", 22),
+        )
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(85)
+        .build_cartesian_2d((7f64..1.5e6).log_scale(), y_range.clone().log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("open fds in the counted process (log scale)")
+        .y_desc("median time per count (log scale)")
+        .x_label_formatter(&|x| fmt_count(*x))
+        .y_label_formatter(&|y| fmt_tick(*y))
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 14))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+
+    if let Some(limit) = limit {
+        let gray = BLACK.mix(0.35);
+        chart.draw_series(DashedLineSeries::new(
+            [(limit, y_range.start), (limit, y_range.end)],
+            3,
+            3,
+            gray.stroke_width(1),
+        ))?;
+        let font = ("sans-serif", 13).into_font().color(&gray);
+        let y = y_range.start * 1.5;
+        chart.draw_series([
+            Text::new(
+                "measured ←".to_string(),
+                (limit / 1.08, y),
+                font.pos(Pos::new(HPos::Right, VPos::Center)),
+            ),
+            Text::new(
+                format!(
+                    "→ extrapolated (RLIMIT_NOFILE hard limit: {})",
+                    fmt_count(limit)
+                ),
+                (limit * 1.08, y),
+                font.pos(Pos::new(HPos::Left, VPos::Center)),
+            ),
+        ])?;
+    }
+    for (line, color) in lines.iter().zip(COLORS.iter().cycle()) {
+        let style = color.stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(line.points.iter().copied(), style).point_size(3))?
+            .label(format!(
+                "{}{}",
+                line.name,
+                LEGEND_NOTES
+                    .iter()
+                    .find(|(name, _)| *name == line.name)
+                    .map_or("", |(_, note)| note)
+            ))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
+        let last = *line.points.last().unwrap();
+        chart.draw_series(DashedLineSeries::new(
+            [last, (MILLION, line.at(MILLION))],
+            6,
+            5,
+            style,
+        ))?;
+    }
+    chart
+        .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
+        .label("dashed: linear extrapolation to 1M fds")
+        .legend(|(x, y)| {
+            DashedPathElement::new([(x, y), (x + 24, y)], 5, 4, BLACK.stroke_width(2))
+        });
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.5))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allocations per call.
+
+/// Row of the allocation table: method, fds, what one call did, and the matching criterion row.
+struct AllocRow {
+    method: &'static str,
+    bench: Option<&'static str>,
+    fds: usize,
+    counted: Result<u64, String>,
+    allocs: Allocs,
+}
+
+fn fd_count_sizes() -> Vec<usize> {
+    // As benches/fd_count.rs: up to RLIMIT_NOFILE's hard limit less room for the helper's own.
+    let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .maximum
+        .unwrap_or(20_000) as usize;
+    let most = hard.min(20_000).saturating_sub(1_000);
+    [10, 100, 1_000, 10_000, most]
+        .into_iter()
+        .filter(|&n| n <= most)
+        .collect()
+}
+
+fn measure_fd_counts() -> Vec<AllocRow> {
+    let mut rows = vec![];
+    for n in fd_count_sizes() {
+        let helper = common::Helper::holding_fds(n);
+        let pid = helper.pid;
+        let path = format!("/proc/{pid}/fd");
+        let mut proc = match Proc::open(pid) {
+            Ok(proc) => proc,
+            Err(e) => {
+                eprintln!("bench_report: cannot open process {pid}: {e}");
+                continue;
+            }
+        };
+        // Used once before, as an exporter's held handle would have been.
+        let _ = proc.fd_count();
+        let procfs_proc = procfs::process::Process::new(pid).map_err(|e| e.to_string());
+        let mut row = |method, bench, counted: Result<u64, String>, allocs| {
+            rows.push(AllocRow {
+                method,
+                bench,
+                fds: n,
+                counted,
+                allocs,
+            })
+        };
+        let (c, a) = count_allocs(|| proc.fd_count().map(|c| c.count).map_err(|e| e.to_string()));
+        row("procfast auto", Some("procfast_auto"), c, a);
+        let (c, a) = count_allocs(|| {
+            proc.fd_count_with(Method::Walk, &Budget::UNLIMITED)
+                .map(|c| c.count)
+                .map_err(|e| e.to_string())
+        });
+        row("procfast walk", Some("procfast_walk"), c, a);
+        let (c, a) = count_allocs(|| {
+            std::fs::read_dir(&path)
+                .map(|d| d.count() as u64)
+                .map_err(|e| e.to_string())
+        });
+        row("`read_dir(..).count()`", Some("std_read_dir"), c, a);
+        let (c, a) = count_allocs(|| {
+            // client_golang's way: every name as a string, then the length.
+            std::fs::read_dir(&path)
+                .and_then(|d| {
+                    d.map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+                        .collect::<Result<Vec<String>, _>>()
+                })
+                .map(|names| names.len() as u64)
+                .map_err(|e| e.to_string())
+        });
+        row("Go client (`Vec<String>` of names)", None, c, a);
+        let (c, a) = count_allocs(|| {
+            procfs_proc
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|p| p.fd_count().map_err(|e| e.to_string()))
+                .map(|c| c as u64)
+        });
+        row(
+            "`procfs` `Process::fd_count`",
+            Some("procfs_fd_count"),
+            c,
+            a,
+        );
+        drop(helper);
+    }
+    rows
+}
+
+/// One scan by procfast (after a warm-up scan) and by the procfs crate, with the allocations of
+/// each; the process count each saw.
+fn measure_scans() -> Vec<(&'static str, &'static str, Result<u64, String>, Allocs)> {
+    let helpers: Vec<_> = (0..SCAN_HELPERS)
+        .map(|_| common::Helper::holding_fds(4))
+        .collect();
+    let fields = Fields::COMM | Fields::FDS | Fields::THREADS | Fields::RSS | Fields::CPU;
+    let procfast_scan = |scanner: &mut Scanner| {
+        let mut seen = 0u64;
+        scanner
+            .scan(&Budget::UNLIMITED, |row| {
+                black_box(row);
+                seen += 1;
+                ControlFlow::Continue(())
+            })
+            .map(|_| seen)
+            .map_err(|e| e.to_string())
+    };
+    let procfs_scan = || -> Result<u64, String> {
+        let mut seen = 0;
+        for process in procfs::process::all_processes().map_err(|e| e.to_string())? {
+            let Ok(process) = process else { continue };
+            let (Ok(stat), Ok(fds)) = (process.stat(), process.fd_count()) else {
+                continue;
+            };
+            black_box((stat.comm, stat.num_threads, stat.rss, stat.utime, fds));
+            seen += 1;
+        }
+        Ok(seen)
+    };
+    let mut rows = vec![];
+    match Scanner::new(fields) {
+        Ok(mut scanner) => {
+            let _ = procfast_scan(&mut scanner);
+            let (c, a) = count_allocs(|| procfast_scan(&mut scanner));
+            rows.push(("procfast `Scanner::scan`", "procfast_cold", c, a));
+        }
+        Err(e) => eprintln!("bench_report: Scanner::new: {e}"),
+    }
+    let _ = procfs_scan();
+    let (c, a) = count_allocs(procfs_scan);
+    rows.push((
+        "`procfs` all_processes + stat + fd_count",
+        "procfs_crate",
+        c,
+        a,
+    ));
+    drop(helpers);
+    rows
+}
+
+fn alloc_table(rows: &[AllocRow], benches: &[Bench]) -> String {
+    let mut md = String::from(
+        "| open fds | method | median (criterion) | this call | allocations | bytes allocated \
+         | peak live |\n|---:|---|---:|---:|---:|---:|---:|\n",
+    );
+    for row in rows {
+        let median = row
+            .bench
+            .and_then(|f| {
+                let param = Some(row.fds.to_string());
+                benches
+                    .iter()
+                    .find(|b| b.group == "fd_count" && b.function == f && b.param == param)
+            })
+            .map_or("–".to_string(), |b| fmt_ns(b.median_ns));
+        let method = match &row.counted {
+            Ok(c) if *c == row.fds as u64 => row.method.to_string(),
+            Ok(c) => format!("{} (counted {c})", row.method),
+            Err(e) => format!("{} (failed: {e})", row.method),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {method} | {median} | {} | {} | {} | {} |",
+            group_digits(row.fds as u64),
+            fmt_ns(row.allocs.time.as_nanos() as f64),
+            group_digits(row.allocs.calls),
+            fmt_bytes(row.allocs.bytes),
+            fmt_bytes(row.allocs.peak),
+        );
+    }
+    md
+}
+
+fn scan_table(
+    rows: &[(&'static str, &'static str, Result<u64, String>, Allocs)],
+    benches: &[Bench],
+) -> String {
+    let mut md = String::from(
+        "| scan | median (criterion) | this call | processes | allocations | per process \
+         | bytes allocated | peak live |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for (method, bench, seen, allocs) in rows {
+        let median = benches
+            .iter()
+            .find(|b| b.group == "scan" && b.function == *bench)
+            .map_or("–".to_string(), |b| fmt_ns(b.median_ns));
+        let (seen, per) = match seen {
+            Ok(n) => (
+                n.to_string(),
+                format!("{:.1}", allocs.calls as f64 / (*n).max(1) as f64),
+            ),
+            Err(e) => (format!("failed: {e}"), "–".into()),
+        };
+        let _ = writeln!(
+            md,
+            "| {method} | {median} | {} | {seen} | {} | {per} | {} | {} |",
+            fmt_ns(allocs.time.as_nanos() as f64),
+            group_digits(allocs.calls),
+            fmt_bytes(allocs.bytes),
+            fmt_bytes(allocs.peak),
+        );
+    }
+    md
+}
+
+// ---------------------------------------------------------------------------------------------
+// What it means for an exporter.
+
+fn exporter_paragraph(lines: &[Line], allocs: &[AllocRow]) -> String {
+    let line = |name: &str| lines.iter().find(|l| l.name == name);
+    let mut md = String::from("**What this means for an exporter.** ");
+    let walk = line("procfast_walk").filter(|l| l.slope > 0.0);
+    if let Some(auto) = line("procfast_auto") {
+        let lo = auto
+            .points
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::INFINITY, f64::min);
+        let hi = auto.points.iter().map(|p| p.1).fold(0.0, f64::max);
+        let _ = write!(
+            md,
+            "On a kernel ≥ 6.2, counting the fds of a process holding 1,000,000 connections is \
+             one `fstat` of a held `/proc/<pid>/fd`, measured at {}–{} from {} to {} fds. It is \
+             nearly constant: the kernel popcounts the fd table's bitmap, one 64-bit word per 64 \
+             fds, so it grows only slowly; extrapolating these medians linearly gives about {} \
+             per scrape at 1,000,000",
+            fmt_ns(lo),
+            fmt_ns(hi),
+            fmt_count(auto.points[0].0),
+            group_digits(auto.points.last().unwrap().0 as u64),
+            fmt_ns(auto.at(MILLION)),
+        );
+        if let Some(walk) = walk {
+            let _ = write!(
+                md,
+                ", {} times less than walking",
+                group_digits(round_sig2(walk.at(MILLION) / auto.at(MILLION)))
+            );
+        }
+        md.push_str(". ");
+    }
+    let Some(walk) = walk else {
+        md.push_str("(No `procfast_walk` line: run `cargo bench --bench fd_count`.)\n");
+        return md;
+    };
+    let per_fd = walk.slope;
+    let _ = write!(
+        md,
+        "On an older kernel the count must walk `/proc/<pid>/fd`: {} per fd here (the \
+         least-squares slope of `procfast_walk`), so 1,000,000 fds take about {} per scrape, \
+         extrapolated linearly",
+        fmt_ns(per_fd),
+        fmt_ns(walk.at(MILLION)),
+    );
+    if let Some(floor) = line("raw_getdents64") {
+        let _ = write!(
+            md,
+            " (the bare `getdents64` loop: {}, so nearly all of it is the kernel's work per \
+             entry)",
+            fmt_ns(floor.at(MILLION))
+        );
+    }
+    md.push_str(". ");
+    let go = allocs
+        .iter()
+        .filter(|r| r.bench.is_none() && r.fds > 0)
+        .max_by_key(|r| r.fds);
+    if let Some(go) = go {
+        let per = go.allocs.bytes as f64 / go.fds as f64;
+        let _ = write!(
+            md,
+            "The Go client's way adds {:.1} allocations and {} per fd, about {} of garbage per \
+             scrape at 1,000,000; procfast's walk allocates nothing. ",
+            go.allocs.calls as f64 / go.fds as f64,
+            fmt_bytes(per.round() as u64),
+            fmt_bytes((per * MILLION) as u64),
+        );
+    }
+    // getdents64 fills the 8 KiB DirBuf with 32-byte records for names of 5 to 12 digits.
+    let per_call = procfast::DirBuf::DEFAULT_CAPACITY / 32;
+    let entries = group_digits(round_sig2(10e6 / per_fd));
+    let _ = writeln!(
+        md,
+        "A `Budget` bounds that walk: `Budget::within(Duration::from_millis(10))` stops after \
+         about 10 ms / {} ≈ {entries} entries and reports that count with \
+         `is_complete() == false`: a lower bound (the deadline is checked between `getdents64` \
+         calls of up to {per_call} entries, so it overshoots by at most about {}); \
+         `Budget::entries(100_000)` stops after exactly 100,000 entries, about {}.",
+        fmt_ns(per_fd),
+        fmt_ns(per_call as f64 * per_fd),
+        fmt_ns(100_000.0 * per_fd),
+    );
+    md
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn main() -> ExitCode {
+    if common::in_helper() {
+        common::helper_main();
+        return ExitCode::SUCCESS;
+    }
+    let dir = criterion_dir();
+    let mut benches = vec![];
+    let mut newest = None;
+    read_benches(&dir, &dir, &mut benches, &mut newest);
+    if benches.is_empty() {
+        eprintln!(
+            "bench_report: no criterion results under {}.\nRun `cargo bench` first (or \
+             `cargo bench --bench fd_count` and `cargo bench --bench scan`), then \
+             `cargo run --release --example bench_report`. Nothing was changed.",
+            dir.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let mut groups: Vec<String> = benches.iter().map(|b| b.group.clone()).collect();
+    groups.sort_by_key(|g| {
+        (
+            GROUPS.iter().position(|k| k == g).unwrap_or(usize::MAX),
+            g.clone(),
+        )
+    });
+    groups.dedup();
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "_Generated by `cargo run --release --example bench_report` from `cargo bench` results \
+         of {}; do not edit by hand._\n\n**Machine:** {}.\n",
+        newest.map_or("unknown date".into(), date),
+        machine()
+    );
+    let _ = writeln!(
+        md,
+        "Medians of criterion's samples. A ratio is this row's median ÷ the reference row's \
+         median at the same parameter (below 1: faster than the reference). Floors: \
+         `bare_fstat` for counts, `raw_getdents64` for walks, `floor_cold`/`floor_held` for \
+         scans.\n"
+    );
+
+    for group in &groups {
+        let in_group: Vec<Bench> = benches
+            .iter()
+            .filter(|b| &b.group == group)
+            .cloned()
+            .collect();
+        let _ = writeln!(md, "### `{group}`\n\n{}", group_table(group, &in_group));
+        if group == "fd_count" {
+            let fd_lines = lines(&in_group);
+            let fd_rows = measure_fd_counts();
+            let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+                .maximum
+                .map(|m| m as f64);
+            if fd_lines.is_empty() {
+                md.push_str("_Too few fd counts measured to plot._\n\n");
+            } else if let Err(e) = plot(&root.join("fd_count.svg"), &fd_lines, limit) {
+                eprintln!("bench_report: drawing fd_count.svg: {e}");
+            } else {
+                eprintln!(
+                    "bench_report: wrote {}",
+                    root.join("fd_count.svg").display()
+                );
+                md.push_str(
+                    "![Time to count a process's open fds against the number of open fds, \
+                     log-log, one line per method, dashed lines extrapolated to 1,000,000 fds]\
+                     (fd_count.svg)\n\n",
+                );
+            }
+            let _ = writeln!(
+                md,
+                "Allocations of one call of each method on a handle used once before (a \
+                 counting global allocator; peak live is the most memory held at once during \
+                 the call):\n\n{}",
+                alloc_table(&fd_rows, &benches)
+            );
+            let _ = writeln!(md, "{}", exporter_paragraph(&fd_lines, &fd_rows));
+        }
+        if group == "scan" {
+            let _ = writeln!(
+                md,
+                "Allocations of one whole-host scan (pid, comm, fds, threads, rss, cpu; {} \
+                 helper processes running; procfast after one warm-up scan):\n\n{}",
+                SCAN_HELPERS,
+                scan_table(&measure_scans(), &benches)
+            );
+        }
+    }
+    for group in GROUPS.iter().filter(|g| !groups.iter().any(|h| h == *g)) {
+        let _ = writeln!(
+            md,
+            "_No `{group}` results: its benchmark has not run here, or does not exist yet._\n"
+        );
+    }
+    print!("{md}");
+
+    let readme = root.join("README.md");
+    let text = match std::fs::read_to_string(&readme) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("bench_report: reading {}: {e}", readme.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let markers = text
+        .find(BEGIN)
+        .and_then(|begin| Some((begin, begin + text[begin..].find(END)?)));
+    let Some((begin, end)) = markers else {
+        eprintln!("bench_report: README.md has no {BEGIN} … {END} markers; not written");
+        return ExitCode::FAILURE;
+    };
+    let updated = format!(
+        "{}{BEGIN}\n{}{}",
+        &text[..begin],
+        md.trim_end().to_string() + "\n",
+        &text[end..]
+    );
+    if let Err(e) = std::fs::write(&readme, updated) {
+        eprintln!("bench_report: writing {}: {e}", readme.display());
+        return ExitCode::FAILURE;
+    }
+    eprintln!("bench_report: wrote {}", readme.display());
+    ExitCode::SUCCESS
+}
