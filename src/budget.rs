@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 /// Limits on a directory walk: at most `max_entries` entries, and no new `getdents64` call after
 /// `deadline` (a point on the monotonic clock).
 ///
-/// The fast O(1) paths never consult a budget; it only bounds the walks, whose cost grows with
+/// The one-syscall paths never consult a budget; it only bounds the walks, whose cost grows with
 /// the number of entries (about 0.8 µs per fd, all of it in the kernel). A walk that runs out of
 /// budget is not an error: its count is a lower bound, and the result says why it stopped.
 ///

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 ///
 /// Each [`snapshot`](ProcessMetrics::snapshot) re-reads the held handles and allocates nothing.
 /// For the own process one snapshot costs four syscalls: a `pread` of `stat` (CPU, memory,
-/// threads, start time), an `fstat` of `fd` (open fds, O(1) on Linux ≥ 6.2) and two
+/// threads, start time), an `fstat` of `fd` (open fds, on Linux ≥ 6.2) and two
 /// `getrlimit`s (max fds, max address space). For another process the limits come from
 /// `prlimit(pid, …)`, or a read of `/proc/<pid>/limits` where that is not permitted. Opting into
 /// network counters adds a read of `/proc/<pid>/net/dev`.

@@ -1,4 +1,4 @@
-//! Counting a process's open fds and threads: O(1) where the kernel allows, bounded walks where
+//! Counting a process's open fds and threads: one syscall where the kernel allows, bounded walks where
 //! it does not.
 
 use crate::budget::{Budget, Stop, Walk};
@@ -17,9 +17,9 @@ pub enum Method {
     /// unless you are measuring the methods themselves. Results never report `Auto`.
     #[default]
     Auto,
-    /// One `fstat` of the held `/proc/<pid>/fd`: the kernel's popcount of the fd bitmap, O(1)
-    /// whatever the count, and allowed even where listing the directory is denied. On a kernel
-    /// older than 6.2 this returns [`Error::Unsupported`].
+    /// One `fstat` of the held `/proc/<pid>/fd`: the kernel's popcount of the fd bitmap (one
+    /// 64-bit word per 64 fds, so nearly constant), allowed even where listing the directory
+    /// is denied. On a kernel older than 6.2 this returns [`Error::Unsupported`].
     Stat,
     /// List `/proc/<pid>/fd` with `getdents64` into the handle's [`DirBuf`], counting entries
     /// without allocating: O(n) in the kernel, bounded by a [`Budget`].
