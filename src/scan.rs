@@ -235,6 +235,8 @@ pub type TopRows = SmallVec<[Row; 16]>;
 #[derive(Debug)]
 struct Held {
     task: Task,
+    /// The figures these handles were opened for.
+    fields: Fields,
     stat: Option<OwnedFd>,
     status: Option<OwnedFd>,
     io: Option<OwnedFd>,
@@ -559,7 +561,11 @@ impl Scanner {
     fn row_held(&mut self, task: Task, held: &Held) -> Result<Row> {
         let mut row = Row::new(task);
         row.denied = held.denied;
-        if let Some(fd) = &held.stat {
+        if let Some(fd) = held
+            .stat
+            .as_ref()
+            .filter(|_| self.fields.any(Fields::FROM_STAT))
+        {
             let read = self
                 .read_buf
                 .pread_all(fd.as_fd(), "stat", Generated::Whole);
@@ -571,20 +577,29 @@ impl Scanner {
                 self.page_size,
             )?;
         }
-        if let Some(fd) = &held.status {
+        let fields = self.fields;
+        if let Some(fd) = held
+            .status
+            .as_ref()
+            .filter(|_| fields.contains(Fields::UID))
+        {
             fill_from_status(
                 &mut row,
                 self.read_buf
                     .pread_all(fd.as_fd(), "status", Generated::Whole),
             )?;
         }
-        if let Some(fd) = &held.io {
+        if let Some(fd) = held.io.as_ref().filter(|_| fields.contains(Fields::IO)) {
             fill_from_io(
                 &mut row,
                 self.read_buf.pread_all(fd.as_fd(), "io", Generated::Whole),
             )?;
         }
-        if let Some(fd) = &held.fd_dir {
+        if let Some(fd) = held
+            .fd_dir
+            .as_ref()
+            .filter(|_| fields.contains(Fields::FDS))
+        {
             let size = sys::fstat(fd.as_fd()).map(|st| st.size);
             self.fill_fds(&mut row, size, |_| sys::reopen_dir(fd.as_fd()))?;
         }
@@ -720,7 +735,12 @@ impl Cache {
             }
         }
         if self.entries.last().is_some_and(|held| held.task == task) {
-            return self.entries.pop();
+            match self.entries.pop() {
+                Some(held) if held.fields.contains(fields) => return Some(held),
+                // Opened for fewer figures than asked now: reopen for these.
+                Some(stale) => self.held_fds -= stale.fds(),
+                None => {}
+            }
         }
         let wanted = usize::from(fields.any(Fields::FROM_STAT))
             + usize::from(fields.contains(Fields::UID))
@@ -731,6 +751,7 @@ impl Cache {
         }
         let mut held = Held {
             task,
+            fields,
             stat: None,
             status: None,
             io: None,

@@ -278,3 +278,21 @@ fn a_thread_scan_has_a_row_per_thread() {
         w.join().unwrap();
     }
 }
+
+#[test]
+fn kept_handles_follow_the_fields_asked_for() {
+    let helper = Helper::holding_fds(2_345);
+    let mut scanner = Scanner::new(Fields::COMM).unwrap().keep_handles(1_000);
+    let (row, _) = find(&mut scanner, helper.pid);
+    assert_eq!(row.unwrap().fds, None, "not asked for");
+    // top() adds its key's figure: handles kept for COMM alone must not hide it.
+    let (top, _) = scanner.top(1, SortKey::Fds, &Budget::UNLIMITED).unwrap();
+    assert_eq!((top[0].pid, top[0].fds), (helper.pid, Some(2_345)));
+    let (row, _) = find(&mut scanner, helper.pid);
+    let row = row.unwrap();
+    assert!(!row.comm().is_empty());
+    assert_eq!(
+        row.fds, None,
+        "held handles do not add figures that were not asked for"
+    );
+}
