@@ -48,8 +48,10 @@ macro_rules! resources {
             pub const ALL: &'static [Resource] = &[$(Resource::$variant),*];
 
             /// The row's name as the file spells it.
+            #[inline]
             pub const fn name(self) -> &'static str {
-                match self { $(Resource::$variant => $name,)* }
+                const NAMES: &[&str] = &[$($name),*];
+                NAMES[self as usize]
             }
         }
 
