@@ -97,7 +97,16 @@ pub(crate) fn is_blank(b: u8) -> bool {
 pub(crate) fn trim_start(buf: &[u8]) -> &[u8] {
     let mut rest = buf;
     loop {
-        if let Some(chunk) = rest.get(..8) {
+        match rest.split_first() {
+            Some((b' ', _)) => {}
+            Some((b'\t', tail)) => {
+                rest = tail;
+                continue;
+            }
+            _ => return rest,
+        }
+        // A run of spaces: skip whole words of them.
+        while let Some(chunk) = rest.get(..8) {
             let x =
                 u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ 0x2020_2020_2020_2020;
             let spaces = if x == 0 {
@@ -106,13 +115,12 @@ pub(crate) fn trim_start(buf: &[u8]) -> &[u8] {
                 (x.trailing_zeros() / 8) as usize
             };
             rest = rest.get(spaces..).unwrap_or_default();
-            if spaces == 8 {
-                continue;
+            if spaces < 8 {
+                break;
             }
         }
-        match rest.split_first() {
-            Some((b' ' | b'\t', tail)) => rest = tail,
-            _ => return rest,
+        while let Some((b' ', tail)) = rest.split_first() {
+            rest = tail;
         }
     }
 }
@@ -139,6 +147,11 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
         0..=3 => a == b,
         4..=8 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
         9..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        17..=24 => {
+            word(a, 0) == word(b, 0)
+                && word(a, 8) == word(b, 8)
+                && word(a, len - 8) == word(b, len - 8)
+        }
         _ => a == b,
     }
 }
@@ -175,7 +188,10 @@ impl<'a> Iterator for Lines<'a> {
     #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
         let rest = self.rest?;
-        match split_once(rest, b'\n') {
+        // Plain memchr: the files read line by line have long lines (net/dev, limits, intr).
+        match memchr::memchr(b'\n', rest)
+            .and_then(|at| Some((rest.get(..at)?, rest.get(at + 1..)?)))
+        {
             Some((line, after)) => {
                 self.rest = Some(after);
                 Some(line)
