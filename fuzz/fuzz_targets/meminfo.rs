@@ -10,6 +10,11 @@ mod oracle;
 fuzz_target!(|data: &[u8]| {
     assert_eq!(oracle::meminfo(data), oracle::meminfo_fast(data));
     if let Ok(m) = procfast::parse::meminfo::parse(data) {
-        assert_eq!(m.iter().count(), data.split(|&b| b == b'\n').filter(|l| l.contains(&b':')).count());
+        assert_eq!(
+            m.iter().count(),
+            data.split(|&b| b == b'\n')
+                .filter(|l| l.contains(&b':'))
+                .count()
+        );
     }
 });
