@@ -232,6 +232,27 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
+/// The next blank-separated word of `rest`, read as a strict decimal and consumed: `Ok(None)` when
+/// only blanks remain, `Err(())` if the word is not all digits or overflows. The same as taking a
+/// word from [`words`] and parsing it, in one pass.
+#[inline]
+pub(crate) fn next_u64(rest: &mut &[u8]) -> core::result::Result<Option<u64>, ()> {
+    let text = trim_start(rest);
+    if text.is_empty() {
+        *rest = text;
+        return Ok(None);
+    }
+    let (value, len) = crate::parse::num::u64_prefix(text).ok_or(())?;
+    let after = text.get(len..).ok_or(())?;
+    match after.first() {
+        None | Some(b' ' | b'\t') => {
+            *rest = after;
+            Ok(Some(value))
+        }
+        _ => Err(()),
+    }
+}
+
 /// A read position in a whole file (one that ends with `\n`), moved forward line by line.
 ///
 /// The line-oriented parsers read a key, then either parse the value in place (digits are read
@@ -371,6 +392,30 @@ mod tests {
         assert_eq!(trim(b" \t x y \t"), b"x y");
         assert_eq!(split_once(b"k:v:w", b':'), Some((&b"k"[..], &b"v:w"[..])));
         assert_eq!(split_once(b"kv", b':'), None);
+    }
+
+    #[test]
+    fn numbers_like_words() {
+        for text in [
+            &b""[..],
+            b"  ",
+            b"1 2\t 3 ",
+            b"1x 2",
+            b"x",
+            b"18446744073709551616",
+            b" 7",
+            b"00012345678901 5",
+        ] {
+            let mut rest = text;
+            let mut got = Vec::new();
+            while let Ok(Some(v)) = next_u64(&mut rest) {
+                got.push(v);
+            }
+            let all_ok = words(text).all(|w| crate::parse::num::u64_dec(w).is_some());
+            let want: Vec<u64> = words(text).map_while(crate::parse::num::u64_dec).collect();
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(text));
+            assert_eq!(next_u64(&mut rest).is_ok(), all_ok);
+        }
     }
 
     #[test]
