@@ -227,17 +227,21 @@ fn a_scan_as_nobody_completes_and_counts_denied() {
 fn a_thread_scan_has_a_row_per_thread() {
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    // A thread names itself once it runs: wait for all three before scanning.
+    let started = std::sync::Arc::new(std::sync::Barrier::new(4));
     let workers: Vec<_> = (0..3)
         .map(|_| {
-            let rx = rx.clone();
+            let (rx, started) = (rx.clone(), started.clone());
             std::thread::Builder::new()
                 .name("pf-worker".into())
                 .spawn(move || {
+                    started.wait();
                     let _ = rx.lock().unwrap().recv();
                 })
                 .unwrap()
         })
         .collect();
+    started.wait();
     let me = std::process::id() as i32;
     for scanner in [
         Scanner::new(Fields::COMM | Fields::FDS)

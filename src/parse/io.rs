@@ -67,10 +67,20 @@ pub fn parse(buf: &[u8]) -> Result<Io> {
             b"cancelled_write_bytes" => 6,
             _ => continue,
         };
-        let parsed = u64_dec(text::trim(value)).ok_or(Error::parse(FILE, NAMES[slot]))?;
-        values[slot] = Some(parsed);
+        let name = NAMES.get(slot).copied().unwrap_or("io");
+        let parsed = u64_dec(text::trim(value)).ok_or(Error::parse(FILE, name))?;
+        if let Some(v) = values.get_mut(slot) {
+            *v = Some(parsed);
+        }
     }
-    let get = |slot: usize| values[slot].ok_or(Error::parse(FILE, NAMES[slot]));
+    let get = |slot: usize| {
+        let name = NAMES.get(slot).copied().unwrap_or("io");
+        values
+            .get(slot)
+            .copied()
+            .flatten()
+            .ok_or(Error::parse(FILE, name))
+    };
     Ok(Io {
         rchar: get(0)?,
         wchar: get(1)?,

@@ -28,7 +28,7 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
-use crate::parse::num::u64_dec;
+use crate::parse::num::u64_prefix;
 use crate::parse::text;
 use crate::{Error, Result};
 
@@ -48,8 +48,10 @@ macro_rules! resources {
             pub const ALL: &'static [Resource] = &[$(Resource::$variant),*];
 
             /// The row's name as the file spells it.
+            #[inline]
             pub const fn name(self) -> &'static str {
-                match self { $(Resource::$variant => $name,)* }
+                const NAMES: &[&str] = &[$($name),*];
+                NAMES[self as usize]
             }
         }
 
@@ -124,11 +126,17 @@ const UNSET: Limit<'static> = Limit {
     unit: b"",
 };
 
-/// The resource whose name starts `line` (followed by at least two blanks), trying `hint` first.
+/// The resource whose name starts `line` (followed by at least two blanks), and the text after
+/// the name. The search starts at `hint`, the row after the previous one: rows a kernel lacks are
+/// stepped over, and a row out of order wraps around.
 #[inline]
 fn resource_of(line: &[u8], hint: usize) -> Option<(usize, &[u8])> {
     let matches = |r: &Resource| {
-        let rest = line.strip_prefix(r.name().as_bytes())?;
+        let name = r.name().as_bytes();
+        if !text::same(line.get(..name.len())?, name) {
+            return None;
+        }
+        let rest = line.get(name.len()..)?;
         match rest {
             [a, b, ..] if text::is_blank(*a) && text::is_blank(*b) => Some(rest),
             _ => None,
@@ -137,40 +145,66 @@ fn resource_of(line: &[u8], hint: usize) -> Option<(usize, &[u8])> {
     if let Some(rest) = Resource::ALL.get(hint).and_then(matches) {
         return Some((hint, rest));
     }
-    Resource::ALL
-        .iter()
-        .enumerate()
-        .find_map(|(i, r)| Some((i, matches(r)?)))
+    (hint + 1..COUNT)
+        .chain(0..hint)
+        .find_map(|i| Some((i, matches(Resource::ALL.get(i)?)?)))
 }
 
+/// A limit after optional blanks: `unlimited` or a decimal, ending at a blank or the newline.
 #[inline]
-fn value(word: Option<&[u8]>) -> Option<Option<u64>> {
-    match word? {
-        b"unlimited" => Some(None),
-        digits => u64_dec(digits).map(Some),
+fn value(rest: &mut &[u8]) -> Option<Option<u64>> {
+    let text = text::trim_start(rest);
+    let (value, len) = match text.get(..9) {
+        Some(word) if text::same(word, b"unlimited") => (None, 9),
+        _ => {
+            let (v, len) = u64_prefix(text)?;
+            (Some(v), len)
+        }
+    };
+    let after = text.get(len..)?;
+    match after.first() {
+        Some(b' ' | b'\t' | b'\n') => {
+            *rest = after;
+            Some(value)
+        }
+        _ => None,
     }
 }
 
 /// Parses the bytes of one `/proc/<pid>/limits` file.
 ///
 /// The header and rows with unknown names are skipped. A known row with a malformed value, or a
-/// missing row, is an error whose field is the row's name (`"Max open files"`).
+/// missing row, is an error whose field is the row's name (`"Max open files"`). Words after the
+/// unit are ignored.
 pub fn parse(buf: &[u8]) -> Result<Limits<'_>> {
-    let body = text::body(buf, FILE)?;
+    text::body(buf, FILE)?;
     let mut rows = [UNSET; COUNT];
     let mut present = 0u32;
     let mut hint = 0;
-    for line in text::lines(body) {
-        let Some((index, rest)) = resource_of(line, hint) else {
+    // Every line ends with '\n' (checked above), and nothing below reads past one.
+    let mut rest = buf;
+    while !rest.is_empty() {
+        let Some((index, after_name)) = resource_of(rest, hint) else {
+            rest = skip_line(rest);
             continue;
         };
         hint = index + 1;
         let name = Resource::ALL.get(index).map_or("", |r| r.name());
-        let mut words = text::words(rest);
-        let (Some(soft), Some(hard)) = (value(words.next()), value(words.next())) else {
+        let mut r = after_name;
+        let (Some(soft), Some(hard)) = (value(&mut r), value(&mut r)) else {
             return Err(Error::parse(FILE, name));
         };
-        let unit = words.next().unwrap_or_default();
+        let r = text::trim_start(r);
+        let unit_len = r
+            .iter()
+            .take_while(|&&b| !matches!(b, b' ' | b'\t' | b'\n'))
+            .count();
+        let (unit, r) = r.split_at(unit_len);
+        // The padding after the unit, then the newline; anything else is skipped.
+        rest = match text::trim_start(r).split_first() {
+            Some((b'\n', next)) => next,
+            _ => skip_line(r),
+        };
         if let Some(row) = rows.get_mut(index) {
             *row = Limit { soft, hard, unit };
             present |= 1 << index;
@@ -183,6 +217,14 @@ pub fn parse(buf: &[u8]) -> Result<Limits<'_>> {
         return Err(Error::parse(FILE, missing.name()));
     }
     Ok(Limits { rows })
+}
+
+/// The text after the next newline (empty if there is none).
+#[inline]
+fn skip_line(text: &[u8]) -> &[u8] {
+    memchr::memchr(b'\n', text)
+        .and_then(|at| text.get(at + 1..))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

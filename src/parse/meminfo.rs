@@ -30,7 +30,6 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
-use crate::parse::num::u64_dec;
 use crate::parse::text;
 use crate::{Error, Result};
 
@@ -50,8 +49,11 @@ macro_rules! fields {
             pub const ALL: &'static [Field] = &[$(Field::$variant),*];
 
             /// The key as the file spells it, without the colon.
+            #[inline]
             pub const fn key(self) -> &'static str {
-                match self { $(Field::$variant => $key,)* }
+                // A table lookup rather than a `match`: this is on the hot path of `parse`.
+                const KEYS: &[&str] = &[$($key),*];
+                KEYS[self as usize]
             }
 
             /// True if the kernel prints this figure in kB (and [`Meminfo::get`] returns bytes);
@@ -204,15 +206,17 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
-/// The field `key` names, trying `hint` (the successor of the previous line's field) first.
+/// The field `key` names, searching from `hint` (the successor of the previous line's field):
+/// lines absent from this kernel only make the search step over them, and a key out of order
+/// wraps around.
 #[inline]
 fn field_of(key: &[u8], hint: usize) -> Option<usize> {
-    if let Some(field) = Field::ALL.get(hint) {
-        if field.key().as_bytes() == key {
-            return Some(hint);
-        }
-    }
-    Field::ALL.iter().position(|f| f.key().as_bytes() == key)
+    let matches = |i: &usize| {
+        Field::ALL
+            .get(*i)
+            .is_some_and(|f| text::same(f.key().as_bytes(), key))
+    };
+    (hint..COUNT).chain(0..hint).find(matches)
 }
 
 /// Parses the bytes of `/proc/meminfo`.
@@ -228,21 +232,22 @@ pub fn parse(buf: &[u8]) -> Result<Meminfo<'_>> {
         values: [0; COUNT],
     };
     let mut hint = 0;
-    for line in text::lines(body) {
-        let Some((key, value)) = text::split_once(line, b':') else {
+    let mut cursor = text::Cursor::new(buf);
+    while !cursor.is_empty() {
+        let Some(key) = cursor.key(b':') else {
+            cursor.skip_line();
             continue;
         };
-        let Some(index) = field_of(key, hint) else {
+        let Some((index, &field)) = field_of(key, hint).and_then(|i| Some((i, Field::ALL.get(i)?)))
+        else {
+            cursor.skip_line();
             continue;
         };
         hint = index + 1;
-        let Some(&field) = Field::ALL.get(index) else {
-            continue;
-        };
         let parsed = if field.is_kb() {
-            text::kb_to_bytes(value)
+            cursor.kb_line()
         } else {
-            u64_dec(text::trim_start(value))
+            cursor.u64_line()
         };
         let (Some(parsed), Some(slot)) = (parsed, info.values.get_mut(index)) else {
             return Err(Error::parse(FILE, field.key()));

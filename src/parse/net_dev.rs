@@ -28,7 +28,6 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
-use crate::parse::num::u64_dec;
 use crate::parse::text;
 use crate::{Error, Result};
 
@@ -97,12 +96,12 @@ fn interface(line: &[u8]) -> Result<Interface<'_>> {
     let (name, counters) = text::split_once(text::trim_start(line), b':')
         .filter(|(name, _)| !name.is_empty())
         .ok_or(Error::parse(FILE, "face"))?;
-    let mut words = text::words(counters);
+    let mut rest = counters;
     let mut v = [0u64; 16];
     for (slot, field) in v.iter_mut().zip(COUNTERS) {
-        *slot = words
-            .next()
-            .and_then(u64_dec)
+        *slot = text::next_u64(&mut rest)
+            .ok()
+            .flatten()
             .ok_or(Error::parse(FILE, field))?;
     }
     let [rx_bytes, rx_packets, rx_errs, rx_drop, rx_fifo, rx_frame, rx_compressed, rx_multicast, tx_bytes, tx_packets, tx_errs, tx_drop, tx_fifo, tx_colls, tx_carrier, tx_compressed] =

@@ -103,14 +103,12 @@ impl CpuTime {
 
 /// Parses the columns after `cpu`/`cpuN`; `field` names the line in errors.
 fn cpu_time(columns: &[u8], field: &'static str) -> Result<CpuTime> {
-    let mut words = text::words(columns);
+    let mut rest = columns;
     let err = Error::parse(FILE, field);
-    let mut req = || words.next().and_then(u64_dec).ok_or(err);
+    let mut req = || text::next_u64(&mut rest).ok().flatten().ok_or(err);
     let (user, nice, system, idle) = (req()?, req()?, req()?, req()?);
-    let mut opt = || match words.next() {
-        None => Ok(None),
-        Some(w) => u64_dec(w).map(Some).ok_or(err),
-    };
+    // Once the line has ended, `next_u64` keeps answering `Ok(None)`.
+    let mut opt = || text::next_u64(&mut rest).map_err(|()| err);
     Ok(CpuTime {
         user,
         nice,

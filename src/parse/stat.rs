@@ -38,7 +38,7 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
-use crate::parse::num::{i32_dec, i64_dec, u32_dec, u64_dec};
+use crate::parse::num::{i32_dec, u64_dec};
 use crate::parse::{text, ticks_to_seconds};
 use crate::{Error, Result};
 
@@ -160,47 +160,151 @@ pub struct Stat<'a> {
     pub exit_code: Option<i32>,
 }
 
-/// The space-separated fields after `comm`, split one at a time.
+/// A numeric field as read: magnitude and sign, converted to its type afterwards.
+#[derive(Clone, Copy, Default)]
+struct Num {
+    magnitude: u64,
+    negative: bool,
+}
+
+/// Fields 4 to 52, the numeric ones after the state.
+const NUMBERS: usize = 49;
+/// Fields 4 to 37 are required.
+const REQUIRED: usize = 34;
+
+/// Reads up to [`NUMBERS`] decimal fields, each separated by exactly one space and optionally
+/// negative, in a single pass over the bytes: digits are accumulated as they are met, and only a
+/// field longer than 19 digits is re-read with the overflow-checked [`u64_dec`]. Text after the
+/// last wanted field is not looked at (newer kernels append fields).
 ///
-/// `rest` is `None` once the last field has been taken, so a trailing or doubled space shows up as
-/// an empty field (and then fails to parse) instead of being skipped.
-struct Fields<'a> {
-    rest: Option<&'a [u8]>,
-}
-
-impl<'a> Fields<'a> {
-    #[inline(always)]
-    fn next(&mut self) -> Option<&'a [u8]> {
-        let rest = self.rest?;
-        // Fields are short (1 to 20 bytes): a plain loop beats memchr's setup here.
-        match rest.iter().position(|&b| b == b' ') {
-            Some(at) => {
-                self.rest = rest.get(at + 1..);
-                rest.get(..at)
+/// Returns how many fields were read, or `Err(index)` of the first malformed one (an empty field,
+/// from a doubled or trailing space, is malformed).
+///
+/// Measured against the alternatives on real lines, this byte loop won: reading each field with
+/// eight-byte word arithmetic (SWAR), or finding all spaces with word masks first and converting
+/// the fields between them, both came out 1.2 to 1.5 times slower. Fields are short, and a
+/// mispredicted branch per field costs more than the digits themselves.
+fn scan(rest: &[u8], out: &mut [Num; NUMBERS]) -> core::result::Result<usize, usize> {
+    const SAFE_DIGITS: usize = 19;
+    let mut n = 0;
+    let mut start = 0;
+    let mut acc = 0u64;
+    let mut negative = false;
+    let mut finish = |n: usize, start: usize, end: usize, acc: u64, negative: bool| {
+        let first_digit = start + usize::from(negative);
+        let digits = end.saturating_sub(first_digit);
+        let magnitude = match digits {
+            0 => return Err(n),
+            1..=SAFE_DIGITS => acc,
+            _ => rest.get(first_digit..end).and_then(u64_dec).ok_or(n)?,
+        };
+        match out.get_mut(n) {
+            Some(slot) => {
+                *slot = Num {
+                    magnitude,
+                    negative,
+                }
             }
-            None => {
-                self.rest = None;
-                Some(rest)
+            None => return Err(n),
+        }
+        Ok(())
+    };
+    for (i, &b) in rest.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            acc = acc.wrapping_mul(10).wrapping_add(u64::from(digit));
+        } else if b == b' ' {
+            finish(n, start, i, acc, negative)?;
+            n += 1;
+            if n == NUMBERS {
+                return Ok(n);
             }
+            (start, acc, negative) = (i + 1, 0, false);
+        } else if b == b'-' && i == start {
+            negative = true;
+        } else {
+            return Err(n);
         }
     }
+    finish(n, start, rest.len(), acc, negative)?;
+    Ok(n + 1)
+}
 
-    /// A required field: missing or malformed is an error naming `field`.
-    #[inline(always)]
-    fn req<T>(&mut self, field: &'static str, parse: fn(&[u8]) -> Option<T>) -> Result<T> {
-        self.next().and_then(parse).ok_or(Error::parse(FILE, field))
-    }
+fn to_u64(v: Num) -> Option<u64> {
+    (!v.negative).then_some(v.magnitude)
+}
 
-    /// An optional trailing field: `None` when the line has ended, an error if present but
-    /// malformed.
-    #[inline(always)]
-    fn opt<T>(&mut self, field: &'static str, parse: fn(&[u8]) -> Option<T>) -> Result<Option<T>> {
-        match self.next() {
-            None => Ok(None),
-            Some(bytes) => parse(bytes).map(Some).ok_or(Error::parse(FILE, field)),
-        }
+fn to_i64(v: Num) -> Option<i64> {
+    if v.negative {
+        0i64.checked_sub_unsigned(v.magnitude)
+    } else {
+        i64::try_from(v.magnitude).ok()
     }
 }
+
+fn to_u32(v: Num) -> Option<u32> {
+    u32::try_from(to_u64(v)?).ok()
+}
+
+fn to_i32(v: Num) -> Option<i32> {
+    i32::try_from(to_i64(v)?).ok()
+}
+
+/// Field names in line order, as `proc(5)` numbers them from 1.
+const NAMES: [&str; 52] = [
+    "pid",
+    "comm",
+    "state",
+    "ppid",
+    "pgrp",
+    "session",
+    "tty_nr",
+    "tpgid",
+    "flags",
+    "minflt",
+    "cminflt",
+    "majflt",
+    "cmajflt",
+    "utime",
+    "stime",
+    "cutime",
+    "cstime",
+    "priority",
+    "nice",
+    "num_threads",
+    "itrealvalue",
+    "starttime",
+    "vsize",
+    "rss",
+    "rsslim",
+    "startcode",
+    "endcode",
+    "startstack",
+    "kstkesp",
+    "kstkeip",
+    "signal",
+    "blocked",
+    "sigignore",
+    "sigcatch",
+    "wchan",
+    "nswap",
+    "cnswap",
+    "exit_signal",
+    "processor",
+    "rt_priority",
+    "policy",
+    "delayacct_blkio_ticks",
+    "guest_time",
+    "cguest_time",
+    "start_data",
+    "end_data",
+    "start_brk",
+    "arg_start",
+    "arg_end",
+    "env_start",
+    "env_end",
+    "exit_code",
+];
 
 /// Parses the bytes of one `/proc/<pid>/stat` (or `/proc/<pid>/task/<tid>/stat`) file.
 ///
@@ -223,65 +327,89 @@ pub fn parse(buf: &[u8]) -> Result<Stat<'_>> {
         .get(close + 1..)
         .and_then(|r| r.strip_prefix(b" "))
         .ok_or(Error::parse(FILE, "state"))?;
-    let mut f = Fields { rest: Some(rest) };
-    let state = match f.next() {
-        Some(&[state]) => state,
+    let (state, numbers) = match rest {
+        [state, b' ', numbers @ ..] => (*state, numbers),
+        [_] => return Err(Error::parse(FILE, "ppid")),
         _ => return Err(Error::parse(FILE, "state")),
     };
+    let mut nums = [Num::default(); NUMBERS];
+    let read = scan(numbers, &mut nums).map_err(|k| Error::parse(FILE, name(k)))?;
+    if read < REQUIRED {
+        return Err(Error::parse(FILE, name(read)));
+    }
+    macro_rules! req {
+        ($k:literal, $convert:ident) => {
+            $convert(nums[$k]).ok_or(Error::parse(FILE, name($k)))?
+        };
+    }
+    macro_rules! opt {
+        ($k:literal, $convert:ident) => {
+            if $k < read {
+                Some(req!($k, $convert))
+            } else {
+                None
+            }
+        };
+    }
     Ok(Stat {
         pid,
         comm,
         state,
-        ppid: f.req("ppid", i32_dec)?,
-        pgrp: f.req("pgrp", i32_dec)?,
-        session: f.req("session", i32_dec)?,
-        tty_nr: f.req("tty_nr", i32_dec)?,
-        tpgid: f.req("tpgid", i32_dec)?,
-        flags: f.req("flags", u32_dec)?,
-        minflt: f.req("minflt", u64_dec)?,
-        cminflt: f.req("cminflt", u64_dec)?,
-        majflt: f.req("majflt", u64_dec)?,
-        cmajflt: f.req("cmajflt", u64_dec)?,
-        utime: f.req("utime", u64_dec)?,
-        stime: f.req("stime", u64_dec)?,
-        cutime: f.req("cutime", i64_dec)?,
-        cstime: f.req("cstime", i64_dec)?,
-        priority: f.req("priority", i64_dec)?,
-        nice: f.req("nice", i64_dec)?,
-        num_threads: f.req("num_threads", i64_dec)?,
-        itrealvalue: f.req("itrealvalue", i64_dec)?,
-        starttime: f.req("starttime", u64_dec)?,
-        vsize: f.req("vsize", u64_dec)?,
-        rss: f.req("rss", u64_dec)?,
-        rsslim: f.req("rsslim", u64_dec)?,
-        startcode: f.req("startcode", u64_dec)?,
-        endcode: f.req("endcode", u64_dec)?,
-        startstack: f.req("startstack", u64_dec)?,
-        kstkesp: f.req("kstkesp", u64_dec)?,
-        kstkeip: f.req("kstkeip", u64_dec)?,
-        signal: f.req("signal", u64_dec)?,
-        blocked: f.req("blocked", u64_dec)?,
-        sigignore: f.req("sigignore", u64_dec)?,
-        sigcatch: f.req("sigcatch", u64_dec)?,
-        wchan: f.req("wchan", u64_dec)?,
-        nswap: f.req("nswap", u64_dec)?,
-        cnswap: f.req("cnswap", u64_dec)?,
-        exit_signal: f.opt("exit_signal", i32_dec)?,
-        processor: f.opt("processor", u32_dec)?,
-        rt_priority: f.opt("rt_priority", u32_dec)?,
-        policy: f.opt("policy", u32_dec)?,
-        delayacct_blkio_ticks: f.opt("delayacct_blkio_ticks", u64_dec)?,
-        guest_time: f.opt("guest_time", u64_dec)?,
-        cguest_time: f.opt("cguest_time", i64_dec)?,
-        start_data: f.opt("start_data", u64_dec)?,
-        end_data: f.opt("end_data", u64_dec)?,
-        start_brk: f.opt("start_brk", u64_dec)?,
-        arg_start: f.opt("arg_start", u64_dec)?,
-        arg_end: f.opt("arg_end", u64_dec)?,
-        env_start: f.opt("env_start", u64_dec)?,
-        env_end: f.opt("env_end", u64_dec)?,
-        exit_code: f.opt("exit_code", i32_dec)?,
+        ppid: req!(0, to_i32),
+        pgrp: req!(1, to_i32),
+        session: req!(2, to_i32),
+        tty_nr: req!(3, to_i32),
+        tpgid: req!(4, to_i32),
+        flags: req!(5, to_u32),
+        minflt: req!(6, to_u64),
+        cminflt: req!(7, to_u64),
+        majflt: req!(8, to_u64),
+        cmajflt: req!(9, to_u64),
+        utime: req!(10, to_u64),
+        stime: req!(11, to_u64),
+        cutime: req!(12, to_i64),
+        cstime: req!(13, to_i64),
+        priority: req!(14, to_i64),
+        nice: req!(15, to_i64),
+        num_threads: req!(16, to_i64),
+        itrealvalue: req!(17, to_i64),
+        starttime: req!(18, to_u64),
+        vsize: req!(19, to_u64),
+        rss: req!(20, to_u64),
+        rsslim: req!(21, to_u64),
+        startcode: req!(22, to_u64),
+        endcode: req!(23, to_u64),
+        startstack: req!(24, to_u64),
+        kstkesp: req!(25, to_u64),
+        kstkeip: req!(26, to_u64),
+        signal: req!(27, to_u64),
+        blocked: req!(28, to_u64),
+        sigignore: req!(29, to_u64),
+        sigcatch: req!(30, to_u64),
+        wchan: req!(31, to_u64),
+        nswap: req!(32, to_u64),
+        cnswap: req!(33, to_u64),
+        exit_signal: opt!(34, to_i32),
+        processor: opt!(35, to_u32),
+        rt_priority: opt!(36, to_u32),
+        policy: opt!(37, to_u32),
+        delayacct_blkio_ticks: opt!(38, to_u64),
+        guest_time: opt!(39, to_u64),
+        cguest_time: opt!(40, to_i64),
+        start_data: opt!(41, to_u64),
+        end_data: opt!(42, to_u64),
+        start_brk: opt!(43, to_u64),
+        arg_start: opt!(44, to_u64),
+        arg_end: opt!(45, to_u64),
+        env_start: opt!(46, to_u64),
+        env_end: opt!(47, to_u64),
+        exit_code: opt!(48, to_i32),
     })
+}
+
+/// The name of numeric field `k` (0 is `ppid`).
+fn name(k: usize) -> &'static str {
+    NAMES.get(k + 3).copied().unwrap_or("exit_code")
 }
 
 impl<'a> Stat<'a> {
@@ -459,6 +587,23 @@ mod tests {
         assert_eq!(bad(23, ""), Error::parse(FILE, "rss"));
         assert_eq!(bad(51, "zero"), Error::parse(FILE, "exit_code"));
         assert_eq!(err(b"1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 \n"), Error::parse(FILE, "exit_signal"));
+    }
+
+    #[test]
+    fn long_fields_and_leading_zeros() {
+        let big = "00000000000000000042";
+        let mut line = String::from("5 (x) S");
+        for _ in 0..NUMBERS {
+            line.push(' ');
+            line.push_str(big);
+        }
+        line.push('\n');
+        let st = parse(line.as_bytes()).unwrap();
+        assert_eq!((st.ppid, st.utime, st.exit_code), (42, 42, Some(42)));
+        let bad = line.replacen(big, "-0000000000000000004x", 3);
+        assert_eq!(parse(bad.as_bytes()), Err(Error::parse(FILE, "ppid")));
+        let bad = line.replacen(big, "99999999999999999999", 9);
+        assert_eq!(parse(bad.as_bytes()), Err(Error::parse(FILE, "ppid")));
     }
 
     proptest! {

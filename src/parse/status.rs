@@ -55,7 +55,6 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
-use crate::parse::num::{i32_dec, u32_dec, u64_dec};
 use crate::parse::text;
 use crate::{Error, Result};
 
@@ -111,35 +110,24 @@ fn value_of(after_colon: &[u8]) -> &[u8] {
     after_colon.strip_prefix(b"\t").unwrap_or(after_colon)
 }
 
+/// The four ids of a `Uid:`/`Gid:` value; words after the fourth are ignored.
 #[inline]
-fn kb(value: &[u8], field: &'static str) -> Result<Option<u64>> {
-    text::kb_to_bytes(value)
-        .map(Some)
-        .ok_or(Error::parse(FILE, field))
-}
-
-#[inline]
-fn number<T>(value: &[u8], field: &'static str, parse: fn(&[u8]) -> Option<T>) -> Result<T> {
-    parse(text::trim(value)).ok_or(Error::parse(FILE, field))
-}
-
-fn ids(value: &[u8], field: &'static str) -> Result<Ids> {
-    let mut words = text::words(value);
-    let mut next = || {
-        words
-            .next()
-            .and_then(u32_dec)
-            .ok_or(Error::parse(FILE, field))
-    };
-    Ok(Ids {
+fn ids(cursor: &mut text::Cursor<'_>) -> Option<Ids> {
+    let mut next = || u32::try_from(cursor.u64_word()?).ok();
+    let ids = Ids {
         real: next()?,
         effective: next()?,
         saved: next()?,
         filesystem: next()?,
-    })
+    };
+    cursor.skip_line();
+    Some(ids)
 }
 
 /// Parses the bytes of one `/proc/<pid>/status` (or `/proc/<pid>/task/<tid>/status`) file.
+///
+/// A value is the text after the colon, trimmed of blanks; numbers must be strict decimals and
+/// `Vm*`/`Rss*` values `<digits> kB`. `Uid` and `Gid` need four ids (more are ignored).
 pub fn parse(buf: &[u8]) -> Result<Status<'_>> {
     let body = text::body(buf, FILE)?;
     let mut name = None;
@@ -185,58 +173,76 @@ pub fn parse(buf: &[u8]) -> Result<Status<'_>> {
         voluntary_ctxt_switches: None,
         nonvoluntary_ctxt_switches: None,
     };
-    for line in text::lines(body) {
-        let Some((key, rest)) = text::split_once(line, b':') else {
+    let mut c = text::Cursor::new(buf);
+    let err = |field| Error::parse(FILE, field);
+    while !c.is_empty() {
+        let Some(key) = c.key(b':') else {
+            c.skip_line();
             continue;
         };
-        let value = value_of(rest);
+        macro_rules! kb {
+            ($slot:ident, $field:literal) => {
+                st.$slot = Some(c.kb_line().ok_or(err($field))?)
+            };
+        }
+        macro_rules! number {
+            ($field:literal, $ty:ty) => {
+                Some(
+                    c.u64_line()
+                        .and_then(|v| <$ty>::try_from(v).ok())
+                        .ok_or(err($field))?,
+                )
+            };
+        }
         match key {
-            b"Name" => name = Some(value),
-            b"State" => match text::trim_start(value).first() {
-                Some(&c) => state = Some(c),
-                None => return Err(Error::parse(FILE, "State")),
-            },
-            b"Tgid" => tgid = Some(number(value, "Tgid", i32_dec)?),
-            b"Pid" => pid = Some(number(value, "Pid", i32_dec)?),
-            b"PPid" => ppid = Some(number(value, "PPid", i32_dec)?),
-            b"Uid" => uid = Some(ids(value, "Uid")?),
-            b"Gid" => gid = Some(ids(value, "Gid")?),
-            b"FDSize" => fd_size = Some(number(value, "FDSize", u32_dec)?),
-            b"VmPeak" => st.vm_peak = kb(value, "VmPeak")?,
-            b"VmSize" => st.vm_size = kb(value, "VmSize")?,
-            b"VmLck" => st.vm_lck = kb(value, "VmLck")?,
-            b"VmHWM" => st.vm_hwm = kb(value, "VmHWM")?,
-            b"VmRSS" => st.vm_rss = kb(value, "VmRSS")?,
-            b"RssAnon" => st.rss_anon = kb(value, "RssAnon")?,
-            b"RssFile" => st.rss_file = kb(value, "RssFile")?,
-            b"RssShmem" => st.rss_shmem = kb(value, "RssShmem")?,
-            b"VmData" => st.vm_data = kb(value, "VmData")?,
-            b"VmStk" => st.vm_stk = kb(value, "VmStk")?,
-            b"VmExe" => st.vm_exe = kb(value, "VmExe")?,
-            b"VmLib" => st.vm_lib = kb(value, "VmLib")?,
-            b"VmPTE" => st.vm_pte = kb(value, "VmPTE")?,
-            b"VmSwap" => st.vm_swap = kb(value, "VmSwap")?,
-            b"Threads" => threads = Some(number(value, "Threads", u64_dec)?),
+            b"Name" => name = Some(value_of(c.line())),
+            b"State" => {
+                c.skip_blanks();
+                match c.byte() {
+                    Some(b'\n') | None => return Err(err("State")),
+                    Some(letter) => state = Some(letter),
+                }
+                c.skip_line();
+            }
+            b"Tgid" => tgid = number!("Tgid", i32),
+            b"Pid" => pid = number!("Pid", i32),
+            b"PPid" => ppid = number!("PPid", i32),
+            b"Uid" => uid = Some(ids(&mut c).ok_or(err("Uid"))?),
+            b"Gid" => gid = Some(ids(&mut c).ok_or(err("Gid"))?),
+            b"FDSize" => fd_size = number!("FDSize", u32),
+            b"VmPeak" => kb!(vm_peak, "VmPeak"),
+            b"VmSize" => kb!(vm_size, "VmSize"),
+            b"VmLck" => kb!(vm_lck, "VmLck"),
+            b"VmHWM" => kb!(vm_hwm, "VmHWM"),
+            b"VmRSS" => kb!(vm_rss, "VmRSS"),
+            b"RssAnon" => kb!(rss_anon, "RssAnon"),
+            b"RssFile" => kb!(rss_file, "RssFile"),
+            b"RssShmem" => kb!(rss_shmem, "RssShmem"),
+            b"VmData" => kb!(vm_data, "VmData"),
+            b"VmStk" => kb!(vm_stk, "VmStk"),
+            b"VmExe" => kb!(vm_exe, "VmExe"),
+            b"VmLib" => kb!(vm_lib, "VmLib"),
+            b"VmPTE" => kb!(vm_pte, "VmPTE"),
+            b"VmSwap" => kb!(vm_swap, "VmSwap"),
+            b"Threads" => threads = number!("Threads", u64),
             b"voluntary_ctxt_switches" => {
-                st.voluntary_ctxt_switches =
-                    Some(number(value, "voluntary_ctxt_switches", u64_dec)?)
+                st.voluntary_ctxt_switches = number!("voluntary_ctxt_switches", u64)
             }
             b"nonvoluntary_ctxt_switches" => {
-                st.nonvoluntary_ctxt_switches =
-                    Some(number(value, "nonvoluntary_ctxt_switches", u64_dec)?)
+                st.nonvoluntary_ctxt_switches = number!("nonvoluntary_ctxt_switches", u64)
             }
-            _ => {}
+            _ => c.skip_line(),
         }
     }
-    st.name = name.ok_or(Error::parse(FILE, "Name"))?;
-    st.state = state.ok_or(Error::parse(FILE, "State"))?;
-    st.tgid = tgid.ok_or(Error::parse(FILE, "Tgid"))?;
-    st.pid = pid.ok_or(Error::parse(FILE, "Pid"))?;
-    st.ppid = ppid.ok_or(Error::parse(FILE, "PPid"))?;
-    st.uid = uid.ok_or(Error::parse(FILE, "Uid"))?;
-    st.gid = gid.ok_or(Error::parse(FILE, "Gid"))?;
-    st.fd_size = fd_size.ok_or(Error::parse(FILE, "FDSize"))?;
-    st.threads = threads.ok_or(Error::parse(FILE, "Threads"))?;
+    st.name = name.ok_or(err("Name"))?;
+    st.state = state.ok_or(err("State"))?;
+    st.tgid = tgid.ok_or(err("Tgid"))?;
+    st.pid = pid.ok_or(err("Pid"))?;
+    st.ppid = ppid.ok_or(err("PPid"))?;
+    st.uid = uid.ok_or(err("Uid"))?;
+    st.gid = gid.ok_or(err("Gid"))?;
+    st.fd_size = fd_size.ok_or(err("FDSize"))?;
+    st.threads = threads.ok_or(err("Threads"))?;
     Ok(st)
 }
 
