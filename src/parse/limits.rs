@@ -11,8 +11,10 @@
 //!
 //! (Abridged: there is one row per `RLIMIT_*`, 16 since Linux 2.6.25, always in that order.) The
 //! kernel pads the columns with spaces to fixed widths, and each name is words separated by
-//! single spaces, so a row splits into its name (up to the first two blanks), the soft limit, the
-//! hard limit and an optional unit. `unlimited` (`RLIM_INFINITY`) is `None`: no limit.
+//! single spaces, so a row is one of the known names followed by at least two blanks, then the
+//! soft limit, the hard limit and an optional unit, separated by blanks. `unlimited`
+//! (`RLIM_INFINITY`) is `None`: no limit. Rows are looked up starting after the previous one, so
+//! the kernel's order costs one name comparison per row.
 //!
 //! For the own process, `prlimit(2)` is cheaper than reading this file; for others it is the only
 //! way without `CAP_SYS_RESOURCE`.

@@ -15,9 +15,12 @@
 //! Which lines appear depends on the kernel version and configuration (`Zswap` needs
 //! `CONFIG_ZSWAP`, `HighTotal` a 32-bit highmem kernel, …), so every figure but `MemTotal` and
 //! `MemFree` is an `Option`. Values printed in kB come out in **bytes**; the `HugePages_*` counts
-//! stay counts. The kernel writes the lines in a fixed order, and [`Field`] lists them in that
-//! order; [`parse`] guesses each line's key to be the one after the previous line's, so a
-//! well-formed file costs one key comparison per line.
+//! stay counts. A value is the text after the colon, trimmed of blanks: `<digits> kB` or, for the
+//! counts, `<digits>`.
+//!
+//! The kernel writes the lines in a fixed order, and [`Field`] lists them in that order; [`parse`]
+//! looks each key up starting from the field after the previous line's, so a well-formed file
+//! costs about one key comparison per line (a line this kernel lacks costs one more step).
 //!
 //! ```
 //! use procfast::parse::meminfo::{self, Field};
