@@ -72,8 +72,8 @@
 //! # Layers
 //!
 //! [`parse`] is pure (bytes in, borrowed views out, never panics, never allocates); the private
-//! `sys` module holds every syscall and the only exceptions to `#![deny(unsafe_code)]`; everything else is a thin layer on
-//! the two.
+//! `sys` module holds every syscall and the only exceptions to `#![deny(unsafe_code)]`;
+//! everything else is a thin layer on the two.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
