@@ -22,18 +22,6 @@ use std::hint::black_box;
 use std::mem::MaybeUninit;
 use std::time::Duration;
 
-fn sizes() -> Vec<usize> {
-    let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile)
-        .maximum
-        .unwrap_or(20_000) as usize;
-    // RLIMIT_NOFILE's hard limit here is 20,000; leave room for the helper's own few fds.
-    let most = hard.min(20_000).saturating_sub(1_000);
-    [10, 100, 1_000, 10_000, most]
-        .into_iter()
-        .filter(|&n| n <= most)
-        .collect()
-}
-
 fn raw_getdents64_count(fd: &OwnedFd, buf: &mut [MaybeUninit<u8>]) -> usize {
     rustix::fs::seek(fd, rustix::fs::SeekFrom::Start(0)).unwrap();
     let mut dir = rustix::fs::RawDir::new(fd, buf);
@@ -52,7 +40,7 @@ fn bench_fd_count(c: &mut Criterion) {
     let mut group = c.benchmark_group("fd_count");
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));
-    for n in sizes() {
+    for n in common::fd_count_sizes() {
         let helper = common::Helper::holding_fds(n);
         let pid = helper.pid;
         let want = n as u64;

@@ -663,21 +663,9 @@ struct AllocRow {
     allocs: Allocs,
 }
 
-fn fd_count_sizes() -> Vec<usize> {
-    // As benches/fd_count.rs: up to RLIMIT_NOFILE's hard limit less room for the helper's own.
-    let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile)
-        .maximum
-        .unwrap_or(20_000) as usize;
-    let most = hard.min(20_000).saturating_sub(1_000);
-    [10, 100, 1_000, 10_000, most]
-        .into_iter()
-        .filter(|&n| n <= most)
-        .collect()
-}
-
 fn measure_fd_counts() -> Vec<AllocRow> {
     let mut rows = vec![];
-    for n in fd_count_sizes() {
+    for n in common::fd_count_sizes() {
         let helper = common::Helper::holding_fds(n);
         let pid = helper.pid;
         let path = format!("/proc/{pid}/fd");

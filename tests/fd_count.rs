@@ -13,14 +13,6 @@ fn helper_process() {
     common::helper_main()
 }
 
-/// The largest fd count this machine allows in one process, less headroom for the harness.
-fn most_fds() -> usize {
-    let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile)
-        .maximum
-        .unwrap_or(20_000);
-    (hard.min(20_000) as usize).saturating_sub(1_000)
-}
-
 fn count(pid: i32, method: Method) -> procfast::FdCount {
     let mut proc = Proc::open(pid).expect("open helper");
     let counted = proc
@@ -33,7 +25,7 @@ fn count(pid: i32, method: Method) -> procfast::FdCount {
 #[test]
 fn exact_counts_by_every_method() {
     let stat_counts = ProcFs::global().unwrap().stat_counts_fds();
-    for n in [0, 1, 100, 10_000, most_fds()] {
+    for n in [0, 1, 100, 10_000, common::most_fds()] {
         let helper = Helper::holding_fds(n);
         let truth = naive_fd_count(helper.pid).expect("list helper fds");
         assert_eq!(truth, n, "oracle disagrees with the helper's setup");

@@ -104,6 +104,24 @@ pub fn naive_fd_count(pid: i32) -> Option<usize> {
     Some(n)
 }
 
+/// The most fds a helper can hold here: RLIMIT_NOFILE's hard limit (20,000 on this machine,
+/// not raisable) less room for the helper's own few.
+pub fn most_fds() -> usize {
+    let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .maximum
+        .unwrap_or(20_000);
+    (hard.min(20_000) as usize).saturating_sub(1_000)
+}
+
+/// The fd counts the benchmarks and the report measure at: 10 … [`most_fds`].
+pub fn fd_count_sizes() -> Vec<usize> {
+    let most = most_fds();
+    [10, 100, 1_000, 10_000, most]
+        .into_iter()
+        .filter(|&n| n <= most)
+        .collect()
+}
+
 /// This test binary, set up to run only `helper_process`.
 pub fn helper_command() -> Command {
     let exe = std::env::current_exe().expect("current_exe");
