@@ -731,6 +731,78 @@ fn measure_fd_counts() -> Vec<AllocRow> {
     rows
 }
 
+/// The three walks compared in the same moments: each round runs procfast's walk, a raw
+/// `getdents64` loop and `read_dir(..).count()` once each, in rotating order, so that the kernel's
+/// run-to-run drift (±20% at 10,000+ fds here) falls on all three alike; medians of the rounds.
+fn paired_walk_table() -> String {
+    const ROUNDS: usize = 41;
+    let mut md = String::from(
+        "Walks compared in the same moments (each round runs the three once, in rotating order; \
+         medians of 41 rounds), since a walk's cost drifts by ±20% between criterion runs:\n\n\
+         | open fds | procfast walk | raw `getdents64` | `read_dir(..).count()` | walk ÷ raw | \
+         `read_dir` ÷ walk |\n|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for n in common::fd_count_sizes().into_iter().filter(|&n| n >= 100) {
+        let helper = common::Helper::holding_fds(n);
+        let path = format!("/proc/{}/fd", helper.pid);
+        let (Ok(mut proc), Ok(dir)) = (
+            Proc::open(helper.pid),
+            rustix::fs::open(
+                path.as_str(),
+                rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY,
+                rustix::fs::Mode::empty(),
+            ),
+        ) else {
+            continue;
+        };
+        let mut raw_buf = vec![std::mem::MaybeUninit::uninit(); procfast::DirBuf::DEFAULT_CAPACITY];
+        let mut walk = || {
+            let counted = proc.fd_count_with(Method::Walk, &Budget::UNLIMITED);
+            counted.map(|c| c.count as usize).unwrap_or(0)
+        };
+        let mut raw = || {
+            let _ = rustix::fs::seek(&dir, rustix::fs::SeekFrom::Start(0));
+            let mut entries = rustix::fs::RawDir::new(&dir, &mut raw_buf);
+            let mut count = 0;
+            while let Some(Ok(entry)) = entries.next() {
+                let name = entry.file_name().to_bytes();
+                count += usize::from(name != b"." && name != b"..");
+            }
+            count
+        };
+        let read_dir = || std::fs::read_dir(&path).map(|d| d.count()).unwrap_or(0);
+        let mut times = [vec![], vec![], vec![]];
+        for round in 0..ROUNDS {
+            for k in 0..3 {
+                let which = (round + k) % 3;
+                let started = Instant::now();
+                let counted = match which {
+                    0 => walk(),
+                    1 => raw(),
+                    _ => read_dir(),
+                };
+                times[which].push(started.elapsed().as_nanos() as f64);
+                assert_eq!(counted, n, "a walk miscounted");
+            }
+        }
+        let [walk_ns, raw_ns, read_dir_ns] = times.map(|mut t| {
+            t.sort_by(f64::total_cmp);
+            t[t.len() / 2]
+        });
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |",
+            group_digits(n as u64),
+            fmt_ns(walk_ns),
+            fmt_ns(raw_ns),
+            fmt_ns(read_dir_ns),
+            fmt_ratio(walk_ns / raw_ns),
+            fmt_ratio(read_dir_ns / walk_ns)
+        );
+    }
+    md
+}
+
 /// One scan by procfast (after a warm-up scan) and by the procfs crate, with the allocations of
 /// each; the process count each saw.
 fn measure_scans() -> Vec<(&'static str, &'static str, Result<u64, String>, Allocs)> {
@@ -1019,6 +1091,7 @@ fn main() -> ExitCode {
                 alloc_table(&fd_rows, &benches)
             );
             let _ = writeln!(md, "{}", exporter_paragraph(&fd_lines, &fd_rows));
+            let _ = writeln!(md, "{}", paired_walk_table());
         }
         if group == "scan" {
             let _ = writeln!(

@@ -42,12 +42,14 @@ impl Helper {
         Helper { child, pid }
     }
 
-    /// Waits until a naive `read_dir` of the helper's fd directory lists exactly `n` entries.
+    /// Waits until the helper has finished setting up (one of its threads is named `pf-ready`)
+    /// and a naive `read_dir` of its fd directory lists exactly `n` entries. The name matters:
+    /// the count alone can pass through `n` while the helper is still closing and duplicating.
     pub fn wait_for_fds(&self, n: usize) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let listed = naive_fd_count(self.pid);
-            if listed == Some(n) {
+            if listed == Some(n) && self.is_ready() {
                 return;
             }
             assert!(
@@ -57,6 +59,15 @@ impl Helper {
             );
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    fn is_ready(&self) -> bool {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", self.pid)) else {
+            return false;
+        };
+        tasks.flatten().any(|task| {
+            std::fs::read(task.path().join("comm")).is_ok_and(|comm| comm == b"pf-ready\n")
+        })
     }
 
     /// Kills the helper and reaps it: afterwards its pid names no process (until reused).
@@ -244,5 +255,7 @@ fn hold_exactly(n: usize) {
             libc::close(first);
         }
         libc::syscall(libc::SYS_close_range, n as u32, u32::MAX, 0u32);
+        // Tell the parent the fds are final (see `Helper::wait_for_fds`).
+        libc::prctl(libc::PR_SET_NAME, c"pf-ready".as_ptr());
     }
 }
