@@ -23,7 +23,7 @@ pub const HEADER_LEN: usize = 19;
 pub struct Dirent<'a> {
     /// Inode number.
     pub ino: u64,
-    /// The `d_type` byte (`libc::DT_*`).
+    /// The `d_type` byte (`DT_DIR`, `DT_LNK`, … as in `dirent.h`).
     pub kind: u8,
     /// The name, without its terminating NUL.
     pub name: &'a [u8],

@@ -16,9 +16,8 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
-use crate::parse::num::u64_dec;
 use crate::parse::text;
-use crate::{Error, Result};
+use crate::Result;
 
 const FILE: &str = "sys/fs/file-nr";
 
@@ -37,12 +36,7 @@ pub struct FileNr {
 /// Parses the bytes of `/proc/sys/fs/file-nr`.
 pub fn parse(buf: &[u8]) -> Result<FileNr> {
     let mut words = text::words(text::body(buf, FILE)?);
-    let mut next = |field| {
-        words
-            .next()
-            .and_then(u64_dec)
-            .ok_or(Error::parse(FILE, field))
-    };
+    let mut next = |field| words.u64_field(FILE, field);
     Ok(FileNr {
         allocated: next("allocated")?,
         free: next("free")?,
@@ -53,6 +47,7 @@ pub fn parse(buf: &[u8]) -> Result<FileNr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
     use proptest::prelude::*;
 
     #[test]

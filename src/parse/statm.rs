@@ -22,9 +22,8 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
-use crate::parse::num::u64_dec;
 use crate::parse::text;
-use crate::{Error, Result};
+use crate::Result;
 
 const FILE: &str = "statm";
 
@@ -51,12 +50,7 @@ pub struct Statm {
 /// Parses the bytes of one `/proc/<pid>/statm` file. Fields after the seventh are ignored.
 pub fn parse(buf: &[u8]) -> Result<Statm> {
     let mut words = text::words(text::body(buf, FILE)?);
-    let mut next = |field| {
-        words
-            .next()
-            .and_then(u64_dec)
-            .ok_or(Error::parse(FILE, field))
-    };
+    let mut next = |field| words.u64_field(FILE, field);
     Ok(Statm {
         size: next("size")?,
         resident: next("resident")?,
@@ -98,6 +92,7 @@ impl Statm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
     use proptest::prelude::*;
 
     /// This machine's `/proc/1/statm`.

@@ -232,6 +232,20 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
+impl Words<'_> {
+    /// The next word as a strict decimal `u64`, or a parse error naming `file` and `field`.
+    #[inline]
+    pub(crate) fn u64_field(
+        &mut self,
+        file: &'static str,
+        field: &'static str,
+    ) -> Result<u64, Error> {
+        self.next()
+            .and_then(crate::parse::num::u64_dec)
+            .ok_or(Error::parse(file, field))
+    }
+}
+
 /// The next blank-separated word of `rest`, read as a strict decimal and consumed: `Ok(None)` when
 /// only blanks remain, `Err(())` if the word is not all digits or overflows. The same as taking a
 /// word from [`words`] and parsing it, in one pass.
