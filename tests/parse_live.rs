@@ -426,16 +426,7 @@ fn check_net_dev(bytes: &[u8], t: &mut Tally) {
     for i in ours.interfaces() {
         let th = &theirs.0[std::str::from_utf8(i.name).unwrap()];
         assert_eq!(
-            [
-                i.rx_bytes,
-                i.rx_packets,
-                i.rx_errs,
-                i.rx_drop,
-                i.rx_fifo,
-                i.rx_frame,
-                i.rx_compressed,
-                i.rx_multicast
-            ],
+            i.counters(),
             [
                 th.recv_bytes,
                 th.recv_packets,
@@ -444,21 +435,7 @@ fn check_net_dev(bytes: &[u8], t: &mut Tally) {
                 th.recv_fifo,
                 th.recv_frame,
                 th.recv_compressed,
-                th.recv_multicast
-            ]
-        );
-        assert_eq!(
-            [
-                i.tx_bytes,
-                i.tx_packets,
-                i.tx_errs,
-                i.tx_drop,
-                i.tx_fifo,
-                i.tx_colls,
-                i.tx_carrier,
-                i.tx_compressed
-            ],
-            [
+                th.recv_multicast,
                 th.sent_bytes,
                 th.sent_packets,
                 th.sent_errs,
@@ -466,7 +443,7 @@ fn check_net_dev(bytes: &[u8], t: &mut Tally) {
                 th.sent_fifo,
                 th.sent_colls,
                 th.sent_carrier,
-                th.sent_compressed
+                th.sent_compressed,
             ]
         );
     }

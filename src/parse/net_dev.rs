@@ -73,6 +73,31 @@ pub struct Interface<'a> {
     pub tx_compressed: u64,
 }
 
+impl Interface<'_> {
+    /// The sixteen counters in the file's column order: `rx_bytes` … `rx_multicast`, then
+    /// `tx_bytes` … `tx_compressed`.
+    pub fn counters(&self) -> [u64; 16] {
+        [
+            self.rx_bytes,
+            self.rx_packets,
+            self.rx_errs,
+            self.rx_drop,
+            self.rx_fifo,
+            self.rx_frame,
+            self.rx_compressed,
+            self.rx_multicast,
+            self.tx_bytes,
+            self.tx_packets,
+            self.tx_errs,
+            self.tx_drop,
+            self.tx_fifo,
+            self.tx_colls,
+            self.tx_carrier,
+            self.tx_compressed,
+        ]
+    }
+}
+
 const COUNTERS: [&str; 16] = [
     "rx_bytes",
     "rx_packets",

@@ -527,27 +527,7 @@ pub fn net_dev_fast(buf: &[u8]) -> Option<NetDev> {
     let d = parse::net_dev::parse(buf).ok()?;
     let rows: NetDev = d
         .interfaces()
-        .map(|i| {
-            let values = [
-                i.rx_bytes,
-                i.rx_packets,
-                i.rx_errs,
-                i.rx_drop,
-                i.rx_fifo,
-                i.rx_frame,
-                i.rx_compressed,
-                i.rx_multicast,
-                i.tx_bytes,
-                i.tx_packets,
-                i.tx_errs,
-                i.tx_drop,
-                i.tx_fifo,
-                i.tx_colls,
-                i.tx_carrier,
-                i.tx_compressed,
-            ];
-            (i.name.to_vec(), values)
-        })
+        .map(|i| (i.name.to_vec(), i.counters()))
         .collect();
     assert_eq!(
         rows.len(),
