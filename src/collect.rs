@@ -147,11 +147,11 @@ impl ProcessMetrics {
         match self.proc.stat() {
             Ok(stat) => {
                 // Sum the ticks before dividing: one rounding, not two.
-                let cpu_ticks = stat.utime.saturating_add(stat.stime);
+                let cpu_ticks = stat.utime().saturating_add(stat.stime());
                 snapshot.cpu_seconds_total = Some(ticks_to_seconds(cpu_ticks, ticks));
-                snapshot.virtual_memory_bytes = Some(stat.vsize);
+                snapshot.virtual_memory_bytes = Some(stat.vsize());
                 snapshot.resident_memory_bytes = Some(stat.rss_bytes(page));
-                snapshot.threads = Some(u64::try_from(stat.num_threads).unwrap_or(0));
+                snapshot.threads = Some(u64::try_from(stat.num_threads()).unwrap_or(0));
                 snapshot.start_time_seconds =
                     Some(boot_time_seconds()? as f64 + stat.starttime_seconds(ticks));
             }

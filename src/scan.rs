@@ -678,16 +678,16 @@ fn fill_from_stat(
         row.state = Some(st.state);
     }
     if fields.contains(Fields::PPID) {
-        row.ppid = Some(st.ppid);
+        row.ppid = Some(st.ppid());
     }
     if fields.contains(Fields::THREADS) {
-        row.threads = Some(u64::try_from(st.num_threads).unwrap_or(0));
+        row.threads = Some(u64::try_from(st.num_threads()).unwrap_or(0));
     }
     if fields.contains(Fields::RSS) {
         row.rss_bytes = Some(st.rss_bytes(page_size));
     }
     if fields.contains(Fields::CPU) {
-        let cpu_ticks = st.utime.saturating_add(st.stime);
+        let cpu_ticks = st.utime().saturating_add(st.stime());
         row.cpu_seconds = Some(ticks_to_seconds(cpu_ticks, ticks_per_second));
     }
     if fields.contains(Fields::START_TIME) {

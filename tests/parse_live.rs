@@ -68,12 +68,12 @@ fn check_stat(bytes: &[u8], pid: u32, t: &mut Tally) {
     assert_eq!(ours.state as char, theirs.state);
     assert_eq!(
         (
-            ours.ppid,
-            ours.pgrp,
-            ours.session,
-            ours.tty_nr,
-            ours.tpgid,
-            ours.flags
+            ours.ppid(),
+            ours.pgrp(),
+            ours.session(),
+            ours.tty_nr(),
+            ours.tpgid(),
+            ours.flags()
         ),
         (
             theirs.ppid,
@@ -86,12 +86,12 @@ fn check_stat(bytes: &[u8], pid: u32, t: &mut Tally) {
     );
     assert_eq!(
         (
-            ours.minflt,
-            ours.cminflt,
-            ours.majflt,
-            ours.cmajflt,
-            ours.utime,
-            ours.stime
+            ours.minflt(),
+            ours.cminflt(),
+            ours.majflt(),
+            ours.cmajflt(),
+            ours.utime(),
+            ours.stime()
         ),
         (
             theirs.minflt,
@@ -104,12 +104,12 @@ fn check_stat(bytes: &[u8], pid: u32, t: &mut Tally) {
     );
     assert_eq!(
         (
-            ours.cutime,
-            ours.cstime,
-            ours.priority,
-            ours.nice,
-            ours.num_threads,
-            ours.itrealvalue
+            ours.cutime(),
+            ours.cstime(),
+            ours.priority(),
+            ours.nice(),
+            ours.num_threads(),
+            ours.itrealvalue()
         ),
         (
             theirs.cutime,
@@ -122,12 +122,12 @@ fn check_stat(bytes: &[u8], pid: u32, t: &mut Tally) {
     );
     assert_eq!(
         (
-            ours.starttime,
-            ours.vsize,
-            ours.rss,
-            ours.rsslim,
-            ours.startcode,
-            ours.endcode
+            ours.starttime(),
+            ours.vsize(),
+            ours.rss(),
+            ours.rsslim(),
+            ours.startcode(),
+            ours.endcode()
         ),
         (
             theirs.starttime,
@@ -140,12 +140,12 @@ fn check_stat(bytes: &[u8], pid: u32, t: &mut Tally) {
     );
     assert_eq!(
         (
-            ours.startstack,
-            ours.kstkesp,
-            ours.kstkeip,
-            ours.signal,
-            ours.blocked,
-            ours.sigignore
+            ours.startstack(),
+            ours.kstkesp(),
+            ours.kstkeip(),
+            ours.signal(),
+            ours.blocked(),
+            ours.sigignore()
         ),
         (
             theirs.startstack,
@@ -158,11 +158,11 @@ fn check_stat(bytes: &[u8], pid: u32, t: &mut Tally) {
     );
     assert_eq!(
         (
-            ours.sigcatch,
-            ours.wchan,
-            ours.nswap,
-            ours.cnswap,
-            ours.exit_signal
+            ours.sigcatch(),
+            ours.wchan(),
+            ours.nswap(),
+            ours.cnswap(),
+            ours.exit_signal()
         ),
         (
             theirs.sigcatch,
@@ -172,14 +172,14 @@ fn check_stat(bytes: &[u8], pid: u32, t: &mut Tally) {
             theirs.exit_signal
         )
     );
-    assert_eq!(ours.processor.map(|p| p as i32), theirs.processor);
+    assert_eq!(ours.processor().map(|p| p as i32), theirs.processor);
     assert_eq!(
         (
-            ours.rt_priority,
-            ours.policy,
-            ours.delayacct_blkio_ticks,
-            ours.guest_time,
-            ours.cguest_time
+            ours.rt_priority(),
+            ours.policy(),
+            ours.delayacct_blkio_ticks(),
+            ours.guest_time(),
+            ours.cguest_time()
         ),
         (
             theirs.rt_priority,
@@ -191,13 +191,13 @@ fn check_stat(bytes: &[u8], pid: u32, t: &mut Tally) {
     );
     assert_eq!(
         [
-            ours.start_data,
-            ours.end_data,
-            ours.start_brk,
-            ours.arg_start,
-            ours.arg_end,
-            ours.env_start,
-            ours.env_end
+            ours.start_data(),
+            ours.end_data(),
+            ours.start_brk(),
+            ours.arg_start(),
+            ours.arg_end(),
+            ours.env_start(),
+            ours.env_end()
         ],
         [
             theirs.start_data,
@@ -209,7 +209,7 @@ fn check_stat(bytes: &[u8], pid: u32, t: &mut Tally) {
             theirs.env_end
         ]
     );
-    assert_eq!(ours.exit_code, theirs.exit_code);
+    assert_eq!(ours.exit_code(), theirs.exit_code);
 }
 
 fn check_statm(bytes: &[u8], t: &mut Tally) {

@@ -62,7 +62,7 @@ fn figures_agree_with_the_process_handle() {
             assert_eq!(row.comm(), stat.comm);
             assert_eq!(row.ppid, Some(std::process::id() as i32));
             assert_eq!(row.fds, Some(321));
-            assert_eq!(row.threads, Some(stat.num_threads as u64));
+            assert_eq!(row.threads, Some(stat.num_threads() as u64));
             assert_eq!(row.start_time_seconds, Some(stat.starttime_seconds(ticks)));
             // The helper sleeps: its memory and CPU time do not move between the two reads.
             assert_eq!(row.rss_bytes, Some(stat.rss_bytes(page)));

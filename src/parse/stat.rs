@@ -34,22 +34,113 @@
 //! assert_eq!(st.state, b'S');
 //! assert_eq!(st.utime_seconds(100), 1.5);
 //! assert_eq!(st.rss_bytes(4096), 366 * 4096);
-//! assert_eq!(st.exit_signal, None); // a 2.4-era line: the optional tail is absent
+//! assert_eq!(st.exit_signal(), None); // a 2.4-era line: the optional tail is absent
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
-use crate::parse::num::{i32_dec, u64_dec};
+use crate::parse::num::{i32_dec, i64_dec, u32_dec, u64_dec};
 use crate::parse::{text, ticks_to_seconds};
+use crate::sys::bytes::{classify, ByteClasses};
 use crate::{Error, Result};
 
 const FILE: &str = "stat";
 
-/// The parsed `/proc/<pid>/stat` line; `comm` borrows from the input.
+/// Fields 4 to 52, the numeric ones after the state.
+const NUMBERS: usize = 49;
+/// Fields 4 to 37 are required.
+const REQUIRED: usize = 34;
+
+/// The Rust type a numeric field is read as.
+#[derive(Clone, Copy)]
+enum Type {
+    I32,
+    U32,
+    I64,
+    U64,
+}
+
+impl Type {
+    /// The most digits that always fit without a sign: wider fields and negative ones have their
+    /// range checked by converting them.
+    const fn safe_digits(self) -> u32 {
+        match self {
+            Type::I32 | Type::U32 => 9,
+            Type::I64 => 18,
+            Type::U64 => 19,
+        }
+    }
+
+    /// Whether `field`, already known to be digits with perhaps a leading `-`, is a value of this
+    /// type.
+    fn fits(self, field: &[u8]) -> bool {
+        match self {
+            // 20 digits, as every rsslim of "unlimited" has: compare with u64::MAX as text.
+            Type::U64 if field.len() == 20 && field.first() != Some(&b'-') => {
+                field <= &b"18446744073709551615"[..]
+            }
+            Type::I32 => i32_dec(field).is_some(),
+            Type::U32 => u32_dec(field).is_some(),
+            Type::I64 => i64_dec(field).is_some(),
+            Type::U64 => u64_dec(field).is_some(),
+        }
+    }
+}
+
+/// Declares the numeric fields once: their names (for errors and `Debug`), their types (for
+/// validation) and one documented accessor each.
+macro_rules! fields {
+    (
+        required { $($(#[$rdoc:meta])* $rk:literal $rname:ident: $rty:ident $rtype:ident,)* }
+        optional { $($(#[$odoc:meta])* $ok:literal $oname:ident: $oty:ident $otype:ident,)* }
+    ) => {
+        /// Field names in line order from `ppid` (field 4), as `proc(5)` names them.
+        const NAMES: [&str; NUMBERS] = [$(stringify!($rname),)* $(stringify!($oname),)*];
+        const TYPES: [Type; NUMBERS] = [$(Type::$rtype,)* $(Type::$otype,)*];
+        const SAFE_DIGITS: [u32; NUMBERS] =
+            [$(Type::$rtype.safe_digits(),)* $(Type::$otype.safe_digits(),)*];
+
+        impl<'a> Stat<'a> {
+            $(
+                $(#[$rdoc])*
+                #[inline]
+                pub fn $rname(&self) -> $rty {
+                    self.value::<$rty>($rk).unwrap_or_default()
+                }
+            )*
+            $(
+                $(#[$odoc])*
+                #[inline]
+                pub fn $oname(&self) -> Option<$oty> {
+                    self.value::<$oty>($ok)
+                }
+            )*
+        }
+
+        impl core::fmt::Debug for Stat<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                let mut s = f.debug_struct("Stat");
+                s.field("pid", &self.pid)
+                    .field("comm", &String::from_utf8_lossy(self.comm))
+                    .field("state", &char::from(self.state));
+                $(s.field(stringify!($rname), &self.$rname());)*
+                $(s.field(stringify!($oname), &self.$oname());)*
+                s.finish()
+            }
+        }
+    };
+}
+
+/// A parsed `/proc/<pid>/stat` line, borrowing the input.
 ///
-/// Field names follow `proc(5)`. Fields 1–37 are always present; later ones are `None` on
-/// kernels that do not write them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
+/// `pid`, `comm` and `state` are fields; the 49 numbers after them are methods named as in
+/// `proc(5)`. [`parse`] has already checked every one of them (digits only, a sign only where the
+/// type allows it, no overflow), so the methods cannot fail: each converts its field's digits when
+/// called. That split is what makes the parse cheap, since an exporter reads about seven of the
+/// 52 fields. Fields 4–37 are always present; later ones return `None` on kernels that do not
+/// write them.
+///
+/// Two `Stat`s are equal when they have the same pid, comm, state and field text.
+#[derive(Clone, Copy)]
 pub struct Stat<'a> {
     /// (1) The process id.
     pub pid: i32,
@@ -59,261 +150,34 @@ pub struct Stat<'a> {
     /// (3) The state character: `R` running, `S` sleeping, `D` disk sleep, `Z` zombie, `T`
     /// stopped, `t` tracing stop, `X` dead, `I` idle kernel thread, …
     pub state: u8,
-    /// (4) The parent's pid (0 for init and kernel threads' parent).
-    pub ppid: i32,
-    /// (5) The process group id.
-    pub pgrp: i32,
-    /// (6) The session id.
-    pub session: i32,
-    /// (7) The controlling terminal, as an encoded device number (0: none).
-    pub tty_nr: i32,
-    /// (8) The foreground process group of the controlling terminal (-1: none).
-    pub tpgid: i32,
-    /// (9) The kernel's `PF_*` flags word.
-    pub flags: u32,
-    /// (10) Minor page faults (no disk read needed).
-    pub minflt: u64,
-    /// (11) Minor page faults of waited-for children.
-    pub cminflt: u64,
-    /// (12) Major page faults (a page was read from disk).
-    pub majflt: u64,
-    /// (13) Major page faults of waited-for children.
-    pub cmajflt: u64,
-    /// (14) Time scheduled in user mode, in clock ticks (guest time included).
-    pub utime: u64,
-    /// (15) Time scheduled in kernel mode, in clock ticks.
-    pub stime: u64,
-    /// (16) User time of waited-for children, in clock ticks.
-    pub cutime: i64,
-    /// (17) Kernel time of waited-for children, in clock ticks.
-    pub cstime: i64,
-    /// (18) Scheduling priority as the kernel stores it (20 + nice for normal processes,
-    /// -2 … -100 for real-time ones).
-    pub priority: i64,
-    /// (19) The nice value, 19 (lowest priority) to -20.
-    pub nice: i64,
-    /// (20) Number of threads.
-    pub num_threads: i64,
-    /// (21) Obsolete interval-timer value, always 0 since 2.6.17.
-    pub itrealvalue: i64,
-    /// (22) Start time after system boot, in clock ticks.
-    pub starttime: u64,
-    /// (23) Virtual memory size, in bytes.
-    pub vsize: u64,
-    /// (24) Resident set size, in pages. See [`Stat::rss_bytes`].
-    pub rss: u64,
-    /// (25) Soft limit on the resident set, in bytes.
-    pub rsslim: u64,
-    /// (26) Address above which program text can run (0 or 1 when hidden).
-    pub startcode: u64,
-    /// (27) Address below which program text can run.
-    pub endcode: u64,
-    /// (28) Address of the start (bottom) of the stack.
-    pub startstack: u64,
-    /// (29) Current stack pointer (0 unless the process is being dumped).
-    pub kstkesp: u64,
-    /// (30) Current instruction pointer (0 unless the process is being dumped).
-    pub kstkeip: u64,
-    /// (31) Obsolete bitmap of pending signals (use `status` instead).
-    pub signal: u64,
-    /// (32) Obsolete bitmap of blocked signals.
-    pub blocked: u64,
-    /// (33) Obsolete bitmap of ignored signals.
-    pub sigignore: u64,
-    /// (34) Obsolete bitmap of caught signals.
-    pub sigcatch: u64,
-    /// (35) 0 if running, non-zero if waiting (the address itself is hidden since 4.x).
-    pub wchan: u64,
-    /// (36) Not maintained, always 0.
-    pub nswap: u64,
-    /// (37) Not maintained, always 0.
-    pub cnswap: u64,
-    /// (38) Signal sent to the parent when the process dies.
-    pub exit_signal: Option<i32>,
-    /// (39) CPU number last executed on.
-    pub processor: Option<u32>,
-    /// (40) Real-time priority, 1 … 99 for real-time policies, else 0.
-    pub rt_priority: Option<u32>,
-    /// (41) Scheduling policy (`SCHED_*`).
-    pub policy: Option<u32>,
-    /// (42) Aggregated block I/O delays, in clock ticks.
-    pub delayacct_blkio_ticks: Option<u64>,
-    /// (43) Guest time (running a virtual CPU), in clock ticks.
-    pub guest_time: Option<u64>,
-    /// (44) Guest time of waited-for children, in clock ticks.
-    pub cguest_time: Option<i64>,
-    /// (45) Address above which initialized and uninitialized (BSS) data are placed (3.3+).
-    pub start_data: Option<u64>,
-    /// (46) Address below which initialized and BSS data are placed (3.3+).
-    pub end_data: Option<u64>,
-    /// (47) Address above which the heap can be expanded with `brk` (3.3+).
-    pub start_brk: Option<u64>,
-    /// (48) Address above which the command-line arguments are placed (3.5+).
-    pub arg_start: Option<u64>,
-    /// (49) Address below which the command-line arguments are placed (3.5+).
-    pub arg_end: Option<u64>,
-    /// (50) Address above which the environment is placed (3.5+).
-    pub env_start: Option<u64>,
-    /// (51) Address below which the environment is placed (3.5+).
-    pub env_end: Option<u64>,
-    /// (52) The exit status, in the form `waitpid(2)` reports it (3.5+).
-    pub exit_code: Option<i32>,
+    /// The text after the state: the numeric fields.
+    numbers: &'a [u8],
+    /// Where each numeric field ends in `numbers` (at its space, or at the end of the line).
+    ends: [u32; NUMBERS],
+    /// How many numeric fields the line has, at most [`NUMBERS`].
+    present: usize,
 }
-
-/// A numeric field as read: magnitude and sign, converted to its type afterwards.
-#[derive(Clone, Copy, Default)]
-struct Num {
-    magnitude: u64,
-    negative: bool,
-}
-
-/// Fields 4 to 52, the numeric ones after the state.
-const NUMBERS: usize = 49;
-/// Fields 4 to 37 are required.
-const REQUIRED: usize = 34;
-
-/// Reads up to [`NUMBERS`] decimal fields, each separated by exactly one space and optionally
-/// negative, in a single pass over the bytes: digits are accumulated as they are met, and only a
-/// field longer than 19 digits is re-read with the overflow-checked [`u64_dec`]. Text after the
-/// last wanted field is not looked at (newer kernels append fields).
-///
-/// Returns how many fields were read, or `Err(index)` of the first malformed one (an empty field,
-/// from a doubled or trailing space, is malformed).
-///
-/// Measured against the alternatives on real lines, this byte loop won: reading each field with
-/// eight-byte word arithmetic (SWAR), or finding all spaces with word masks first and converting
-/// the fields between them, both came out 1.2 to 1.5 times slower. Fields are short, and a
-/// mispredicted branch per field costs more than the digits themselves.
-fn scan(rest: &[u8], out: &mut [Num; NUMBERS]) -> core::result::Result<usize, usize> {
-    const SAFE_DIGITS: usize = 19;
-    let mut n = 0;
-    let mut start = 0;
-    let mut acc = 0u64;
-    let mut negative = false;
-    let mut finish = |n: usize, start: usize, end: usize, acc: u64, negative: bool| {
-        let first_digit = start + usize::from(negative);
-        let digits = end.saturating_sub(first_digit);
-        let magnitude = match digits {
-            0 => return Err(n),
-            1..=SAFE_DIGITS => acc,
-            _ => rest.get(first_digit..end).and_then(u64_dec).ok_or(n)?,
-        };
-        match out.get_mut(n) {
-            Some(slot) => {
-                *slot = Num {
-                    magnitude,
-                    negative,
-                }
-            }
-            None => return Err(n),
-        }
-        Ok(())
-    };
-    for (i, &b) in rest.iter().enumerate() {
-        let digit = b.wrapping_sub(b'0');
-        if digit < 10 {
-            acc = acc.wrapping_mul(10).wrapping_add(u64::from(digit));
-        } else if b == b' ' {
-            finish(n, start, i, acc, negative)?;
-            n += 1;
-            if n == NUMBERS {
-                return Ok(n);
-            }
-            (start, acc, negative) = (i + 1, 0, false);
-        } else if b == b'-' && i == start {
-            negative = true;
-        } else {
-            return Err(n);
-        }
-    }
-    finish(n, start, rest.len(), acc, negative)?;
-    Ok(n + 1)
-}
-
-fn to_u64(v: Num) -> Option<u64> {
-    (!v.negative).then_some(v.magnitude)
-}
-
-fn to_i64(v: Num) -> Option<i64> {
-    if v.negative {
-        0i64.checked_sub_unsigned(v.magnitude)
-    } else {
-        i64::try_from(v.magnitude).ok()
-    }
-}
-
-fn to_u32(v: Num) -> Option<u32> {
-    u32::try_from(to_u64(v)?).ok()
-}
-
-fn to_i32(v: Num) -> Option<i32> {
-    i32::try_from(to_i64(v)?).ok()
-}
-
-/// Field names in line order, as `proc(5)` numbers them from 1.
-const NAMES: [&str; 52] = [
-    "pid",
-    "comm",
-    "state",
-    "ppid",
-    "pgrp",
-    "session",
-    "tty_nr",
-    "tpgid",
-    "flags",
-    "minflt",
-    "cminflt",
-    "majflt",
-    "cmajflt",
-    "utime",
-    "stime",
-    "cutime",
-    "cstime",
-    "priority",
-    "nice",
-    "num_threads",
-    "itrealvalue",
-    "starttime",
-    "vsize",
-    "rss",
-    "rsslim",
-    "startcode",
-    "endcode",
-    "startstack",
-    "kstkesp",
-    "kstkeip",
-    "signal",
-    "blocked",
-    "sigignore",
-    "sigcatch",
-    "wchan",
-    "nswap",
-    "cnswap",
-    "exit_signal",
-    "processor",
-    "rt_priority",
-    "policy",
-    "delayacct_blkio_ticks",
-    "guest_time",
-    "cguest_time",
-    "start_data",
-    "end_data",
-    "start_brk",
-    "arg_start",
-    "arg_end",
-    "env_start",
-    "env_end",
-    "exit_code",
-];
 
 /// Parses the bytes of one `/proc/<pid>/stat` (or `/proc/<pid>/task/<tid>/stat`) file.
 ///
-/// Errors name the first field that is missing or malformed: `pid`, `comm` (no parentheses),
-/// `state`, …, or `newline` when the input does not end with `\n`.
+/// Every field is checked here, so the accessors cannot fail. Errors name the first field that is
+/// missing or malformed: `pid`, `comm` (no parentheses), `state`, …, or `newline` when the input
+/// does not end with `\n`.
+///
+/// # How
+///
+/// The line is about fifty short numbers, and a loop that meets them a byte at a time pays a
+/// compare, a branch and a multiply-add for every byte. Instead, 64 bytes at a time are
+/// classified with vector compares (SSE2 on x86-64) into masks of spaces, non-digits and minus
+/// signs. Each field's end is then one `trailing_zeros` of the space mask, and the whole line is
+/// validated with a few mask operations per 64 bytes: a non-digit must be a space, or a `-`
+/// right after one. What is left per field is a width check (no more digits than always fit its
+/// type; wider or negative fields are converted to check their range). Digits are converted to
+/// numbers only when an accessor asks.
 pub fn parse(buf: &[u8]) -> Result<Stat<'_>> {
     let line = text::body(buf, FILE)?;
     // pid, then " (": the first '(' opens comm.
-    let open = memchr::memchr(b'(', line).ok_or(Error::parse(FILE, "comm"))?;
+    let open = text::find(line, b'(').ok_or(Error::parse(FILE, "comm"))?;
     let pid = line
         .get(..open)
         .and_then(|head| head.strip_suffix(b" "))
@@ -332,84 +196,319 @@ pub fn parse(buf: &[u8]) -> Result<Stat<'_>> {
         [_] => return Err(Error::parse(FILE, "ppid")),
         _ => return Err(Error::parse(FILE, "state")),
     };
-    let mut nums = [Num::default(); NUMBERS];
-    let read = scan(numbers, &mut nums).map_err(|k| Error::parse(FILE, name(k)))?;
-    if read < REQUIRED {
-        return Err(Error::parse(FILE, name(read)));
+    let mut ends = [0u32; NUMBERS];
+    let found = split(numbers, &mut ends);
+    // The first field that fails, by any of the checks.
+    let mut failed = found.first_bad;
+    if found.present < REQUIRED {
+        failed = failed.min(found.present);
     }
-    macro_rules! req {
-        ($k:literal, $convert:ident) => {
-            $convert(nums[$k]).ok_or(Error::parse(FILE, name($k)))?
+    let suspects = found.negative | wide_fields(&ends);
+    let mut suspects = suspects & !(u64::MAX << found.present.min(failed));
+    while suspects != 0 {
+        let k = suspects.trailing_zeros() as usize;
+        suspects &= suspects - 1;
+        let start = match k.checked_sub(1).and_then(|before| ends.get(before)) {
+            Some(&before) => before as usize + 1,
+            None => 0,
         };
+        let end = ends.get(k).map_or(0, |&end| end as usize);
+        let field = numbers.get(start..end).unwrap_or_default();
+        if !TYPES.get(k).is_some_and(|ty| ty.fits(field)) {
+            failed = failed.min(k);
+            break;
+        }
     }
-    macro_rules! opt {
-        ($k:literal, $convert:ident) => {
-            if $k < read {
-                Some(req!($k, $convert))
-            } else {
-                None
-            }
-        };
+    match NAMES.get(failed) {
+        Some(name) => Err(Error::parse(FILE, name)),
+        None => Ok(Stat {
+            pid,
+            comm,
+            state,
+            numbers,
+            ends,
+            present: found.present,
+        }),
     }
-    Ok(Stat {
-        pid,
-        comm,
-        state,
-        ppid: req!(0, to_i32),
-        pgrp: req!(1, to_i32),
-        session: req!(2, to_i32),
-        tty_nr: req!(3, to_i32),
-        tpgid: req!(4, to_i32),
-        flags: req!(5, to_u32),
-        minflt: req!(6, to_u64),
-        cminflt: req!(7, to_u64),
-        majflt: req!(8, to_u64),
-        cmajflt: req!(9, to_u64),
-        utime: req!(10, to_u64),
-        stime: req!(11, to_u64),
-        cutime: req!(12, to_i64),
-        cstime: req!(13, to_i64),
-        priority: req!(14, to_i64),
-        nice: req!(15, to_i64),
-        num_threads: req!(16, to_i64),
-        itrealvalue: req!(17, to_i64),
-        starttime: req!(18, to_u64),
-        vsize: req!(19, to_u64),
-        rss: req!(20, to_u64),
-        rsslim: req!(21, to_u64),
-        startcode: req!(22, to_u64),
-        endcode: req!(23, to_u64),
-        startstack: req!(24, to_u64),
-        kstkesp: req!(25, to_u64),
-        kstkeip: req!(26, to_u64),
-        signal: req!(27, to_u64),
-        blocked: req!(28, to_u64),
-        sigignore: req!(29, to_u64),
-        sigcatch: req!(30, to_u64),
-        wchan: req!(31, to_u64),
-        nswap: req!(32, to_u64),
-        cnswap: req!(33, to_u64),
-        exit_signal: opt!(34, to_i32),
-        processor: opt!(35, to_u32),
-        rt_priority: opt!(36, to_u32),
-        policy: opt!(37, to_u32),
-        delayacct_blkio_ticks: opt!(38, to_u64),
-        guest_time: opt!(39, to_u64),
-        cguest_time: opt!(40, to_i64),
-        start_data: opt!(41, to_u64),
-        end_data: opt!(42, to_u64),
-        start_brk: opt!(43, to_u64),
-        arg_start: opt!(44, to_u64),
-        arg_end: opt!(45, to_u64),
-        env_start: opt!(46, to_u64),
-        env_end: opt!(47, to_u64),
-        exit_code: opt!(48, to_i32),
-    })
 }
 
-/// The name of numeric field `k` (0 is `ppid`).
-fn name(k: usize) -> &'static str {
-    NAMES.get(k + 3).copied().unwrap_or("exit_code")
+/// What [`split`] found.
+struct Split {
+    /// How many fields there are, at most [`NUMBERS`].
+    present: usize,
+    /// The first field holding a byte that does not belong in a number (anything but a digit,
+    /// or a `-` at the start of the field); [`NUMBERS`] if there is none.
+    first_bad: usize,
+    /// Bit `k` set for each negative field, whose range must be checked by converting it.
+    negative: u64,
+}
+
+/// Finds where the first [`NUMBERS`] fields of `numbers` end, writing `ends` (a field ends at a
+/// space or at the end of `numbers`), and checks every byte of them.
+fn split(numbers: &[u8], ends: &mut [u32; NUMBERS]) -> Split {
+    let mut found = Split {
+        present: NUMBERS,
+        first_bad: NUMBERS,
+        negative: 0,
+    };
+    // Every separator of a block is written before counting how many were wanted, so the last
+    // block may write up to 63 past the fields wanted: room for them, then copied out.
+    let mut all_ends = [0u32; NUMBERS + 64];
+    let mut count = 0;
+    let mut base = 0;
+    // Whether the byte before this block ends a field: the first byte of the line starts one.
+    let mut field_starts_here = 1;
+    loop {
+        let classes = classify_at(numbers, base);
+        let mut separators = classes.spaces;
+        let mut at = count;
+        while separators != 0 {
+            if let Some(end) = all_ends.get_mut(at) {
+                // Fields end before 2^32: `numbers` is at most the read buffer's cap.
+                *end = (base + separators.trailing_zeros() as usize) as u32;
+            }
+            separators &= separators - 1;
+            at += 1;
+        }
+        // Bad bytes and signs after the last field wanted map to field NUMBERS: ignored.
+        let known = all_ends.get(..at.min(NUMBERS)).unwrap_or_default();
+        check_block(base, &classes, field_starts_here, known, &mut found);
+        if at >= NUMBERS {
+            break;
+        }
+        count = at;
+        field_starts_here = classes.spaces >> 63;
+        base += 64;
+        if base > numbers.len() {
+            found.present = count;
+            break;
+        }
+    }
+    ends.copy_from_slice(&all_ends[..NUMBERS]);
+    found
+}
+
+/// Bit `k` set for each field that is empty (width 0 wraps around) or wider than its type always
+/// holds. Written over whole arrays, without a loop-carried variable, so that it vectorizes.
+#[inline(always)]
+fn wide_fields(ends: &[u32; NUMBERS]) -> u64 {
+    let mut wide = [0u8; 56];
+    wide[0] = u8::from(ends[0].wrapping_sub(1) >= SAFE_DIGITS[0]);
+    for k in 1..NUMBERS {
+        // Field k spans ends[k - 1] + 1 .. ends[k].
+        let width = ends[k].wrapping_sub(ends[k - 1]).wrapping_sub(1);
+        wide[k] = u8::from(width.wrapping_sub(1) >= SAFE_DIGITS[k]);
+    }
+    // Eight 0/1 bytes to eight bits: the multiply gathers byte i's bit into bit 56 + i.
+    wide.chunks_exact(8)
+        .enumerate()
+        .fold(0, |mask, (i, chunk)| {
+            let bytes = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            mask | (bytes.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i)
+        })
+}
+
+/// Checks the bytes of the block at `base` selected by `keep`: a non-digit must be a space or a
+/// `-` that starts a field. Notes the first bad field in `found`, and negative fields as suspects.
+/// `ends` are the ends of the fields found so far, which include every field that ends before any
+/// byte checked here.
+#[inline(always)]
+fn check_block(
+    base: usize,
+    c: &ByteClasses,
+    field_starts_here: u64,
+    ends: &[u32],
+    found: &mut Split,
+) {
+    let field_of = |bit: u64| ends.partition_point(|&end| (end as usize) < base + bit as usize);
+    let starts = c.spaces << 1 | field_starts_here;
+    let bad = (c.non_digits & !c.spaces & !c.minus) | (c.minus & !starts);
+    if bad != 0 {
+        found.first_bad = found
+            .first_bad
+            .min(field_of(u64::from(bad.trailing_zeros())));
+    }
+    let mut minus = c.minus & starts;
+    while minus != 0 {
+        found.negative |= 1 << field_of(u64::from(minus.trailing_zeros()));
+        minus &= minus - 1;
+    }
+}
+
+/// Classifies bytes `base .. base + 64` of `numbers`. Where `numbers` ends within the block, its
+/// end is marked as a space (the last field ends there) and nothing after it is marked.
+#[inline(always)]
+fn classify_at(numbers: &[u8], base: usize) -> ByteClasses {
+    if let Some(Ok(block)) = numbers.get(base..base + 64).map(<&[u8; 64]>::try_from) {
+        return classify(block);
+    }
+    let mut block = [0u8; 64];
+    let tail = numbers.get(base..).unwrap_or_default();
+    block.iter_mut().zip(tail).for_each(|(b, t)| *b = *t);
+    let mut classes = classify(&block);
+    let end = tail.len() & 63;
+    classes.spaces |= 1 << end;
+    classes.non_digits &= !(u64::MAX << end);
+    classes
+}
+
+/// A numeric type a field converts to.
+trait FieldValue: Sized + Default {
+    fn from_digits(field: &[u8]) -> Option<Self>;
+}
+
+macro_rules! field_value {
+    ($($ty:ty => $dec:ident),*) => {$(
+        impl FieldValue for $ty {
+            #[inline]
+            fn from_digits(field: &[u8]) -> Option<Self> {
+                $dec(field)
+            }
+        }
+    )*};
+}
+field_value!(i32 => i32_dec, u32 => u32_dec, i64 => i64_dec, u64 => u64_dec);
+
+impl<'a> Stat<'a> {
+    /// The text of numeric field `k` (0 is `ppid`), `None` if the line does not have it.
+    #[inline]
+    fn field(&self, k: usize) -> Option<&'a [u8]> {
+        if k >= self.present {
+            return None;
+        }
+        let start = match k.checked_sub(1) {
+            Some(before) => *self.ends.get(before)? as usize + 1,
+            None => 0,
+        };
+        self.numbers.get(start..*self.ends.get(k)? as usize)
+    }
+
+    /// Field `k` converted; [`parse`] checked that it converts.
+    #[inline]
+    fn value<T: FieldValue>(&self, k: usize) -> Option<T> {
+        self.field(k).and_then(T::from_digits)
+    }
+
+    /// How many of the 49 numeric fields (4 to 52) the line has: 34 to 49, by kernel version.
+    pub fn fields_present(&self) -> usize {
+        self.present
+    }
+}
+
+impl PartialEq for Stat<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.pid, self.comm, self.state, self.present)
+            == (other.pid, other.comm, other.state, other.present)
+            && (0..self.present).all(|k| self.field(k) == other.field(k))
+    }
+}
+
+impl Eq for Stat<'_> {}
+
+fields! {
+    required {
+        /// (4) The parent's pid (0 for init and kernel threads' parent).
+        0 ppid: i32 I32,
+        /// (5) The process group id.
+        1 pgrp: i32 I32,
+        /// (6) The session id.
+        2 session: i32 I32,
+        /// (7) The controlling terminal, as an encoded device number (0: none).
+        3 tty_nr: i32 I32,
+        /// (8) The foreground process group of the controlling terminal (-1: none).
+        4 tpgid: i32 I32,
+        /// (9) The kernel's `PF_*` flags word.
+        5 flags: u32 U32,
+        /// (10) Minor page faults (no disk read needed).
+        6 minflt: u64 U64,
+        /// (11) Minor page faults of waited-for children.
+        7 cminflt: u64 U64,
+        /// (12) Major page faults (a page was read from disk).
+        8 majflt: u64 U64,
+        /// (13) Major page faults of waited-for children.
+        9 cmajflt: u64 U64,
+        /// (14) Time scheduled in user mode, in clock ticks (guest time included).
+        10 utime: u64 U64,
+        /// (15) Time scheduled in kernel mode, in clock ticks.
+        11 stime: u64 U64,
+        /// (16) User time of waited-for children, in clock ticks.
+        12 cutime: i64 I64,
+        /// (17) Kernel time of waited-for children, in clock ticks.
+        13 cstime: i64 I64,
+        /// (18) Scheduling priority as the kernel stores it (20 + nice for normal processes,
+        /// -2 … -100 for real-time ones).
+        14 priority: i64 I64,
+        /// (19) The nice value, 19 (lowest priority) to -20.
+        15 nice: i64 I64,
+        /// (20) Number of threads.
+        16 num_threads: i64 I64,
+        /// (21) Obsolete interval-timer value, always 0 since 2.6.17.
+        17 itrealvalue: i64 I64,
+        /// (22) Start time after system boot, in clock ticks.
+        18 starttime: u64 U64,
+        /// (23) Virtual memory size, in bytes.
+        19 vsize: u64 U64,
+        /// (24) Resident set size, in pages. See [`Stat::rss_bytes`].
+        20 rss: u64 U64,
+        /// (25) Soft limit on the resident set, in bytes.
+        21 rsslim: u64 U64,
+        /// (26) Address above which program text can run (0 or 1 when hidden).
+        22 startcode: u64 U64,
+        /// (27) Address below which program text can run.
+        23 endcode: u64 U64,
+        /// (28) Address of the start (bottom) of the stack.
+        24 startstack: u64 U64,
+        /// (29) Current stack pointer (0 unless the process is being dumped).
+        25 kstkesp: u64 U64,
+        /// (30) Current instruction pointer (0 unless the process is being dumped).
+        26 kstkeip: u64 U64,
+        /// (31) Obsolete bitmap of pending signals (use `status` instead).
+        27 signal: u64 U64,
+        /// (32) Obsolete bitmap of blocked signals.
+        28 blocked: u64 U64,
+        /// (33) Obsolete bitmap of ignored signals.
+        29 sigignore: u64 U64,
+        /// (34) Obsolete bitmap of caught signals.
+        30 sigcatch: u64 U64,
+        /// (35) 0 if running, non-zero if waiting (the address itself is hidden since 4.x).
+        31 wchan: u64 U64,
+        /// (36) Not maintained, always 0.
+        32 nswap: u64 U64,
+        /// (37) Not maintained, always 0.
+        33 cnswap: u64 U64,
+    }
+    optional {
+        /// (38) Signal sent to the parent when the process dies.
+        34 exit_signal: i32 I32,
+        /// (39) CPU number last executed on.
+        35 processor: u32 U32,
+        /// (40) Real-time priority, 1 … 99 for real-time policies, else 0.
+        36 rt_priority: u32 U32,
+        /// (41) Scheduling policy (`SCHED_*`).
+        37 policy: u32 U32,
+        /// (42) Aggregated block I/O delays, in clock ticks.
+        38 delayacct_blkio_ticks: u64 U64,
+        /// (43) Guest time (running a virtual CPU), in clock ticks.
+        39 guest_time: u64 U64,
+        /// (44) Guest time of waited-for children, in clock ticks.
+        40 cguest_time: i64 I64,
+        /// (45) Address above which initialized and uninitialized (BSS) data are placed (3.3+).
+        41 start_data: u64 U64,
+        /// (46) Address below which initialized and BSS data are placed (3.3+).
+        42 end_data: u64 U64,
+        /// (47) Address above which the heap can be expanded with `brk` (3.3+).
+        43 start_brk: u64 U64,
+        /// (48) Address above which the command-line arguments are placed (3.5+).
+        44 arg_start: u64 U64,
+        /// (49) Address below which the command-line arguments are placed (3.5+).
+        45 arg_end: u64 U64,
+        /// (50) Address above which the environment is placed (3.5+).
+        46 env_start: u64 U64,
+        /// (51) Address below which the environment is placed (3.5+).
+        47 env_end: u64 U64,
+        /// (52) The exit status, in the form `waitpid(2)` reports it (3.5+).
+        48 exit_code: i32 I32,
+    }
 }
 
 impl<'a> Stat<'a> {
@@ -421,50 +520,51 @@ impl<'a> Stat<'a> {
 
     /// User-mode time in seconds, given `sysconf(_SC_CLK_TCK)`.
     pub fn utime_seconds(&self, ticks_per_second: u64) -> f64 {
-        ticks_to_seconds(self.utime, ticks_per_second)
+        ticks_to_seconds(self.utime(), ticks_per_second)
     }
 
     /// Kernel-mode time in seconds, given `sysconf(_SC_CLK_TCK)`.
     pub fn stime_seconds(&self, ticks_per_second: u64) -> f64 {
-        ticks_to_seconds(self.stime, ticks_per_second)
+        ticks_to_seconds(self.stime(), ticks_per_second)
     }
 
     /// Waited-for children's user time in seconds, given `sysconf(_SC_CLK_TCK)`.
     pub fn cutime_seconds(&self, ticks_per_second: u64) -> f64 {
-        self.cutime as f64 / ticks_per_second as f64
+        self.cutime() as f64 / ticks_per_second as f64
     }
 
     /// Waited-for children's kernel time in seconds, given `sysconf(_SC_CLK_TCK)`.
     pub fn cstime_seconds(&self, ticks_per_second: u64) -> f64 {
-        self.cstime as f64 / ticks_per_second as f64
+        self.cstime() as f64 / ticks_per_second as f64
     }
 
     /// Start time in seconds after boot, given `sysconf(_SC_CLK_TCK)`. Add `btime` from
     /// [`proc_stat`](crate::parse::proc_stat) for seconds since the epoch.
     pub fn starttime_seconds(&self, ticks_per_second: u64) -> f64 {
-        ticks_to_seconds(self.starttime, ticks_per_second)
+        ticks_to_seconds(self.starttime(), ticks_per_second)
     }
 
     /// Guest time in seconds, given `sysconf(_SC_CLK_TCK)`; `None` on kernels before 2.6.24.
     pub fn guest_time_seconds(&self, ticks_per_second: u64) -> Option<f64> {
-        self.guest_time
+        self.guest_time()
             .map(|t| ticks_to_seconds(t, ticks_per_second))
     }
 
     /// Waited-for children's guest time in seconds; `None` on kernels before 2.6.24.
     pub fn cguest_time_seconds(&self, ticks_per_second: u64) -> Option<f64> {
-        self.cguest_time.map(|t| t as f64 / ticks_per_second as f64)
+        self.cguest_time()
+            .map(|t| t as f64 / ticks_per_second as f64)
     }
 
     /// Block I/O delay in seconds; `None` on kernels before 2.6.18.
     pub fn delayacct_blkio_seconds(&self, ticks_per_second: u64) -> Option<f64> {
-        self.delayacct_blkio_ticks
+        self.delayacct_blkio_ticks()
             .map(|t| ticks_to_seconds(t, ticks_per_second))
     }
 
     /// Resident set size in bytes, given `sysconf(_SC_PAGESIZE)`; saturates at `u64::MAX`.
     pub fn rss_bytes(&self, page_size: u64) -> u64 {
-        self.rss.saturating_mul(page_size)
+        self.rss().saturating_mul(page_size)
     }
 }
 
@@ -488,18 +588,21 @@ mod tests {
         assert_eq!(st.pid, 1037);
         assert_eq!(st.comm, b"memfd:sealed-91");
         assert_eq!(st.comm_str(), Ok("memfd:sealed-91"));
-        assert_eq!((st.state, st.ppid, st.pgrp, st.session), (b'S', 1, 1037, 0));
-        assert_eq!((st.tty_nr, st.tpgid, st.flags), (0, -1, 4194560));
-        assert_eq!((st.minflt, st.utime, st.stime), (1033, 6, 12));
-        assert_eq!((st.priority, st.nice, st.num_threads), (20, 0, 1));
-        assert_eq!((st.starttime, st.vsize, st.rss), (3525, 1421312, 242));
-        assert_eq!(st.rsslim, u64::MAX);
-        assert_eq!(st.sigignore, 268439552);
-        assert_eq!(st.exit_signal, Some(17));
-        assert_eq!(st.processor, Some(1));
-        assert_eq!(st.start_data, Some(139736640854824));
-        assert_eq!(st.env_end, Some(140735453884396));
-        assert_eq!(st.exit_code, Some(0));
+        assert_eq!(
+            (st.state, st.ppid(), st.pgrp(), st.session()),
+            (b'S', 1, 1037, 0)
+        );
+        assert_eq!((st.tty_nr(), st.tpgid(), st.flags()), (0, -1, 4194560));
+        assert_eq!((st.minflt(), st.utime(), st.stime()), (1033, 6, 12));
+        assert_eq!((st.priority(), st.nice(), st.num_threads()), (20, 0, 1));
+        assert_eq!((st.starttime(), st.vsize(), st.rss()), (3525, 1421312, 242));
+        assert_eq!(st.rsslim(), u64::MAX);
+        assert_eq!(st.sigignore(), 268439552);
+        assert_eq!(st.exit_signal(), Some(17));
+        assert_eq!(st.processor(), Some(1));
+        assert_eq!(st.start_data(), Some(139736640854824));
+        assert_eq!(st.env_end(), Some(140735453884396));
+        assert_eq!(st.exit_code(), Some(0));
         assert_eq!(st.utime_seconds(100), 0.06);
         assert_eq!(st.starttime_seconds(100), 35.25);
         assert_eq!(st.rss_bytes(4096), 242 * 4096);
@@ -508,18 +611,18 @@ mod tests {
     #[test]
     fn kernel_thread() {
         let st = parse(KTHREAD).unwrap();
-        assert_eq!((st.pid, st.comm, st.ppid), (2, &b"kthreadd"[..], 0));
-        assert_eq!((st.vsize, st.rss, st.exit_code), (0, 0, Some(0)));
+        assert_eq!((st.pid, st.comm, st.ppid()), (2, &b"kthreadd"[..], 0));
+        assert_eq!((st.vsize(), st.rss(), st.exit_code()), (0, 0, Some(0)));
     }
 
     #[test]
     fn linux_3_2_line_has_no_tail() {
         let st = parse(LINUX_3_2).unwrap();
-        assert_eq!((st.pid, st.comm, st.starttime), (1, &b"init"[..], 4));
-        assert_eq!(st.cguest_time, Some(0));
+        assert_eq!((st.pid, st.comm, st.starttime()), (1, &b"init"[..], 4));
+        assert_eq!(st.cguest_time(), Some(0));
         assert_eq!(st.guest_time_seconds(100), Some(0.0));
         assert_eq!(
-            (st.start_data, st.arg_start, st.exit_code),
+            (st.start_data(), st.arg_start(), st.exit_code()),
             (None, None, None)
         );
     }
@@ -549,7 +652,10 @@ mod tests {
             line.extend_from_slice(tail);
             let st = parse(&line).unwrap();
             assert_eq!(st.comm, comm);
-            assert_eq!((st.pid, st.state, st.ppid, st.cnswap), (77, b'R', 1, 34));
+            assert_eq!(
+                (st.pid, st.state, st.ppid(), st.cnswap()),
+                (77, b'R', 1, 34)
+            );
         }
     }
 
@@ -589,6 +695,49 @@ mod tests {
         assert_eq!(err(b"1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 \n"), Error::parse(FILE, "exit_signal"));
     }
 
+    /// `MODERN` with field `index` (0 is the pid) replaced by `value`.
+    fn modern_with(edits: &[(usize, &str)]) -> Vec<u8> {
+        let text = std::str::from_utf8(MODERN).unwrap().trim_end();
+        let mut parts: Vec<&str> = text.split(' ').collect();
+        for &(index, value) in edits {
+            parts[index] = value;
+        }
+        format!("{}\n", parts.join(" ")).into_bytes()
+    }
+
+    #[test]
+    fn every_alignment_of_the_fields_to_the_blocks() {
+        // Leading zeros on ppid shift every later field across the 64-byte blocks the parser
+        // classifies, one byte per step: signs, bad bytes and field ends meet every offset.
+        for zeros in 0..140 {
+            let ppid = format!("{}1", "0".repeat(zeros));
+            let line = modern_with(&[(3, &ppid)]);
+            let st = parse(&line).unwrap();
+            assert_eq!((st.ppid(), st.tpgid(), st.rsslim()), (1, -1, u64::MAX));
+            assert_eq!(
+                (st.env_end(), st.exit_code()),
+                (Some(140735453884396), Some(0))
+            );
+            // Text after the 52nd field is not looked at.
+            let mut longer = line[..line.len() - 1].to_vec();
+            longer.extend_from_slice(b" x -\n");
+            assert_eq!(parse(&longer), Ok(st));
+            let err = |edits: &[(usize, &str)]| parse(&modern_with(edits)).unwrap_err();
+            let name = |field| Error::parse(FILE, field);
+            assert_eq!(err(&[(3, &ppid), (7, "1-")]), name("tpgid"));
+            assert_eq!(err(&[(3, &ppid), (10, "-3")]), name("cminflt"));
+            assert_eq!(err(&[(3, &ppid), (37, "4x")]), name("exit_signal"));
+            assert_eq!(err(&[(3, &ppid), (51, "")]), name("exit_code"));
+        }
+    }
+
+    #[test]
+    fn a_bad_byte_in_a_short_lines_tail_is_an_error() {
+        // Found by fuzzing: a line of 36 fields whose 35th holds non-digits.
+        let line = b"1 (p) S 0 0 0 0 -1 4194560 32059 5287096 0 660 42 225 19575 2415 20 0 13 0 24 39882752 2595 18446744073709551615 1 1 0 0 0 0 0 4096 1256 0 0 0 \xff\xff0 0\n";
+        assert_eq!(parse(line), Err(Error::parse(FILE, "exit_signal")));
+    }
+
     #[test]
     fn long_fields_and_leading_zeros() {
         let big = "00000000000000000042";
@@ -599,7 +748,7 @@ mod tests {
         }
         line.push('\n');
         let st = parse(line.as_bytes()).unwrap();
-        assert_eq!((st.ppid, st.utime, st.exit_code), (42, 42, Some(42)));
+        assert_eq!((st.ppid(), st.utime(), st.exit_code()), (42, 42, Some(42)));
         let bad = line.replacen(big, "-0000000000000000004x", 3);
         assert_eq!(parse(bad.as_bytes()), Err(Error::parse(FILE, "ppid")));
         let bad = line.replacen(big, "99999999999999999999", 9);

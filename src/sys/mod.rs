@@ -2,8 +2,9 @@
 //!
 //! Functions are named after the syscall they wrap and return raw [`Errno`]s; the layers above
 //! attach the file name and classify them into [`Error`](crate::Error). Most wrappers are thin
-//! calls into rustix's safe API; `getdents64` is the one syscall rustix does not expose raw, so it
-//! is the one `unsafe` block here.
+//! calls into rustix's safe API; `getdents64` (which rustix does not expose raw) and `prlimit` of
+//! another process go through `libc` in `unsafe` blocks. [`bytes`] holds the other kind of
+//! `unsafe`: the SSE2 intrinsics the `stat` parser classifies bytes with.
 
 use core::ffi::CStr;
 use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
@@ -11,6 +12,7 @@ use rustix::fs::{Mode, OFlags};
 pub use rustix::io::Errno;
 use std::path::Path;
 
+pub mod bytes;
 mod dirbuf;
 mod readbuf;
 pub use dirbuf::DirBuf;

@@ -1,0 +1,120 @@
+//! Byte classification, sixteen bytes per instruction: the one place the parsers need SIMD.
+//!
+//! A `/proc/<pid>/stat` line is about fifty short numbers. Finding where each one ends with a
+//! loop over bytes costs a compare and a branch per byte; asking the vector unit which of 64
+//! bytes are spaces, digits or minus signs costs a dozen instructions, and the field boundaries
+//! then come out of the mask with `trailing_zeros`. SSE2 is part of every x86-64 CPU, so on that
+//! architecture this needs no runtime detection; elsewhere [`classify_scalar`] does the same
+//! work a byte at a time.
+
+/// What each of 64 bytes is: bit `i` of a mask describes byte `i`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ByteClasses {
+    /// Bytes equal to `b' '`.
+    pub spaces: u64,
+    /// Bytes that are not an ASCII digit `0..=9`.
+    pub non_digits: u64,
+    /// Bytes equal to `b'-'`.
+    pub minus: u64,
+}
+
+/// Classifies the 64 bytes of `block`.
+#[inline]
+pub fn classify(block: &[u8; 64]) -> ByteClasses {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        classify_sse2(block)
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        classify_scalar(block)
+    }
+}
+
+/// [`classify`] a byte at a time: the portable fallback, and the oracle the SSE2 version is
+/// tested against.
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+pub fn classify_scalar(block: &[u8; 64]) -> ByteClasses {
+    let mut classes = ByteClasses {
+        spaces: 0,
+        non_digits: 0,
+        minus: 0,
+    };
+    for (i, &b) in block.iter().enumerate() {
+        classes.spaces |= u64::from(b == b' ') << i;
+        classes.non_digits |= u64::from(!b.is_ascii_digit()) << i;
+        classes.minus |= u64::from(b == b'-') << i;
+    }
+    classes
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+#[allow(unsafe_code)]
+fn classify_sse2(block: &[u8; 64]) -> ByteClasses {
+    use core::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+        _mm_xor_si128,
+    };
+    let mut classes = ByteClasses {
+        spaces: 0,
+        non_digits: 0,
+        minus: 0,
+    };
+    for (i, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is enabled for this build (the cfg above), so the intrinsics' target
+        // feature is present; `chunk` is 16 readable bytes and `loadu` has no alignment need.
+        let (spaces, digits, minus) = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            // After xor '0' the digits are the bytes x <= 9, i.e. those with max(x, 9) == 9
+            // (SSE2 has no unsigned byte compare).
+            let nine = _mm_set1_epi8(9);
+            let x = _mm_xor_si128(v, _mm_set1_epi8(b'0' as i8));
+            let digits = _mm_cmpeq_epi8(_mm_max_epu8(x, nine), nine);
+            let spaces = _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8));
+            let minus = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8));
+            (
+                _mm_movemask_epi8(spaces),
+                _mm_movemask_epi8(digits),
+                _mm_movemask_epi8(minus),
+            )
+        };
+        // movemask fills the low 16 bits of an i32; reinterpret them as the lane's mask.
+        let lane = |mask: i32| u64::from(mask as u16) << (16 * i);
+        classes.spaces |= lane(spaces);
+        classes.non_digits |= lane(!digits);
+        classes.minus |= lane(minus);
+    }
+    classes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn block(text: &[u8]) -> [u8; 64] {
+        let mut block = [b'x'; 64];
+        block[..text.len()].copy_from_slice(text);
+        block
+    }
+
+    #[test]
+    fn marks_spaces_digits_and_minus() {
+        let c = classify(&block(b"12 -3 x\n"));
+        assert_eq!(c.spaces, 0b0010_0100);
+        assert_eq!(c.minus, 0b0000_1000);
+        // Every byte but 1, 2 and 3 is a non-digit, including the padding.
+        assert_eq!(c.non_digits, !0b0001_0011);
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_the_scalar_version(bytes in prop::array::uniform32(any::<u8>()), other in prop::array::uniform32(prop::sample::select(b"0123456789 -/:".to_vec()))) {
+            let mut block = [0u8; 64];
+            block[..32].copy_from_slice(&bytes);
+            block[32..].copy_from_slice(&other);
+            prop_assert_eq!(classify(&block), classify_scalar(&block));
+        }
+    }
+}
