@@ -38,7 +38,7 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
-use crate::parse::num::{i32_dec, i64_dec, u32_dec, u64_dec};
+use crate::parse::num::{eight_digits, i32_dec, i64_dec, u32_dec, u64_dec, POW10};
 use crate::parse::{text, ticks_to_seconds};
 use crate::sys::bytes::{classify, ByteClasses};
 use crate::{Error, Result};
@@ -352,27 +352,88 @@ fn classify_at(numbers: &[u8], base: usize) -> ByteClasses {
     classes
 }
 
-/// A numeric type a field converts to.
+/// A numeric type a field converts to, from its sign and magnitude.
 trait FieldValue: Sized + Default {
-    fn from_digits(field: &[u8]) -> Option<Self>;
+    /// Whether the type has negative values: [`parse`] allows a `-` only in such fields, so
+    /// the others need not look for one.
+    const SIGNED: bool;
+    fn from_parts(negative: bool, magnitude: u64) -> Option<Self>;
 }
 
-macro_rules! field_value {
-    ($($ty:ty => $dec:ident),*) => {$(
-        impl FieldValue for $ty {
-            #[inline]
-            fn from_digits(field: &[u8]) -> Option<Self> {
-                $dec(field)
-            }
-        }
-    )*};
+impl FieldValue for u64 {
+    const SIGNED: bool = false;
+    #[inline]
+    fn from_parts(_: bool, magnitude: u64) -> Option<Self> {
+        Some(magnitude)
+    }
 }
-field_value!(i32 => i32_dec, u32 => u32_dec, i64 => i64_dec, u64 => u64_dec);
+
+impl FieldValue for u32 {
+    const SIGNED: bool = false;
+    #[inline]
+    fn from_parts(_: bool, magnitude: u64) -> Option<Self> {
+        u32::try_from(magnitude).ok()
+    }
+}
+
+impl FieldValue for i64 {
+    const SIGNED: bool = true;
+    #[inline]
+    fn from_parts(negative: bool, magnitude: u64) -> Option<Self> {
+        if negative {
+            0i64.checked_sub_unsigned(magnitude)
+        } else {
+            i64::try_from(magnitude).ok()
+        }
+    }
+}
+
+impl FieldValue for i32 {
+    const SIGNED: bool = true;
+    #[inline]
+    fn from_parts(negative: bool, magnitude: u64) -> Option<Self> {
+        i32::try_from(i64::from_parts(negative, magnitude)?).ok()
+    }
+}
+
+/// Eight bytes of `bytes` from `at`, little-endian, zeros past the end.
+#[inline(always)]
+fn load8(bytes: &[u8], at: usize) -> u64 {
+    match bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
+        Some(Ok(word)) => u64::from_le_bytes(word),
+        _ => {
+            let mut word = [0u8; 8];
+            let tail = bytes.get(at..).unwrap_or_default();
+            word.iter_mut().zip(tail).for_each(|(w, t)| *w = *t);
+            u64::from_le_bytes(word)
+        }
+    }
+}
+
+/// The value of `bytes[start..end]`, which [`parse`] checked are digits: eight at a time, with
+/// the word arithmetic of [`u64_prefix`](crate::parse::num::u64_prefix). Whatever follows the
+/// field in a loaded word is shifted out.
+#[inline(always)]
+fn digits_value(bytes: &[u8], start: usize, end: usize) -> Option<u64> {
+    const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
+    // The last `n` digits of a word become its high bytes, and the rest zeros.
+    let aligned = |word: u64, n: usize| (word ^ ZEROS).checked_shl(8 * (8 - n) as u32);
+    match end.checked_sub(start)? {
+        width @ 1..=8 => Some(eight_digits(aligned(load8(bytes, start), width)?)),
+        width @ 9..=16 => {
+            let high = eight_digits(load8(bytes, start) ^ ZEROS);
+            let low = eight_digits(aligned(load8(bytes, start + 8), width - 8)?);
+            Some(high * POW10.get(width - 8)? + low)
+        }
+        _ => bytes.get(start..end).and_then(u64_dec),
+    }
+}
 
 impl<'a> Stat<'a> {
-    /// The text of numeric field `k` (0 is `ppid`), `None` if the line does not have it.
+    /// Where numeric field `k` (0 is `ppid`) starts and ends in `numbers`; `None` if the line
+    /// does not have it.
     #[inline]
-    fn field(&self, k: usize) -> Option<&'a [u8]> {
+    fn span(&self, k: usize) -> Option<(usize, usize)> {
         if k >= self.present {
             return None;
         }
@@ -380,13 +441,22 @@ impl<'a> Stat<'a> {
             Some(before) => *self.ends.get(before)? as usize + 1,
             None => 0,
         };
-        self.numbers.get(start..*self.ends.get(k)? as usize)
+        Some((start, *self.ends.get(k)? as usize))
+    }
+
+    /// The text of numeric field `k`.
+    fn field(&self, k: usize) -> Option<&'a [u8]> {
+        let (start, end) = self.span(k)?;
+        self.numbers.get(start..end)
     }
 
     /// Field `k` converted; [`parse`] checked that it converts.
     #[inline]
     fn value<T: FieldValue>(&self, k: usize) -> Option<T> {
-        self.field(k).and_then(T::from_digits)
+        let (start, end) = self.span(k)?;
+        let negative = T::SIGNED && self.numbers.get(start) == Some(&b'-');
+        let magnitude = digits_value(self.numbers, start + usize::from(negative), end)?;
+        T::from_parts(negative, magnitude)
     }
 
     /// How many of the 49 numeric fields (4 to 52) the line has: 34 to 49, by kernel version.
