@@ -12,6 +12,10 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use procfast::parse;
 use procfs::{FromRead, FromReadSI};
 
+#[path = "shared/stat_fields.rs"]
+mod stat_fields;
+use stat_fields::{all_fields, exporter_fields};
+
 /// A bash process: every field present, real addresses (333 bytes).
 const STAT: &[u8] = include_bytes!("../tests/fixtures/stat");
 /// This machine's pid 1 as root sees it: addresses hidden as 0 (184 bytes).
@@ -44,82 +48,6 @@ fn naive_stat(buf: &[u8]) -> Option<(i32, [u64; 49])> {
             .ok()?;
     }
     Some((pid, fields))
-}
-
-/// What a process exporter reads from `stat` (the Prometheus Go client's process collector and
-/// procfast's own): CPU ticks, start time, memory, threads, and the parent for a process tree.
-fn exporter_fields(st: &parse::stat::Stat<'_>) -> [u64; 7] {
-    [
-        st.utime(),
-        st.stime(),
-        st.starttime(),
-        st.vsize(),
-        st.rss(),
-        st.num_threads() as u64,
-        st.ppid() as u64,
-    ]
-}
-
-/// Every numeric field converted, folded so that none can be skipped.
-fn all_fields(st: &parse::stat::Stat<'_>) -> u64 {
-    let required = [
-        st.ppid() as u64,
-        st.pgrp() as u64,
-        st.session() as u64,
-        st.tty_nr() as u64,
-        st.tpgid() as u64,
-        u64::from(st.flags()),
-        st.minflt(),
-        st.cminflt(),
-        st.majflt(),
-        st.cmajflt(),
-        st.utime(),
-        st.stime(),
-        st.cutime() as u64,
-        st.cstime() as u64,
-        st.priority() as u64,
-        st.nice() as u64,
-        st.num_threads() as u64,
-        st.itrealvalue() as u64,
-        st.starttime(),
-        st.vsize(),
-        st.rss(),
-        st.rsslim(),
-        st.startcode(),
-        st.endcode(),
-        st.startstack(),
-        st.kstkesp(),
-        st.kstkeip(),
-        st.signal(),
-        st.blocked(),
-        st.sigignore(),
-        st.sigcatch(),
-        st.wchan(),
-        st.nswap(),
-        st.cnswap(),
-    ];
-    let optional = [
-        st.exit_signal().map(|v| v as u64),
-        st.processor().map(u64::from),
-        st.rt_priority().map(u64::from),
-        st.policy().map(u64::from),
-        st.delayacct_blkio_ticks(),
-        st.guest_time(),
-        st.cguest_time().map(|v| v as u64),
-        st.start_data(),
-        st.end_data(),
-        st.start_brk(),
-        st.arg_start(),
-        st.arg_end(),
-        st.env_start(),
-        st.env_end(),
-        st.exit_code().map(|v| v as u64),
-    ];
-    let optional = optional.into_iter().map(|v| v.unwrap());
-    required
-        .into_iter()
-        .chain(optional)
-        .fold(0, u64::wrapping_add)
 }
 
 fn system_info() -> procfs::ExplicitSystemInfo {

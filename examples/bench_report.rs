@@ -26,6 +26,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../benches/shared/stat_fields.rs"]
+mod stat_fields;
 
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -803,6 +805,180 @@ fn paired_walk_table() -> String {
     md
 }
 
+/// A contender in [`paired_parse_table`]: runs its parser `n` times on its fixture.
+type Batch<'a> = Box<dyn FnMut(usize) + 'a>;
+
+/// Runs `parse` `n` times, asserting each result and keeping one value of it, so nothing fails
+/// silently or is optimised away.
+fn repeat<T, E>(n: usize, mut parse: impl FnMut() -> Result<T, E>) {
+    for _ in 0..n {
+        let parsed = parse();
+        assert!(parsed.is_ok(), "a fixture failed to parse");
+        black_box(parsed.ok());
+    }
+}
+
+/// The parsers whose speed the issues set against procfs-core, compared in the same moments.
+///
+/// This machine (a VM) runs for seconds at a time at one of two speeds, and criterion measures
+/// one function at a time, so the ratio of two criterion medians can pair one speed with the
+/// other (procfs-core's `stat` samples fall in two clusters here, about 0.7 and 1.35 µs). Each
+/// round here times a batch of every contender, in rotating order, and a ratio is the median
+/// over rounds of that round's ratio.
+fn paired_parse_table() -> String {
+    use procfast::parse;
+    use procfs::FromRead;
+    const ROUNDS: usize = 101;
+    const STAT: &[u8] = include_bytes!("../tests/fixtures/stat");
+    const STAT_PID1: &[u8] = include_bytes!("../tests/fixtures/stat_pid1");
+    const STATUS: &[u8] = include_bytes!("../tests/fixtures/status");
+    const LIMITS: &[u8] = include_bytes!("../tests/fixtures/limits");
+    const MEMINFO: &[u8] = include_bytes!("../tests/fixtures/meminfo");
+    let stat = |fixture: &'static [u8]| -> Vec<(&'static str, Batch<'static>)> {
+        let ours = move || parse::stat::parse(black_box(fixture)).map(|st| st.rss());
+        let fields = move || {
+            parse::stat::parse(black_box(fixture)).map(|st| stat_fields::exporter_fields(&st))
+        };
+        let all =
+            move || parse::stat::parse(black_box(fixture)).map(|st| stat_fields::all_fields(&st));
+        let theirs = move || procfs::process::Stat::from_read(black_box(fixture)).map(|st| st.rss);
+        vec![
+            (
+                "`stat`: parse (every field checked)",
+                Box::new(move |n| repeat(n, ours)),
+            ),
+            (
+                "`stat`: parse + the 7 fields an exporter reads",
+                Box::new(move |n| repeat(n, fields)),
+            ),
+            (
+                "`stat`: parse + all 49 numbers",
+                Box::new(move |n| repeat(n, all)),
+            ),
+            ("procfs-core", Box::new(move |n| repeat(n, theirs))),
+        ]
+    };
+    let sets: Vec<(&str, Vec<(&'static str, Batch<'_>)>)> = vec![
+        ("`stat` (bash, 333 B)", stat(STAT)),
+        ("`stat` (pid 1, 184 B)", stat(STAT_PID1)),
+        (
+            "`status`",
+            vec![
+                (
+                    "`status`",
+                    Box::new(|n| {
+                        repeat(n, || {
+                            parse::status::parse(black_box(STATUS)).map(|s| s.vm_rss_bytes())
+                        })
+                    }),
+                ),
+                (
+                    "procfs-core",
+                    Box::new(|n| {
+                        repeat(n, || {
+                            procfs::process::Status::from_read(black_box(STATUS)).map(|s| s.vmrss)
+                        })
+                    }),
+                ),
+            ],
+        ),
+        (
+            "`limits`",
+            vec![
+                (
+                    "`limits`",
+                    Box::new(|n| {
+                        repeat(n, || {
+                            parse::limits::parse(black_box(LIMITS)).map(|l| l.max_open_files().soft)
+                        })
+                    }),
+                ),
+                (
+                    "procfs-core",
+                    Box::new(|n| {
+                        repeat(n, || {
+                            procfs::process::Limits::from_read(black_box(LIMITS))
+                                .map(|l| l.max_open_files.soft_limit)
+                        })
+                    }),
+                ),
+            ],
+        ),
+        (
+            "`meminfo`",
+            vec![
+                (
+                    "`meminfo`",
+                    Box::new(|n| {
+                        repeat(n, || {
+                            parse::meminfo::parse(black_box(MEMINFO)).map(|m| m.mem_total_bytes())
+                        })
+                    }),
+                ),
+                (
+                    "procfs-core",
+                    Box::new(|n| {
+                        repeat(n, || {
+                            procfs::Meminfo::from_read(black_box(MEMINFO)).map(|m| m.mem_total)
+                        })
+                    }),
+                ),
+            ],
+        ),
+    ];
+    let mut md = format!(
+        "Parsers against procfs-core in the same moments (each round times a batch of every \
+         contender in rotating order; medians of {ROUNDS} rounds, and the median of each round's \
+         ratio), since this machine switches between two speeds for seconds at a time and a \
+         ratio of two criterion medians can pair one with the other:\n\n\
+         | file | procfast | median | procfs-core | procfs-core ÷ procfast |\n\
+         |---|---|---:|---:|---:|\n"
+    );
+    for (file, mut contenders) in sets {
+        // Calibrate: a batch of each contender takes about 200 µs.
+        let batches: Vec<usize> = contenders
+            .iter_mut()
+            .map(|(_, run)| {
+                let started = Instant::now();
+                run(100);
+                let per_call = started.elapsed().as_secs_f64() / 100.0;
+                ((200e-6 / per_call) as usize).clamp(1, 100_000)
+            })
+            .collect();
+        let count = contenders.len();
+        let mut times = vec![vec![]; count];
+        for round in 0..ROUNDS {
+            for k in 0..count {
+                let which = (round + k) % count;
+                let (_, run) = &mut contenders[which];
+                let started = Instant::now();
+                run(batches[which]);
+                times[which].push(started.elapsed().as_nanos() as f64 / batches[which] as f64);
+            }
+        }
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let reference = &times[count - 1];
+        for (k, (name, _)) in contenders.iter().enumerate().take(count - 1) {
+            let ratios = reference
+                .iter()
+                .zip(&times[k])
+                .map(|(r, t)| r / t)
+                .collect();
+            let _ = writeln!(
+                md,
+                "| {file} | {name} | {} | {} | {:.1}× |",
+                fmt_ns(median(times[k].clone())),
+                fmt_ns(median(reference.clone())),
+                median(ratios)
+            );
+        }
+    }
+    md
+}
+
 /// One scan by procfast (after a warm-up scan) and by the procfs crate, with the allocations of
 /// each; the process count each saw.
 fn measure_scans() -> Vec<(&'static str, &'static str, Result<u64, String>, Allocs)> {
@@ -1092,6 +1268,9 @@ fn main() -> ExitCode {
             );
             let _ = writeln!(md, "{}", exporter_paragraph(&fd_lines, &fd_rows));
             let _ = writeln!(md, "{}", paired_walk_table());
+        }
+        if group == "stat_pid1" {
+            let _ = writeln!(md, "{}", paired_parse_table());
         }
         if group == "scan" {
             let _ = writeln!(

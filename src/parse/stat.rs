@@ -432,7 +432,7 @@ fn digits_value(bytes: &[u8], start: usize, end: usize) -> Option<u64> {
 impl<'a> Stat<'a> {
     /// Where numeric field `k` (0 is `ppid`) starts and ends in `numbers`; `None` if the line
     /// does not have it.
-    #[inline]
+    #[inline(always)]
     fn span(&self, k: usize) -> Option<(usize, usize)> {
         if k >= self.present {
             return None;
@@ -451,7 +451,7 @@ impl<'a> Stat<'a> {
     }
 
     /// Field `k` converted; [`parse`] checked that it converts.
-    #[inline]
+    #[inline(always)]
     fn value<T: FieldValue>(&self, k: usize) -> Option<T> {
         let (start, end) = self.span(k)?;
         let negative = T::SIGNED && self.numbers.get(start) == Some(&b'-');
