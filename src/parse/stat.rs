@@ -119,9 +119,12 @@ macro_rules! fields {
         impl core::fmt::Debug for Stat<'_> {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 let mut s = f.debug_struct("Stat");
-                s.field("pid", &self.pid)
-                    .field("comm", &String::from_utf8_lossy(self.comm))
-                    .field("state", &char::from(self.state));
+                s.field("pid", &self.pid);
+                match self.comm_str() {
+                    Ok(comm) => s.field("comm", &comm),
+                    Err(_) => s.field("comm", &self.comm),
+                };
+                s.field("state", &char::from(self.state));
                 $(s.field(stringify!($rname), &self.$rname());)*
                 $(s.field(stringify!($oname), &self.$oname());)*
                 s.finish()
@@ -203,6 +206,8 @@ pub fn parse(buf: &[u8]) -> Result<Stat<'_>> {
     if found.present < REQUIRED {
         failed = failed.min(found.present);
     }
+    // Fields that may not fit their type (negative, empty, or wider than always fits), among
+    // those before the first failure: convert them to be sure.
     let suspects = found.negative | wide_fields(&ends);
     let mut suspects = suspects & !(u64::MAX << found.present.min(failed));
     while suspects != 0 {
