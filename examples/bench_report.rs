@@ -806,16 +806,18 @@ fn paired_walk_table() -> String {
 }
 
 /// A contender in [`paired_parse_table`]: runs its parser `n` times on its fixture.
-type Batch<'a> = Box<dyn FnMut(usize) + 'a>;
+type Batch = Box<dyn FnMut(usize)>;
 
-/// Runs `parse` `n` times, asserting each result and keeping one value of it, so nothing fails
-/// silently or is optimised away.
-fn repeat<T, E>(n: usize, mut parse: impl FnMut() -> Result<T, E>) {
-    for _ in 0..n {
-        let parsed = parse();
-        assert!(parsed.is_ok(), "a fixture failed to parse");
-        black_box(parsed.ok());
-    }
+/// A [`Batch`] of `parse`, asserting each result and keeping one value of it, so that nothing
+/// fails silently or is optimised away.
+fn batch<T, E>(parse: impl Fn() -> Result<T, E> + 'static) -> Batch {
+    Box::new(move |n| {
+        for _ in 0..n {
+            let parsed = parse();
+            assert!(parsed.is_ok(), "a fixture failed to parse");
+            black_box(parsed.ok());
+        }
+    })
 }
 
 /// The parsers whose speed the issues set against procfs-core, compared in the same moments.
@@ -834,31 +836,30 @@ fn paired_parse_table() -> String {
     const STATUS: &[u8] = include_bytes!("../tests/fixtures/status");
     const LIMITS: &[u8] = include_bytes!("../tests/fixtures/limits");
     const MEMINFO: &[u8] = include_bytes!("../tests/fixtures/meminfo");
-    let stat = |fixture: &'static [u8]| -> Vec<(&'static str, Batch<'static>)> {
-        let ours = move || parse::stat::parse(black_box(fixture)).map(|st| st.rss());
-        let fields = move || {
-            parse::stat::parse(black_box(fixture)).map(|st| stat_fields::exporter_fields(&st))
-        };
-        let all =
-            move || parse::stat::parse(black_box(fixture)).map(|st| stat_fields::all_fields(&st));
-        let theirs = move || procfs::process::Stat::from_read(black_box(fixture)).map(|st| st.rss);
+    let stat = |fixture: &'static [u8]| -> Vec<(&'static str, Batch)> {
+        let parsed = move || parse::stat::parse(black_box(fixture));
         vec![
             (
                 "`stat`: parse (every field checked)",
-                Box::new(move |n| repeat(n, ours)),
+                batch(move || parsed().map(|st| st.rss())),
             ),
             (
                 "`stat`: parse + the 7 fields an exporter reads",
-                Box::new(move |n| repeat(n, fields)),
+                batch(move || parsed().map(|st| stat_fields::exporter_fields(&st))),
             ),
             (
                 "`stat`: parse + all 49 numbers",
-                Box::new(move |n| repeat(n, all)),
+                batch(move || parsed().map(|st| stat_fields::all_fields(&st))),
             ),
-            ("procfs-core", Box::new(move |n| repeat(n, theirs))),
+            (
+                "procfs-core",
+                batch(move || {
+                    procfs::process::Stat::from_read(black_box(fixture)).map(|st| st.rss)
+                }),
+            ),
         ]
     };
-    let sets: Vec<(&str, Vec<(&'static str, Batch<'_>)>)> = vec![
+    let sets: Vec<(&str, Vec<(&'static str, Batch)>)> = vec![
         ("`stat` (bash, 333 B)", stat(STAT)),
         ("`stat` (pid 1, 184 B)", stat(STAT_PID1)),
         (
@@ -866,18 +867,12 @@ fn paired_parse_table() -> String {
             vec![
                 (
                     "`status`",
-                    Box::new(|n| {
-                        repeat(n, || {
-                            parse::status::parse(black_box(STATUS)).map(|s| s.vm_rss_bytes())
-                        })
-                    }),
+                    batch(|| parse::status::parse(black_box(STATUS)).map(|s| s.vm_rss_bytes())),
                 ),
                 (
                     "procfs-core",
-                    Box::new(|n| {
-                        repeat(n, || {
-                            procfs::process::Status::from_read(black_box(STATUS)).map(|s| s.vmrss)
-                        })
+                    batch(|| {
+                        procfs::process::Status::from_read(black_box(STATUS)).map(|s| s.vmrss)
                     }),
                 ),
             ],
@@ -887,19 +882,15 @@ fn paired_parse_table() -> String {
             vec![
                 (
                     "`limits`",
-                    Box::new(|n| {
-                        repeat(n, || {
-                            parse::limits::parse(black_box(LIMITS)).map(|l| l.max_open_files().soft)
-                        })
+                    batch(|| {
+                        parse::limits::parse(black_box(LIMITS)).map(|l| l.max_open_files().soft)
                     }),
                 ),
                 (
                     "procfs-core",
-                    Box::new(|n| {
-                        repeat(n, || {
-                            procfs::process::Limits::from_read(black_box(LIMITS))
-                                .map(|l| l.max_open_files.soft_limit)
-                        })
+                    batch(|| {
+                        procfs::process::Limits::from_read(black_box(LIMITS))
+                            .map(|l| l.max_open_files.soft_limit)
                     }),
                 ),
             ],
@@ -909,19 +900,13 @@ fn paired_parse_table() -> String {
             vec![
                 (
                     "`meminfo`",
-                    Box::new(|n| {
-                        repeat(n, || {
-                            parse::meminfo::parse(black_box(MEMINFO)).map(|m| m.mem_total_bytes())
-                        })
+                    batch(|| {
+                        parse::meminfo::parse(black_box(MEMINFO)).map(|m| m.mem_total_bytes())
                     }),
                 ),
                 (
                     "procfs-core",
-                    Box::new(|n| {
-                        repeat(n, || {
-                            procfs::Meminfo::from_read(black_box(MEMINFO)).map(|m| m.mem_total)
-                        })
-                    }),
+                    batch(|| procfs::Meminfo::from_read(black_box(MEMINFO)).map(|m| m.mem_total)),
                 ),
             ],
         ),
