@@ -256,9 +256,6 @@ fn split(numbers: &[u8], ends: &mut [u32; NUMBERS]) -> Split {
         first_bad: NUMBERS,
         negative: 0,
     };
-    // Every separator of a block is written before counting how many were wanted, so the last
-    // block may write up to 63 past the fields wanted: room for them, then copied out.
-    let mut all_ends = [0u32; NUMBERS + 64];
     let mut count = 0;
     let mut base = 0;
     // Whether the byte before this block ends a field: the first byte of the line starts one.
@@ -268,7 +265,8 @@ fn split(numbers: &[u8], ends: &mut [u32; NUMBERS]) -> Split {
         let mut separators = classes.spaces;
         let mut at = count;
         while separators != 0 {
-            if let Some(end) = all_ends.get_mut(at) {
+            // Separators past the last field wanted are counted, not kept.
+            if let Some(end) = ends.get_mut(at) {
                 // Fields end before 2^32: `numbers` is at most the read buffer's cap.
                 *end = (base + separators.trailing_zeros() as usize) as u32;
             }
@@ -276,7 +274,7 @@ fn split(numbers: &[u8], ends: &mut [u32; NUMBERS]) -> Split {
             at += 1;
         }
         // Bad bytes and signs after the last field wanted map to field NUMBERS: ignored.
-        let known = all_ends.get(..at.min(NUMBERS)).unwrap_or_default();
+        let known = ends.get(..at.min(NUMBERS)).unwrap_or_default();
         check_block(base, &classes, field_starts_here, known, &mut found);
         if at >= NUMBERS {
             break;
@@ -289,7 +287,6 @@ fn split(numbers: &[u8], ends: &mut [u32; NUMBERS]) -> Split {
             break;
         }
     }
-    ends.copy_from_slice(&all_ends[..NUMBERS]);
     found
 }
 
