@@ -35,6 +35,7 @@
 //!   page counts stay pages, with `*_bytes(page_size)`. Tick rate and page size are arguments,
 //!   never guessed: read them once with `sysconf(_SC_CLK_TCK)` and `sysconf(_SC_PAGESIZE)`.
 
+mod bytes;
 pub mod dirent;
 pub mod file_nr;
 pub mod io;

@@ -38,9 +38,9 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::parse::bytes::{classify, ByteClasses};
 use crate::parse::num::{eight_digits, i32_dec, i64_dec, u32_dec, u64_dec, POW10};
 use crate::parse::{text, ticks_to_seconds};
-use crate::sys::bytes::{classify, ByteClasses};
 use crate::{Error, Result};
 
 const FILE: &str = "stat";

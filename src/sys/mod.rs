@@ -3,8 +3,7 @@
 //! Functions are named after the syscall they wrap and return raw [`Errno`]s; the layers above
 //! attach the file name and classify them into [`Error`](crate::Error). Most wrappers are thin
 //! calls into rustix's safe API; `getdents64` (which rustix does not expose raw) and `prlimit` of
-//! another process go through `libc` in `unsafe` blocks. [`bytes`] holds the other kind of
-//! `unsafe`: the SSE2 intrinsics the `stat` parser classifies bytes with.
+//! another process go through `libc` in `unsafe` blocks.
 
 use core::ffi::CStr;
 use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
@@ -12,7 +11,6 @@ use rustix::fs::{Mode, OFlags};
 pub use rustix::io::Errno;
 use std::path::Path;
 
-pub mod bytes;
 mod dirbuf;
 mod readbuf;
 pub use dirbuf::DirBuf;

@@ -1,15 +1,15 @@
-//! Byte classification, sixteen bytes per instruction: the one place the parsers need SIMD.
+//! Byte classification, sixteen bytes per instruction: the one place the parsers use SIMD.
 //!
 //! A `/proc/<pid>/stat` line is about fifty short numbers. Finding where each one ends with a
 //! loop over bytes costs a compare and a branch per byte; asking the vector unit which of 64
 //! bytes are spaces, digits or minus signs costs a dozen instructions, and the field boundaries
-//! then come out of the mask with `trailing_zeros`. SSE2 is part of every x86-64 CPU, so on that
-//! architecture this needs no runtime detection; elsewhere [`classify_scalar`] does the same
-//! work a byte at a time.
+//! then come out of the mask with `trailing_zeros`. SSE2 is part of every x86-64 CPU, so there
+//! this needs no runtime detection, and `safe_arch` wraps the intrinsics in safe functions;
+//! elsewhere [`classify_scalar`] does the same work a byte at a time.
 
 /// What each of 64 bytes is: bit `i` of a mask describes byte `i`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ByteClasses {
+pub(crate) struct ByteClasses {
     /// Bytes equal to `b' '`.
     pub spaces: u64,
     /// Bytes that are not an ASCII digit `0..=9`.
@@ -20,7 +20,7 @@ pub struct ByteClasses {
 
 /// Classifies the 64 bytes of `block`.
 #[inline]
-pub fn classify(block: &[u8; 64]) -> ByteClasses {
+pub(crate) fn classify(block: &[u8; 64]) -> ByteClasses {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
         classify_sse2(block)
@@ -34,7 +34,7 @@ pub fn classify(block: &[u8; 64]) -> ByteClasses {
 /// [`classify`] a byte at a time: the portable fallback, and the oracle the SSE2 version is
 /// tested against.
 #[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
-pub fn classify_scalar(block: &[u8; 64]) -> ByteClasses {
+pub(crate) fn classify_scalar(block: &[u8; 64]) -> ByteClasses {
     let mut classes = ByteClasses {
         spaces: 0,
         non_digits: 0,
@@ -50,40 +50,34 @@ pub fn classify_scalar(block: &[u8; 64]) -> ByteClasses {
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
-#[allow(unsafe_code)]
 fn classify_sse2(block: &[u8; 64]) -> ByteClasses {
-    use core::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8,
-        _mm_xor_si128,
+    use safe_arch::{
+        bitxor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, max_u8_m128i, move_mask_i8_m128i,
+        set_splat_i8_m128i,
     };
+    let nine = set_splat_i8_m128i(9);
+    let zero = set_splat_i8_m128i(b'0' as i8);
+    let space = set_splat_i8_m128i(b' ' as i8);
+    let minus = set_splat_i8_m128i(b'-' as i8);
     let mut classes = ByteClasses {
         spaces: 0,
         non_digits: 0,
         minus: 0,
     };
     for (i, chunk) in block.chunks_exact(16).enumerate() {
-        // SAFETY: SSE2 is enabled for this build (the cfg above), so the intrinsics' target
-        // feature is present; `chunk` is 16 readable bytes and `loadu` has no alignment need.
-        let (spaces, digits, minus) = unsafe {
-            let v = _mm_loadu_si128(chunk.as_ptr().cast());
-            // After xor '0' the digits are the bytes x <= 9, i.e. those with max(x, 9) == 9
-            // (SSE2 has no unsigned byte compare).
-            let nine = _mm_set1_epi8(9);
-            let x = _mm_xor_si128(v, _mm_set1_epi8(b'0' as i8));
-            let digits = _mm_cmpeq_epi8(_mm_max_epu8(x, nine), nine);
-            let spaces = _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8));
-            let minus = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8));
-            (
-                _mm_movemask_epi8(spaces),
-                _mm_movemask_epi8(digits),
-                _mm_movemask_epi8(minus),
-            )
+        let Ok(chunk) = <&[u8; 16]>::try_from(chunk) else {
+            continue;
         };
-        // movemask fills the low 16 bits of an i32; reinterpret them as the lane's mask.
+        let v = load_unaligned_m128i(chunk);
+        // After xor '0' the digits are the bytes x <= 9, i.e. those with max(x, 9) == 9 (SSE2
+        // has no unsigned byte compare).
+        let x = bitxor_m128i(v, zero);
+        let digits = cmp_eq_mask_i8_m128i(max_u8_m128i(x, nine), nine);
+        // movemask fills the low 16 bits of an i32; they are this lane's 16 bits of the mask.
         let lane = |mask: i32| u64::from(mask as u16) << (16 * i);
-        classes.spaces |= lane(spaces);
-        classes.non_digits |= lane(!digits);
-        classes.minus |= lane(minus);
+        classes.spaces |= lane(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, space)));
+        classes.non_digits |= lane(!move_mask_i8_m128i(digits));
+        classes.minus |= lane(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, minus)));
     }
     classes
 }
@@ -110,10 +104,13 @@ mod tests {
 
     proptest! {
         #[test]
-        fn agrees_with_the_scalar_version(bytes in prop::array::uniform32(any::<u8>()), other in prop::array::uniform32(prop::sample::select(b"0123456789 -/:".to_vec()))) {
+        fn agrees_with_the_scalar_version(
+            bytes in prop::array::uniform32(any::<u8>()),
+            likely in prop::array::uniform32(prop::sample::select(b"0123456789 -/:".to_vec())),
+        ) {
             let mut block = [0u8; 64];
             block[..32].copy_from_slice(&bytes);
-            block[32..].copy_from_slice(&other);
+            block[32..].copy_from_slice(&likely);
             prop_assert_eq!(classify(&block), classify_scalar(&block));
         }
     }
