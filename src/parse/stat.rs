@@ -310,10 +310,9 @@ fn wide_fields(ends: &[u32; NUMBERS]) -> u64 {
         })
 }
 
-/// Checks the bytes of the block at `base` selected by `keep`: a non-digit must be a space or a
-/// `-` that starts a field. Notes the first bad field in `found`, and negative fields as suspects.
-/// `ends` are the ends of the fields found so far, which include every field that ends before any
-/// byte checked here.
+/// Checks the bytes of the block at `base`: a non-digit must be a space or a `-` that starts a
+/// field. Notes the first bad field and the negative ones in `found`. `ends` are the ends of the
+/// fields found so far, which include every field that ends before any byte checked here.
 #[inline(always)]
 fn check_block(
     base: usize,
