@@ -106,7 +106,7 @@ fn long_prefix(bytes: &[u8], mut value: u64) -> Option<(u64, usize)> {
     Some((value, len))
 }
 
-pub(crate) const POW10: [u64; 9] = [
+const POW10: [u64; 9] = [
     1,
     10,
     100,
@@ -121,7 +121,7 @@ pub(crate) const POW10: [u64; 9] = [
 /// The value of eight digits 0..=9, one per byte, the most significant in the lowest byte
 /// (the order they have in memory). The multiply-and-shift reduction of simdjson.
 #[inline(always)]
-pub(crate) fn eight_digits(x: u64) -> u64 {
+fn eight_digits(x: u64) -> u64 {
     const MASK: u64 = 0x0000_00FF_0000_00FF;
     const MUL1: u64 = 100 + (1_000_000 << 32);
     const MUL2: u64 = 1 + (10_000 << 32);

@@ -39,7 +39,7 @@
 //! ```
 
 use crate::parse::bytes::{classify, ByteClasses};
-use crate::parse::num::{eight_digits, i32_dec, i64_dec, u32_dec, u64_dec, POW10};
+use crate::parse::num::{i32_dec, i64_dec, u32_dec, u64_dec};
 use crate::parse::{text, ticks_to_seconds};
 use crate::{Error, Result};
 
@@ -397,39 +397,6 @@ impl FieldValue for i32 {
     }
 }
 
-/// Eight bytes of `bytes` from `at`, little-endian, zeros past the end.
-#[inline(always)]
-fn load8(bytes: &[u8], at: usize) -> u64 {
-    match bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
-        Some(Ok(word)) => u64::from_le_bytes(word),
-        _ => {
-            let mut word = [0u8; 8];
-            let tail = bytes.get(at..).unwrap_or_default();
-            word.iter_mut().zip(tail).for_each(|(w, t)| *w = *t);
-            u64::from_le_bytes(word)
-        }
-    }
-}
-
-/// The value of `bytes[start..end]`, which [`parse`] checked are digits: eight at a time, with
-/// the word arithmetic of [`u64_prefix`](crate::parse::num::u64_prefix). Whatever follows the
-/// field in a loaded word is shifted out.
-#[inline(always)]
-fn digits_value(bytes: &[u8], start: usize, end: usize) -> Option<u64> {
-    const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
-    // The last `n` digits of a word become its high bytes, and the rest zeros.
-    let aligned = |word: u64, n: usize| (word ^ ZEROS).checked_shl(8 * (8 - n) as u32);
-    match end.checked_sub(start)? {
-        width @ 1..=8 => Some(eight_digits(aligned(load8(bytes, start), width)?)),
-        width @ 9..=16 => {
-            let high = eight_digits(load8(bytes, start) ^ ZEROS);
-            let low = eight_digits(aligned(load8(bytes, start + 8), width - 8)?);
-            Some(high * POW10.get(width - 8)? + low)
-        }
-        _ => bytes.get(start..end).and_then(u64_dec),
-    }
-}
-
 impl<'a> Stat<'a> {
     /// Where numeric field `k` (0 is `ppid`) starts and ends in `numbers`; `None` if the line
     /// does not have it.
@@ -451,12 +418,14 @@ impl<'a> Stat<'a> {
         self.numbers.get(start..end)
     }
 
-    /// Field `k` converted; [`parse`] checked that it converts.
+    /// Field `k` converted; [`parse`] checked that it converts. The digits go through
+    /// [`u64_dec`], which reads eight at a time.
     #[inline(always)]
     fn value<T: FieldValue>(&self, k: usize) -> Option<T> {
         let (start, end) = self.span(k)?;
         let negative = T::SIGNED && self.numbers.get(start) == Some(&b'-');
-        let magnitude = digits_value(self.numbers, start + usize::from(negative), end)?;
+        let digits = self.numbers.get(start + usize::from(negative)..end)?;
+        let magnitude = u64_dec(digits)?;
         T::from_parts(negative, magnitude)
     }
 
