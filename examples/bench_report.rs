@@ -733,6 +733,33 @@ fn measure_fd_counts() -> Vec<AllocRow> {
     rows
 }
 
+/// Runs `rounds` rounds of `count` contenders, each round in a rotated order so that drift in the
+/// machine's speed falls on all alike. `run(k)` runs contender `k` and says how many calls it
+/// made; the result holds, per contender, the nanoseconds per call of each round.
+fn rotated_rounds(
+    rounds: usize,
+    count: usize,
+    mut run: impl FnMut(usize) -> usize,
+) -> Vec<Vec<f64>> {
+    let mut times = vec![Vec::with_capacity(rounds); count];
+    for round in 0..rounds {
+        for k in 0..count {
+            let which = (round + k) % count;
+            let started = Instant::now();
+            let calls = run(which);
+            times[which].push(started.elapsed().as_nanos() as f64 / calls.max(1) as f64);
+        }
+    }
+    times
+}
+
+/// The median of `values` (the upper one of an even count); 0 if there are none.
+fn median_of(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(0.0)
+}
+
 /// The three walks compared in the same moments: each round runs procfast's walk, a raw
 /// `getdents64` loop and `read_dir(..).count()` once each, in rotating order, so that the kernel's
 /// run-to-run drift (±20% at 10,000+ fds here) falls on all three alike; medians of the rounds.
@@ -773,24 +800,16 @@ fn paired_walk_table() -> String {
             count
         };
         let read_dir = || std::fs::read_dir(&path).map(|d| d.count()).unwrap_or(0);
-        let mut times = [vec![], vec![], vec![]];
-        for round in 0..ROUNDS {
-            for k in 0..3 {
-                let which = (round + k) % 3;
-                let started = Instant::now();
-                let counted = match which {
-                    0 => walk(),
-                    1 => raw(),
-                    _ => read_dir(),
-                };
-                times[which].push(started.elapsed().as_nanos() as f64);
-                assert_eq!(counted, n, "a walk miscounted");
-            }
-        }
-        let [walk_ns, raw_ns, read_dir_ns] = times.map(|mut t| {
-            t.sort_by(f64::total_cmp);
-            t[t.len() / 2]
+        let times = rotated_rounds(ROUNDS, 3, |which| {
+            let counted = match which {
+                0 => walk(),
+                1 => raw(),
+                _ => read_dir(),
+            };
+            assert_eq!(counted, n, "a walk miscounted");
+            1
         });
+        let [walk_ns, raw_ns, read_dir_ns] = [0, 1, 2].map(|k| median_of(&times[k]));
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | {} |",
@@ -931,23 +950,13 @@ fn paired_parse_table() -> String {
             })
             .collect();
         let count = contenders.len();
-        let mut times = vec![vec![]; count];
-        for round in 0..ROUNDS {
-            for k in 0..count {
-                let which = (round + k) % count;
-                let (_, run) = &mut contenders[which];
-                let started = Instant::now();
-                run(batches[which]);
-                times[which].push(started.elapsed().as_nanos() as f64 / batches[which] as f64);
-            }
-        }
-        let median = |mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
+        let times = rotated_rounds(ROUNDS, count, |which| {
+            contenders[which].1(batches[which]);
+            batches[which]
+        });
         let reference = &times[count - 1];
         for (k, (name, _)) in contenders.iter().enumerate().take(count - 1) {
-            let ratios = reference
+            let ratios: Vec<f64> = reference
                 .iter()
                 .zip(&times[k])
                 .map(|(r, t)| r / t)
@@ -955,9 +964,9 @@ fn paired_parse_table() -> String {
             let _ = writeln!(
                 md,
                 "| {file} | {name} | {} | {} | {:.1}× |",
-                fmt_ns(median(times[k].clone())),
-                fmt_ns(median(reference.clone())),
-                median(ratios)
+                fmt_ns(median_of(&times[k])),
+                fmt_ns(median_of(reference)),
+                median_of(&ratios)
             );
         }
     }
