@@ -113,7 +113,8 @@ impl ProcessMetrics {
         // The boot time is read once per program, not per scrape.
         boot_time_seconds()?;
         Ok(ProcessMetrics {
-            own: proc.pid() == sys::getpid(),
+            // A pid of another pid namespace's mount may equal ours and still be another process.
+            own: proc.is_callers_pid_namespace() && proc.pid() == sys::getpid(),
             proc,
             network: false,
             ticks_per_second: sys::clock_ticks_per_second(),
@@ -133,8 +134,9 @@ impl ProcessMetrics {
         &mut self.proc
     }
 
-    /// Reads every figure afresh. [`Error::Gone`] once the process has exited; a denied
-    /// figure is `None` in the snapshot rather than an error.
+    /// Reads every figure afresh. [`Error::Gone`] once the process has exited, is a zombie or has
+    /// begun to exit (its fd count would be a table being emptied); a denied figure is `None` in
+    /// the snapshot rather than an error.
     pub fn snapshot(&mut self) -> Result<ProcessSnapshot> {
         let mut snapshot = ProcessSnapshot::default();
         // Limits first: `prlimit` names the process by pid, and reading the held `stat` after
@@ -145,6 +147,7 @@ impl ProcessMetrics {
 
         let (ticks, page) = (self.ticks_per_second, self.page_size);
         match self.proc.stat() {
+            Ok(stat) if stat.is_exiting() => return Err(Error::Gone),
             Ok(stat) => {
                 // Sum the ticks before dividing: one rounding, not two.
                 let cpu_ticks = stat.utime().saturating_add(stat.stime());
@@ -174,7 +177,9 @@ impl ProcessMetrics {
     }
 
     /// The soft limits on fds and address space, +Inf for unlimited: `getrlimit` for the own
-    /// process, `prlimit` for another, the limits file where `prlimit` is not permitted.
+    /// process, `prlimit` for another, the limits file where `prlimit` is not permitted or the
+    /// handle's mount numbers pids in another pid namespace (where `prlimit`, which speaks the
+    /// caller's, would name another process or none).
     fn limits(&mut self) -> Result<(Option<f64>, Option<f64>)> {
         let soft = |limit: Option<u64>| Some(limit.map_or(f64::INFINITY, |v| v as f64));
         if self.own {
@@ -183,16 +188,18 @@ impl ProcessMetrics {
                 soft(sys::getrlimit_soft(sys::Rlimit::As)),
             ));
         }
-        let pid = self.proc.pid();
-        match (
-            sys::prlimit_soft(pid, sys::Rlimit::Nofile),
-            sys::prlimit_soft(pid, sys::Rlimit::As),
-        ) {
-            (Ok(files), Ok(vm)) => return Ok((soft(files), soft(vm))),
-            (Err(e), _) | (_, Err(e)) if e != sys::Errno::PERM => {
-                return Err(Error::from_errno(e.raw_os_error(), "prlimit"))
+        if self.proc.is_callers_pid_namespace() {
+            let pid = self.proc.pid();
+            match (
+                sys::prlimit_soft(pid, sys::Rlimit::Nofile),
+                sys::prlimit_soft(pid, sys::Rlimit::As),
+            ) {
+                (Ok(files), Ok(vm)) => return Ok((soft(files), soft(vm))),
+                (Err(e), _) | (_, Err(e)) if e != sys::Errno::PERM => {
+                    return Err(Error::from_errno(e.raw_os_error(), "prlimit"))
+                }
+                _ => {}
             }
-            _ => {}
         }
         let limits = match self.proc.limits() {
             Ok(limits) => limits,
@@ -214,10 +221,15 @@ fn denied_as_none<T>(result: Result<T>) -> Result<Option<T>> {
     }
 }
 
-/// The boot time in seconds since the epoch, read from `/proc/stat` once per program.
+/// The boot time in seconds since the epoch, read once per program: `btime` of `/proc/stat`, or
+/// where the mount does not show that file (`subset=pid`), the same figure from the clocks.
 fn boot_time_seconds() -> Result<u64> {
     static BOOT_TIME: OnceLock<Result<u64>> = OnceLock::new();
-    *BOOT_TIME.get_or_init(|| Ok(System::open()?.stat()?.btime))
+    *BOOT_TIME.get_or_init(|| match System::open()?.stat() {
+        Ok(stat) => Ok(stat.btime),
+        Err(Error::NotInMount { .. }) => Ok(sys::boot_time_from_clocks()),
+        Err(e) => Err(e),
+    })
 }
 
 const HELP: [(&str, &str, MetricKind); 10] = [
@@ -303,9 +315,28 @@ impl ProcessSnapshot {
     /// Writes the snapshot in the Prometheus text format 0.0.4, with `# HELP` and `# TYPE`
     /// lines and an optional `namespace` prefix (`myapp` gives `myapp_process_open_fds`).
     /// Integers are written as integers, unlimited as `+Inf`; nothing is allocated.
-    pub fn write_text(&self, out: &mut impl fmt::Write, namespace: Option<&str>) -> fmt::Result {
+    ///
+    /// A namespace that would not make a valid metric name (see [`check_namespace`]) is refused
+    /// before anything is written: the library never writes text a Prometheus server rejects.
+    ///
+    /// ```
+    /// let snapshot = procfast::ProcessSnapshot::default();
+    /// let mut text = String::new();
+    /// assert!(snapshot.write_text(&mut text, Some("my-app")).is_err());
+    /// assert!(text.is_empty());
+    /// ```
+    ///
+    /// [`check_namespace`]: ProcessSnapshot::check_namespace
+    pub fn write_text(
+        &self,
+        out: &mut impl fmt::Write,
+        namespace: Option<&str>,
+    ) -> core::result::Result<(), TextError> {
         let (prefix, separator) = match namespace {
-            Some(ns) if !ns.is_empty() => (ns, "_"),
+            Some(ns) if !ns.is_empty() => {
+                ProcessSnapshot::check_namespace(ns)?;
+                (ns, "_")
+            }
             _ => ("", ""),
         };
         for metric in self.metrics() {
@@ -323,8 +354,32 @@ impl ProcessSnapshot {
         Ok(())
     }
 
+    /// Checks that `namespace` can prefix a metric name: it must match
+    /// `[a-zA-Z_:][a-zA-Z0-9_:]*`, the exposition format's rule for names (so `my-app`, `1app`,
+    /// `a b`, `é` and anything holding a newline are refused). The empty namespace means none.
+    ///
+    /// ```
+    /// use procfast::ProcessSnapshot;
+    /// assert!(ProcessSnapshot::check_namespace("my_app").is_ok());
+    /// assert!(ProcessSnapshot::check_namespace("x\nevil_metric 1").is_err());
+    /// ```
+    pub fn check_namespace(namespace: &str) -> core::result::Result<(), TextError> {
+        let name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b':';
+        match namespace.as_bytes() {
+            [] => Ok(()),
+            [first, rest @ ..]
+                if name_byte(*first)
+                    && !first.is_ascii_digit()
+                    && rest.iter().all(|&b| name_byte(b)) =>
+            {
+                Ok(())
+            }
+            _ => Err(TextError::InvalidNamespace),
+        }
+    }
+
     /// [`write_text`](ProcessSnapshot::write_text) into an `io::Write`, without an intermediate
-    /// string.
+    /// string. An invalid namespace is an error of kind `InvalidInput`.
     pub fn write_text_io(
         &self,
         out: &mut impl std::io::Write,
@@ -345,12 +400,45 @@ impl ProcessSnapshot {
         let mut adapter = Adapter { out, error: None };
         match self.write_text(&mut adapter, namespace) {
             Ok(()) => Ok(()),
-            Err(fmt::Error) => Err(adapter
+            Err(e @ TextError::InvalidNamespace) => {
+                Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+            }
+            Err(TextError::Write) => Err(adapter
                 .error
                 .unwrap_or_else(|| std::io::Error::other("formatting failed"))),
         }
     }
 }
+
+/// Why [`ProcessSnapshot::write_text`] wrote nothing, or stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TextError {
+    /// The namespace does not match `[a-zA-Z_:][a-zA-Z0-9_:]*`; nothing was written.
+    InvalidNamespace,
+    /// The writer failed (`fmt::Error`).
+    Write,
+}
+
+impl From<fmt::Error> for TextError {
+    fn from(_: fmt::Error) -> TextError {
+        TextError::Write
+    }
+}
+
+impl fmt::Display for TextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TextError::InvalidNamespace => f.write_str(
+                "invalid metric namespace: it must start with a letter, '_' or ':' and hold only \
+                 ASCII letters, digits, '_' and ':'",
+            ),
+            TextError::Write => f.write_str("the writer failed"),
+        }
+    }
+}
+
+impl std::error::Error for TextError {}
 
 /// A sample value as Prometheus parses it: integers without exponent, `+Inf`, `-Inf`, `NaN`.
 fn write_value(out: &mut impl fmt::Write, value: Value) -> fmt::Result {
@@ -404,6 +492,46 @@ app_process_start_time_seconds 1763769600.5
 ";
         assert_eq!(got, want);
         assert!(text(&snapshot, None).starts_with("# HELP process_cpu_seconds_total "));
+    }
+
+    #[test]
+    fn namespaces_that_make_invalid_names_are_refused() {
+        let snapshot = ProcessSnapshot {
+            open_fds: Some(3),
+            ..ProcessSnapshot::default()
+        };
+        for bad in [
+            "x\nevil_metric 1",
+            "my-app",
+            "1app",
+            "a b",
+            "é",
+            "ns{a=\"b\"}",
+        ] {
+            let mut out = String::new();
+            assert_eq!(
+                snapshot.write_text(&mut out, Some(bad)),
+                Err(TextError::InvalidNamespace),
+                "{bad:?}"
+            );
+            assert!(out.is_empty(), "{bad:?} wrote {out:?}");
+            let err = snapshot
+                .write_text_io(&mut Vec::new(), Some(bad))
+                .unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        }
+        for good in ["app", "_x", ":a:b", "A1_b"] {
+            assert!(text(&snapshot, Some(good)).contains(&format!("{good}_process_open_fds 3")));
+        }
+        assert_eq!(text(&snapshot, Some("")), text(&snapshot, None));
+    }
+
+    #[test]
+    fn the_clocks_give_the_boot_time_of_proc_stat() {
+        let btime = System::open().unwrap().stat().unwrap().btime;
+        let from_clocks = sys::boot_time_from_clocks();
+        // Both are whole seconds of the same instant; the clocks are read a moment apart.
+        assert!(from_clocks.abs_diff(btime) <= 1, "{from_clocks} vs {btime}");
     }
 
     #[test]

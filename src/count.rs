@@ -119,6 +119,10 @@ impl Proc {
 
     /// `Some(count)` from `st_size`, or `None` where the size says nothing (old kernel, or 0
     /// when not `forced`).
+    ///
+    /// The size is all or nothing: the whole table's count, or 0 once the exiting task has let
+    /// go of its table. A non-zero size is therefore the process's count and costs one `fstat`;
+    /// a forced 0 is checked against the process's state before it is believed.
     fn fd_count_by_stat(&mut self, forced: bool) -> Result<Option<u64>> {
         if !self.stat_counts_fds {
             return if forced {
@@ -131,7 +135,15 @@ impl Proc {
         let size = sys::fstat(dir.fd.as_fd())
             .map_err(|e| errno_error(e, "fd"))?
             .size;
-        Ok((size > 0 || forced).then_some(size))
+        if size > 0 {
+            return Ok(Some(size));
+        }
+        if !forced {
+            // `Auto` walks, and the walk makes the same check.
+            return Ok(None);
+        }
+        self.check_not_exiting()?;
+        Ok(Some(0))
     }
 
     /// True if the process has at least `n` open fds: answered by one `fstat` where the kernel
@@ -187,47 +199,46 @@ impl Proc {
         budget: &Budget,
         visit: impl FnMut(RawFd) -> ControlFlow<()>,
     ) -> Result<Walk> {
-        let stat_counts_fds = self.stat_counts_fds;
         let (dir, buf) = self.fd_dir()?;
         if !dir.listable {
             return Err(Error::Denied { file: "fd" });
         }
         let walk = walk_numbered(dir.fd.as_fd(), "fd", buf, budget, visit)?;
-        // A process that exited but awaits its parent's wait() keeps an fd directory with
-        // nothing in it; one that exits mid-walk can leave a short listing. Where the result
-        // could be that (no entries, or st_size now 0), check the state before trusting it.
-        let suspicious = walk.is_complete()
-            && (walk.count == 0 || !stat_counts_fds || {
-                let (dir, _) = self.fd_dir()?;
-                let size = sys::fstat(dir.fd.as_fd())
-                    .map_err(|e| errno_error(e, "fd"))?
-                    .size;
-                size == 0
-            });
-        if suspicious && self.is_zombie()? {
-            return Err(Error::Gone);
-        }
+        // An exiting process empties its table one fd at a time, and a zombie's is empty: a
+        // walk can end anywhere in between, complete or not. The kernel marks the task exiting
+        // before it closes anything, so a process not exiting *after* the walk was not exiting
+        // during it. One `pread` of `stat`, against a walk's milliseconds.
+        self.check_not_exiting()?;
         Ok(walk)
     }
 
     /// The number of threads: one `fstat` of the held `/proc/<pid>/task`, whose `st_nlink` is
     /// 2 + the threads; a walk of `task` where the link count says nothing.
+    ///
+    /// A zombie still lists its main thread, so a count of 1 (and any walked count) is checked
+    /// against the process's state: a zombie or an exiting process is [`Error::Gone`]. A
+    /// process whose threads are exiting one by one reports those not yet gone.
     pub fn thread_count(&mut self) -> Result<u64> {
         let (dir, buf) = self.task_dir()?;
         let nlink = sys::fstat(dir.fd.as_fd())
             .map_err(|e| errno_error(e, "task"))?
             .nlink;
-        if nlink > 2 {
-            return Ok(nlink - 2);
+        let count = if nlink > 2 {
+            nlink - 2
+        } else {
+            // A procfs that does not count links: list the threads instead.
+            if !dir.listable {
+                return Err(Error::Denied { file: "task" });
+            }
+            let walk = walk_numbered(dir.fd.as_fd(), "task", buf, &Budget::UNLIMITED, |_| {
+                ControlFlow::Continue(())
+            })?;
+            walk.count
+        };
+        if count <= 1 || nlink <= 2 {
+            self.check_not_exiting()?;
         }
-        // A procfs that does not count links: list the threads instead.
-        if !dir.listable {
-            return Err(Error::Denied { file: "task" });
-        }
-        let walk = walk_numbered(dir.fd.as_fd(), "task", buf, &Budget::UNLIMITED, |_| {
-            ControlFlow::Continue(())
-        })?;
-        Ok(walk.count)
+        Ok(count)
     }
 }
 

@@ -27,6 +27,20 @@ pub enum Error {
     /// The directory given as /proc is not a procfs mount (its statfs magic is not
     /// `PROC_SUPER_MAGIC`).
     NotProcfs,
+    /// A mount is stacked over `file` below the procfs root (`mount --bind FILE
+    /// /proc/<pid>/stat`, a tmpfs over `/proc/<pid>/fd`, a directory over `/proc/<pid>`): what it
+    /// shows is not the kernel's, so procfast refuses to read it. Host files may sit on another
+    /// procfs mount (container runtimes bind `/proc/sys` over itself) but on nothing else.
+    CrossedMount {
+        /// The /proc file or directory that a mount hides.
+        file: &'static str,
+    },
+    /// The host file `file` is not in this procfs mount: a `subset=pid` mount shows only
+    /// processes, and some kernels leave files out. Not a process exit.
+    NotInMount {
+        /// The host file, below the mount's root.
+        file: &'static str,
+    },
     /// The running kernel does not report fd counts in `st_size` of `/proc/<pid>/fd` (it is older
     /// than Linux 6.2), so [`Method::Stat`](crate::Method::Stat) cannot answer.
     Unsupported,
@@ -64,6 +78,8 @@ impl Error {
         match errno {
             libc::ENOENT | libc::ESRCH => Error::Gone,
             libc::EACCES | libc::EPERM => Error::Denied { file },
+            // Only `openat2`'s RESOLVE_NO_XDEV (or procfast's own check) returns it below /proc.
+            libc::EXDEV => Error::CrossedMount { file },
             errno => Error::Io { file, errno },
         }
     }
@@ -95,7 +111,20 @@ impl fmt::Display for Error {
                 "permission denied reading {file}: the process belongs to another user \
                  (run as that user or with CAP_SYS_PTRACE) or /proc is mounted with hidepid"
             ),
-            Error::NotProcfs => f.write_str("the given /proc directory is not a procfs mount"),
+            Error::NotProcfs => f.write_str(
+                "the given /proc directory is not the root of a procfs mount (a sub-directory \
+                 such as /proc/1 or /proc/sys, or another filesystem)",
+            ),
+            Error::CrossedMount { file } => write!(
+                f,
+                "a mount is stacked over {file} below /proc, hiding what the kernel reports; \
+                 procfast refuses to read it (see `findmnt` for what is mounted there)"
+            ),
+            Error::NotInMount { file } => write!(
+                f,
+                "{file} is not in this procfs mount (mounted with subset=pid, or left out by \
+                 this kernel)"
+            ),
             Error::Unsupported => f.write_str(
                 "this kernel (older than 6.2) does not count fds in st_size of /proc/<pid>/fd; \
                  use Method::Auto or Method::Walk",
@@ -125,7 +154,10 @@ impl From<Error> for std::io::Error {
         let kind = match e {
             Error::Gone => std::io::ErrorKind::NotFound,
             Error::Denied { .. } => std::io::ErrorKind::PermissionDenied,
-            Error::Parse { .. } | Error::NotProcfs => std::io::ErrorKind::InvalidData,
+            Error::Parse { .. } | Error::NotProcfs | Error::CrossedMount { .. } => {
+                std::io::ErrorKind::InvalidData
+            }
+            Error::NotInMount { .. } => std::io::ErrorKind::NotFound,
             Error::Unsupported => std::io::ErrorKind::Unsupported,
             Error::TooLarge { .. } => std::io::ErrorKind::OutOfMemory,
             Error::Io { errno, .. } => return std::io::Error::from_raw_os_error(errno),
@@ -149,6 +181,10 @@ mod tests {
         assert_eq!(
             Error::from_errno(libc::EPERM, "fd"),
             Error::Denied { file: "fd" }
+        );
+        assert_eq!(
+            Error::from_errno(libc::EXDEV, "stat"),
+            Error::CrossedMount { file: "stat" }
         );
         assert_eq!(
             Error::from_errno(libc::EIO, "stat"),

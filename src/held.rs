@@ -2,8 +2,9 @@
 //! and [`System`](crate::System).
 
 use crate::proc::errno_error;
-use crate::sys::{self, Generated, ReadBuf};
-use crate::Result;
+use crate::sys::Errno;
+use crate::sys::{self, Beneath, Generated, ReadBuf};
+use crate::{Error, Result};
 use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 
@@ -39,31 +40,38 @@ impl FileSpec {
     }
 }
 
-/// `N` files held open below one directory, each opened on first use, and the buffer they are
-/// read into.
+/// `N` files held open below one directory, each opened on first use under one [`Beneath`]
+/// rule, and the buffer they are read into.
 #[derive(Debug)]
 pub(crate) struct HeldFiles<const N: usize> {
     fds: [Option<OwnedFd>; N],
     buf: ReadBuf,
+    rule: Beneath,
 }
 
 impl<const N: usize> HeldFiles<N> {
-    pub(crate) fn new() -> HeldFiles<N> {
+    pub(crate) fn new(rule: Beneath) -> HeldFiles<N> {
         HeldFiles {
             fds: core::array::from_fn(|_| None),
             buf: ReadBuf::new(),
+            rule,
         }
     }
 
     /// The held fd of `file`, opening it below `dir` on first use.
     pub(crate) fn fd(&mut self, dir: BorrowedFd<'_>, file: FileSpec) -> Result<BorrowedFd<'_>> {
-        open_once(dir, &mut self.fds[file.slot], file.path, file.name).map(AsFd::as_fd)
+        open_once(dir, &mut self.fds[file.slot], file, self.rule).map(AsFd::as_fd)
     }
 
     /// Reads all of `file` afresh (`pread` at offset 0 on the held fd) into the buffer.
     pub(crate) fn read(&mut self, dir: BorrowedFd<'_>, file: FileSpec) -> Result<&[u8]> {
-        let fd = open_once(dir, &mut self.fds[file.slot], file.path, file.name)?;
+        let fd = open_once(dir, &mut self.fds[file.slot], file, self.rule)?;
         self.buf.pread_all(fd.as_fd(), file.name, file.generated)
+    }
+
+    /// The bytes of the last successful [`read`](HeldFiles::read).
+    pub(crate) fn last_read(&self) -> &[u8] {
+        self.buf.filled()
     }
 
     /// Replaces the read buffer and returns the previous one.
@@ -72,16 +80,20 @@ impl<const N: usize> HeldFiles<N> {
     }
 }
 
-/// The fd in `slot`, opening `path` below `dir` into it on first use; `file` names it in errors.
+/// The fd in `slot`, opening `file` below `dir` into it on first use.
 fn open_once<'a>(
     dir: BorrowedFd<'_>,
     slot: &'a mut Option<OwnedFd>,
-    path: &CStr,
-    file: &'static str,
+    file: FileSpec,
+    rule: Beneath,
 ) -> Result<&'a OwnedFd> {
     let fd = match slot.take() {
         Some(fd) => fd,
-        None => sys::openat_file(dir, path).map_err(|e| errno_error(e, file))?,
+        None => sys::openat_file(dir, file.path, rule).map_err(|e| match (rule, e) {
+            // Below a process a missing file is its exit; below the root, a file not shown.
+            (Beneath::Procfs, Errno::NOENT) => Error::NotInMount { file: file.name },
+            (_, e) => errno_error(e, file.name),
+        })?,
     };
     Ok(slot.insert(fd))
 }

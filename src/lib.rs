@@ -94,7 +94,7 @@ mod sys;
 mod system;
 
 pub use budget::{Budget, Stop, Walk};
-pub use collect::{Metric, MetricKind, ProcessMetrics, ProcessSnapshot, Value};
+pub use collect::{Metric, MetricKind, ProcessMetrics, ProcessSnapshot, TextError, Value};
 pub use count::{FdCount, Method};
 pub use error::{Error, Result};
 pub use proc::{Proc, ProcFs};

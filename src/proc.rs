@@ -1,7 +1,7 @@
 //! [`ProcFs`], a handle on the /proc mount, and [`Proc`], a pid-reuse-safe handle on one process.
 
 use crate::held::{FileSpec, HeldFiles};
-use crate::sys::{self, DirBuf, Errno, ReadBuf};
+use crate::sys::{self, Beneath, DirBuf, Errno, Generated, ReadBuf};
 use crate::{parse, Error, Result};
 use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -13,18 +13,27 @@ use std::sync::OnceLock;
 ///
 /// Most programs use [`Proc::open`], which goes through the shared [`ProcFs::global`] handle on
 /// `/proc`. Open another mount (a container's /proc, say) with [`ProcFs::open`].
+///
+/// Everything below the mount's root is opened with `openat2` so that no mount stacked over an
+/// entry is crossed (see [`Error::CrossedMount`]).
 #[derive(Debug)]
 pub struct ProcFs {
     root: OwnedFd,
     stat_counts_fds: bool,
+    self_pid: Option<i32>,
+    callers_pid_namespace: bool,
 }
 
 impl ProcFs {
-    /// Opens the procfs mounted at `path`, checking that it is procfs (statfs magic) and whether
-    /// this kernel reports fd counts in `st_size` (Linux ≥ 6.2).
+    /// Opens the procfs mounted at `path`, checking that it is the root of a procfs mount
+    /// (statfs magic, root inode), which pid namespace it numbers processes in, and whether this
+    /// kernel reports fd counts in `st_size` (Linux ≥ 6.2).
     ///
     /// ```
-    /// assert_eq!(procfast::ProcFs::open("/tmp").unwrap_err(), procfast::Error::NotProcfs);
+    /// use procfast::{Error, ProcFs};
+    /// assert_eq!(ProcFs::open("/tmp").unwrap_err(), Error::NotProcfs);
+    /// // A sub-directory of procfs is not a procfs root either.
+    /// assert_eq!(ProcFs::open("/proc/self").unwrap_err(), Error::NotProcfs);
     /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<ProcFs> {
         // No process is involved yet, so ENOENT here is a missing mount, not a `Gone` process.
@@ -36,13 +45,18 @@ impl ProcFs {
             },
         };
         let root = sys::open_dir_path(path.as_ref()).map_err(mount_error)?;
-        if !sys::fstatfs_is_procfs(root.as_fd()).map_err(mount_error)? {
+        if !sys::fstatfs_is_procfs(root.as_fd()).map_err(mount_error)?
+            || !sys::is_procfs_root(root.as_fd()).map_err(mount_error)?
+        {
             return Err(Error::NotProcfs);
         }
-        let stat_counts_fds = probe_stat_counts_fds(root.as_fd());
+        let (self_pid, callers_pid_namespace) = probe_pid_namespace(root.as_fd());
+        let stat_counts_fds = probe_stat_counts_fds(root.as_fd(), self_pid);
         Ok(ProcFs {
             root,
             stat_counts_fds,
+            self_pid,
+            callers_pid_namespace,
         })
     }
 
@@ -61,6 +75,20 @@ impl ProcFs {
         self.stat_counts_fds
     }
 
+    /// True if this mount numbers processes in the caller's own pid namespace, so a pid read
+    /// from it names the same process in a syscall (`prlimit`, `kill`). False for the procfs of
+    /// another namespace (a container's /proc seen from the host, or the host's from a
+    /// container), whose pids mean other processes, or none, to the caller.
+    pub fn is_callers_pid_namespace(&self) -> bool {
+        self.callers_pid_namespace
+    }
+
+    /// The calling process's pid as this mount numbers it (what its `self` link names); `None`
+    /// where the caller is not in the mount's pid namespace.
+    pub fn self_pid(&self) -> Option<i32> {
+        self.self_pid
+    }
+
     /// The mount's directory fd, a base for `openat`.
     pub(crate) fn root(&self) -> BorrowedFd<'_> {
         self.root.as_fd()
@@ -75,18 +103,53 @@ impl ProcFs {
             dir,
             fd_dir: None,
             task_dir: None,
-            files: HeldFiles::new(),
+            files: HeldFiles::new(Beneath::SameMount),
             dir_buf: DirBuf::new(),
             stat_counts_fds: self.stat_counts_fds,
+            callers_pid_namespace: self.callers_pid_namespace,
         })
+    }
+
+    /// Opens a handle on the calling process in this mount; [`Error::Gone`] where the caller is
+    /// not in the mount's pid namespace.
+    pub fn open_self(&self) -> Result<Proc> {
+        self.open_pid(self.self_pid.ok_or(Error::Gone)?)
     }
 }
 
+/// The caller's pid in the mount's namespace, and whether that namespace is the caller's own.
+///
+/// `self/status` read through the mount is the caller's status as the mount numbers it: `Pid`
+/// is the caller's pid there, and `NSpid` lists that pid and the caller's pid in each namespace
+/// nested below, so a single entry means the mount's namespace is the caller's. `self` names
+/// nothing where the caller is not in the mount's namespace at all.
+fn probe_pid_namespace(root: BorrowedFd<'_>) -> (Option<i32>, bool) {
+    let mut buf = ReadBuf::new();
+    let Ok(file) = sys::openat_file(root, c"self/status", Beneath::SameMount) else {
+        return (None, false);
+    };
+    let Ok(status) = buf
+        .pread_all(file.as_fd(), "status", Generated::Whole)
+        .and_then(parse::status::parse)
+    else {
+        return (None, false);
+    };
+    let pid = status.pid();
+    let levels = status.get(b"NSpid").map_or(1, |pids| {
+        pids.split(|b| b.is_ascii_whitespace())
+            .filter(|p| !p.is_empty())
+            .count()
+    });
+    (Some(pid), levels == 1 && pid == sys::getpid())
+}
+
 /// Whether `st_size` of a fd directory is a count: our own process holds at least one fd (the
-/// root we just opened), so on a kernel that counts, `/proc/self/fd` reports a non-zero size.
-fn probe_stat_counts_fds(root: BorrowedFd<'_>) -> bool {
-    let own = DecInt::new(sys::getpid());
-    let Ok(own_dir) = sys::openat_path_dir(root, own.as_c_str()) else {
+/// root we just opened), so on a kernel that counts, our own `fd` directory reports a non-zero
+/// size.
+fn probe_stat_counts_fds(root: BorrowedFd<'_>, self_pid: Option<i32>) -> bool {
+    let Some(own_dir) =
+        self_pid.and_then(|pid| sys::openat_path_dir(root, DecInt::new(pid).as_c_str()).ok())
+    else {
         // A mount of another pid namespace: no way to ask. Assume a modern kernel; `Auto` still
         // falls back to a walk whenever it sees size 0, so counts stay right either way.
         return true;
@@ -149,6 +212,7 @@ pub struct Proc {
     files: HeldFiles<6>,
     dir_buf: DirBuf,
     pub(crate) stat_counts_fds: bool,
+    callers_pid_namespace: bool,
 }
 
 impl Proc {
@@ -162,12 +226,19 @@ impl Proc {
 
     /// Opens a handle on the calling process.
     pub fn myself() -> Result<Proc> {
-        Proc::open(sys::getpid())
+        ProcFs::global()?.open_self()
     }
 
-    /// The process id this handle was opened for.
+    /// The process id this handle was opened for, as its procfs mount numbers it.
     pub fn pid(&self) -> i32 {
         self.pid
+    }
+
+    /// True if the handle's mount numbers processes in the caller's pid namespace (see
+    /// [`ProcFs::is_callers_pid_namespace`]), so [`pid`](Proc::pid) means this process to a
+    /// syscall too.
+    pub fn is_callers_pid_namespace(&self) -> bool {
+        self.callers_pid_namespace
     }
 
     /// Replaces the buffer walks use (for a larger one, or one shared between handles) and returns
@@ -190,18 +261,22 @@ impl Proc {
 }
 
 impl Proc {
-    /// True if the process has exited and awaits its parent's `wait` (state `Z`, or `X` while
-    /// being reaped). A zombie keeps its /proc directory but has no fds left, so an empty fd
-    /// listing must be checked against this before it is reported as a count of 0.
-    pub(crate) fn is_zombie(&mut self) -> Result<bool> {
+    /// [`Error::Gone`] if the process has begun to exit or is a zombie (see
+    /// [`parse::is_exiting`]). A count taken *before* this check is the process's own: the
+    /// kernel sets `PF_EXITING` before it empties the fd table, and a zombie has no fds left.
+    pub(crate) fn check_not_exiting(&mut self) -> Result<()> {
         let file = self.files.fd(self.dir.as_fd(), STAT)?;
-        // The state follows the command name, which is at most 64 bytes: the head of the line
-        // is enough, read into the stack.
-        let mut head = [0u8; 256];
+        // State and flags come right after the command name (at most 64 bytes): the head of
+        // the line is enough, read into the stack.
+        let mut head = [0u8; 512];
         let n = sys::pread(file, &mut head, 0).map_err(|e| errno_error(e, "stat"))?;
-        let state = parse::stat_state(head.get(..n).unwrap_or_default())
-            .ok_or(Error::parse("stat", "state"))?;
-        Ok(matches!(state, b'Z' | b'X' | b'x'))
+        let (state, flags) = parse::stat_state_flags(head.get(..n).unwrap_or_default())
+            .ok_or(Error::parse("stat", "flags"))?;
+        if parse::is_exiting(state, flags) {
+            Err(Error::Gone)
+        } else {
+            Ok(())
+        }
     }
 
     /// `/proc/<pid>/stat`, read afresh: state, times in ticks, memory, start time.
@@ -239,8 +314,15 @@ impl Proc {
 
     /// `/proc/<pid>/net/dev`, read afresh: per-interface traffic of the process's network
     /// namespace (not of the process alone).
+    ///
+    /// The held file refers to the namespace, not the process, and would go on answering after
+    /// the process is gone; so each read is followed by a check of the process, and one that has
+    /// exited (a zombie included) is [`Error::Gone`].
     pub fn net_dev(&mut self) -> Result<parse::net_dev::NetDev<'_>> {
-        parse::net_dev::parse(self.files.read(self.dir.as_fd(), NET_DEV)?)
+        // Read first, check after: a process alive after the read was alive during it.
+        self.files.read(self.dir.as_fd(), NET_DEV)?;
+        self.check_not_exiting()?;
+        parse::net_dev::parse(self.files.last_read())
     }
 
     /// Replaces the buffer files are read into (to change its cap) and returns the previous one.

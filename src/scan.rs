@@ -3,9 +3,9 @@
 
 use crate::budget::{Budget, Stop};
 use crate::count::walk_numbered;
-use crate::parse::{dirent, io, num, stat, status, ticks_to_seconds};
+use crate::parse::{self, dirent, io, num, stat, status, ticks_to_seconds};
 use crate::proc::{errno_error, ProcFs};
-use crate::sys::{self, DirBuf, Errno, Generated, ReadBuf};
+use crate::sys::{self, Beneath, DirBuf, Errno, Generated, MountOf, ReadBuf};
 use crate::{Error, Result};
 use core::ffi::CStr;
 use core::ops::{BitOr, ControlFlow};
@@ -174,14 +174,18 @@ impl Row {
     }
 }
 
-/// What a scan saw: every process listed is exactly one of scanned or vanished.
+/// What a scan saw: every process listed is exactly one of scanned, vanished or refused.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScanSummary {
     /// Processes whose row was produced (including partly denied ones).
     pub scanned: u64,
     /// Processes that exited between being listed and being read: normal, never an error.
     pub vanished: u64,
-    /// Scanned processes with at least one figure denied.
+    /// Processes skipped because a mount is stacked over their /proc entries (see
+    /// [`Error::CrossedMount`]): what it shows is not the kernel's, so no row is made of it.
+    pub refused: u64,
+    /// Scanned processes with at least one figure denied; in a [`threads`](Scanner::threads)
+    /// scan, also processes whose thread list was denied (no rows are made for them).
     pub denied: u64,
     /// `None` if the scan reached the end of /proc; otherwise why it stopped.
     pub stopped: Option<Stop>,
@@ -243,6 +247,8 @@ struct Held {
     fd_dir: Option<OwnedFd>,
     /// Some source could not be opened for lack of permission.
     denied: bool,
+    /// A kernel thread (`PF_KTHREAD`, learned from a check): its 0 fds need no check again.
+    kthread: bool,
 }
 
 impl Held {
@@ -284,6 +290,8 @@ struct Cache {
 #[derive(Debug)]
 pub struct Scanner {
     list: OwnedFd,
+    /// The mount `list` is on: an entry stat'ed by path must lie on it.
+    mount: MountOf,
     stat_counts_fds: bool,
     fields: Fields,
     dir_buf: DirBuf,
@@ -306,8 +314,10 @@ impl Scanner {
     pub fn in_procfs(procfs: &ProcFs, fields: Fields) -> Result<Scanner> {
         // Its own open file description, so its listing position is its own.
         let list = sys::reopen_dir(procfs.root()).map_err(|e| errno_error(e, "/proc"))?;
+        let mount = sys::mount_of(list.as_fd()).map_err(|e| errno_error(e, "/proc"))?;
         Ok(Scanner {
             list,
+            mount,
             stat_counts_fds: procfs.stat_counts_fds(),
             fields,
             dir_buf: DirBuf::new(),
@@ -414,6 +424,10 @@ impl Scanner {
                     match self.list_threads(pid) {
                         Ok(()) => {}
                         Err(Error::Gone) => summary.vanished += 1,
+                        Err(Error::CrossedMount { .. }) => summary.refused += 1,
+                        // Under hidepid=noaccess another user's task list is closed: count it
+                        // and go on, as a scan of processes does with their files.
+                        Err(Error::Denied { .. }) => summary.denied += 1,
                         Err(e) => return Err(e),
                     }
                     for i in 0..self.tids.len() {
@@ -441,7 +455,7 @@ impl Scanner {
         cache: Option<&mut Cache>,
         visit: &mut impl FnMut(&Row) -> ControlFlow<()>,
     ) -> Result<()> {
-        if budget.entries_exhausted(summary.scanned + summary.vanished) {
+        if budget.entries_exhausted(summary.scanned + summary.vanished + summary.refused) {
             summary.stopped = Some(Stop::Entries);
             return Ok(());
         }
@@ -455,6 +469,7 @@ impl Scanner {
                 }
             }
             Err(Error::Gone) => summary.vanished += 1,
+            Err(Error::CrossedMount { .. }) => summary.refused += 1,
             Err(e) => return Err(e),
         }
         if budget.deadline_passed() {
@@ -509,10 +524,10 @@ impl Scanner {
         let Some(cache) = cache else {
             return self.row_cold(task);
         };
-        let Some(held) = cache.take_or_open(task, self.fields, self.list.as_fd()) else {
+        let Some(mut held) = cache.take_or_open(task, self.fields, self.list.as_fd()) else {
             return self.row_cold(task);
         };
-        match self.row_held(task, &held) {
+        match self.row_held(task, &mut held) {
             Ok(row) => {
                 cache.keep(held);
                 Ok(row)
@@ -532,12 +547,26 @@ impl Scanner {
 
     fn row_cold(&mut self, task: Task) -> Result<Row> {
         let mut row = Row::new(task);
+        // fds before stat: a stat read after the count tells whether the count can be believed.
+        let mut suspect = false;
+        if self.fields.contains(Fields::FDS) {
+            let path = PidPath::new(task, b"/fd\0");
+            let size = sys::statx_size_on(self.list.as_fd(), path.as_c_str()?, self.mount);
+            suspect = self.fill_fds(&mut row, size, |list| {
+                sys::openat_dir(list, path.as_c_str().map_err(|_| Errno::INVAL)?)
+            })?;
+        }
         let list = self.list.as_fd();
+        let mut exiting = None;
         if self.fields.any(Fields::FROM_STAT) {
             let read = read_cold(list, &mut self.read_buf, task, b"/stat\0", "stat");
             let (ticks, page) = (self.ticks_per_second, self.page_size);
-            fill_from_stat(&mut row, self.fields, read, ticks, page)?;
+            exiting = fill_from_stat(&mut row, self.fields, read, ticks, page)?;
+        } else if suspect {
+            let read = read_cold(list, &mut self.read_buf, task, b"/stat\0", "stat");
+            exiting = exiting_from_stat(&mut row, read)?;
         }
+        forget_counts_of_exiting(&mut row, exiting, suspect);
         if self.fields.contains(Fields::UID) {
             let read = read_cold(list, &mut self.read_buf, task, b"/status\0", "status");
             fill_from_status(&mut row, read)?;
@@ -548,36 +577,47 @@ impl Scanner {
                 read_cold(list, &mut self.read_buf, task, b"/io\0", "io"),
             )?;
         }
-        if self.fields.contains(Fields::FDS) {
-            let path = PidPath::new(task, b"/fd\0");
-            let size = sys::fstatat(list, path.as_c_str()?).map(|st| st.size);
-            self.fill_fds(&mut row, size, |list| {
-                sys::openat_dir(list, path.as_c_str().map_err(|_| Errno::INVAL)?)
-            })?;
-        }
         Ok(row)
     }
 
-    fn row_held(&mut self, task: Task, held: &Held) -> Result<Row> {
+    fn row_held(&mut self, task: Task, held: &mut Held) -> Result<Row> {
         let mut row = Row::new(task);
         row.denied = held.denied;
-        if let Some(fd) = held
-            .stat
-            .as_ref()
-            .filter(|_| self.fields.any(Fields::FROM_STAT))
-        {
-            let read = self
-                .read_buf
-                .pread_all(fd.as_fd(), "stat", Generated::Whole);
-            fill_from_stat(
-                &mut row,
-                self.fields,
-                read,
-                self.ticks_per_second,
-                self.page_size,
-            )?;
-        }
         let fields = self.fields;
+        let mut suspect = false;
+        if let Some(fd) = held
+            .fd_dir
+            .as_ref()
+            .filter(|_| fields.contains(Fields::FDS))
+        {
+            let size = sys::fstat(fd.as_fd()).map(|st| st.size);
+            suspect = self.fill_fds(&mut row, size, |_| sys::reopen_dir(fd.as_fd()))?;
+        }
+        // A kernel thread's 0 is real, and it stays a kernel thread: no check needed.
+        suspect &= !held.kthread;
+        let mut exiting = None;
+        if let Some(fd) = held.stat.as_ref() {
+            if fields.any(Fields::FROM_STAT) || suspect {
+                let read = self
+                    .read_buf
+                    .pread_all(fd.as_fd(), "stat", Generated::Whole);
+                exiting = if fields.any(Fields::FROM_STAT) {
+                    let (ticks, page) = (self.ticks_per_second, self.page_size);
+                    fill_from_stat(&mut row, fields, read, ticks, page)?
+                } else {
+                    exiting_from_stat(&mut row, read)?
+                };
+                if suspect && exiting == Some(false) {
+                    held.kthread = self
+                        .read_buf
+                        .filled()
+                        .get(..)
+                        .and_then(parse::stat_state_flags)
+                        .is_some_and(|(_, flags)| flags & parse::PF_KTHREAD != 0);
+                }
+            }
+        }
+        forget_counts_of_exiting(&mut row, exiting, suspect);
         if let Some(fd) = held
             .status
             .as_ref()
@@ -595,28 +635,25 @@ impl Scanner {
                 self.read_buf.pread_all(fd.as_fd(), "io", Generated::Whole),
             )?;
         }
-        if let Some(fd) = held
-            .fd_dir
-            .as_ref()
-            .filter(|_| fields.contains(Fields::FDS))
-        {
-            let size = sys::fstat(fd.as_fd()).map(|st| st.size);
-            self.fill_fds(&mut row, size, |_| sys::reopen_dir(fd.as_fd()))?;
-        }
         Ok(row)
     }
 
     /// Fills `row.fds` from an `fstat` size; where the kernel does not count fds there, walks
-    /// the directory opened by `open_listable`.
+    /// the directory opened by `open_listable`. Returns true if the count is one that an exiting
+    /// process could also show (0, or any walked count), so it must be checked against the
+    /// task's state.
     fn fill_fds(
         &mut self,
         row: &mut Row,
         size: core::result::Result<u64, Errno>,
         open_listable: impl FnOnce(BorrowedFd<'_>) -> core::result::Result<OwnedFd, Errno>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         match size.map_err(|e| errno_error(e, "fd")) {
-            // On a kernel that counts, 0 is exact: no fds (a kernel thread, or a zombie).
-            Ok(size) if size > 0 || self.stat_counts_fds => row.fds = Some(size),
+            // The size is the whole table's count, or 0 once an exiting task let go of it.
+            Ok(size) if size > 0 || self.stat_counts_fds => {
+                row.fds = Some(size);
+                Ok(size == 0)
+            }
             Ok(_) => {
                 let walked = open_listable(self.list.as_fd())
                     .map_err(|e| errno_error(e, "fd"))
@@ -630,15 +667,53 @@ impl Scanner {
                         )
                     });
                 match walked {
-                    Ok(walk) => row.fds = Some(walk.count),
-                    Err(Error::Denied { .. }) => row.denied = true,
-                    Err(e) => return Err(e),
+                    Ok(walk) => {
+                        row.fds = Some(walk.count);
+                        Ok(true)
+                    }
+                    Err(Error::Denied { .. }) => {
+                        row.denied = true;
+                        Ok(false)
+                    }
+                    Err(e) => Err(e),
                 }
             }
-            Err(Error::Denied { .. }) => row.denied = true,
-            Err(e) => return Err(e),
+            Err(Error::Denied { .. }) => {
+                row.denied = true;
+                Ok(false)
+            }
+            Err(e) => Err(e),
         }
-        Ok(())
+    }
+}
+
+/// Counts of a task that has begun to exit, or is a zombie, are not the process's: its fd table
+/// is being emptied and its threads are going. Such a row keeps its other figures (a zombie's
+/// state and times are real) but has no fd or thread count. A suspect count that could not be
+/// checked (its `stat` denied) is dropped too.
+fn forget_counts_of_exiting(row: &mut Row, exiting: Option<bool>, suspect: bool) {
+    if exiting == Some(true) || (suspect && exiting.is_none()) {
+        row.fds = None;
+    }
+    if exiting == Some(true) {
+        row.threads = None;
+    }
+}
+
+/// Whether the task of a `stat` read has begun to exit; `None` (and the row marked denied) where
+/// the read was denied.
+fn exiting_from_stat(row: &mut Row, read: Result<&[u8]>) -> Result<Option<bool>> {
+    match read {
+        Ok(bytes) => {
+            let (state, flags) =
+                parse::stat_state_flags(bytes).ok_or(Error::parse("stat", "flags"))?;
+            Ok(Some(parse::is_exiting(state, flags)))
+        }
+        Err(Error::Denied { .. }) => {
+            row.denied = true;
+            Ok(None)
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -651,22 +726,25 @@ fn read_cold<'b>(
     file: &'static str,
 ) -> Result<&'b [u8]> {
     let path = PidPath::new(task, suffix);
-    let fd = sys::openat_file(list, path.as_c_str()?).map_err(|e| errno_error(e, file))?;
+    let fd = sys::openat_file(list, path.as_c_str()?, Beneath::SameMount)
+        .map_err(|e| errno_error(e, file))?;
     buf.pread_all(fd.as_fd(), file, Generated::Whole)
 }
 
+/// Fills the figures of `stat` asked for; returns whether the task has begun to exit (`None`
+/// where the read was denied).
 fn fill_from_stat(
     row: &mut Row,
     fields: Fields,
     read: Result<&[u8]>,
     ticks_per_second: u64,
     page_size: u64,
-) -> Result<()> {
+) -> Result<Option<bool>> {
     let bytes = match read {
         Ok(bytes) => bytes,
         Err(Error::Denied { .. }) => {
             row.denied = true;
-            return Ok(());
+            return Ok(None);
         }
         Err(e) => return Err(e),
     };
@@ -693,7 +771,7 @@ fn fill_from_stat(
     if fields.contains(Fields::START_TIME) {
         row.start_time_seconds = Some(st.starttime_seconds(ticks_per_second));
     }
-    Ok(())
+    Ok(Some(st.is_exiting()))
 }
 
 fn fill_from_io(row: &mut Row, read: Result<&[u8]>) -> Result<()> {
@@ -742,7 +820,9 @@ impl Cache {
                 None => {}
             }
         }
-        let wanted = usize::from(fields.any(Fields::FROM_STAT))
+        // `stat` is also what tells a real 0 fds from an exiting process's.
+        let stat_wanted = fields.any(Fields::FROM_STAT) || fields.contains(Fields::FDS);
+        let wanted = usize::from(stat_wanted)
             + usize::from(fields.contains(Fields::UID))
             + usize::from(fields.contains(Fields::IO))
             + usize::from(fields.contains(Fields::FDS));
@@ -757,13 +837,10 @@ impl Cache {
             io: None,
             fd_dir: None,
             denied: false,
+            kthread: false,
         };
         let sources = [
-            (
-                fields.any(Fields::FROM_STAT),
-                &mut held.stat,
-                &b"/stat\0"[..],
-            ),
+            (stat_wanted, &mut held.stat, &b"/stat\0"[..]),
             (fields.contains(Fields::UID), &mut held.status, b"/status\0"),
             (fields.contains(Fields::IO), &mut held.io, b"/io\0"),
             (fields.contains(Fields::FDS), &mut held.fd_dir, b"/fd\0"),
@@ -778,7 +855,7 @@ impl Cache {
             let opened = if suffix == b"/fd\0" {
                 sys::openat_path_dir(list, name)
             } else {
-                sys::openat_file(list, name)
+                sys::openat_file(list, name, Beneath::SameMount)
             };
             match opened {
                 Ok(fd) => *slot = Some(fd),

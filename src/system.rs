@@ -3,7 +3,7 @@
 use crate::held::{FileSpec, HeldFiles};
 use crate::parse;
 use crate::proc::{errno_error, ProcFs};
-use crate::sys::{self, ReadBuf};
+use crate::sys::{self, Beneath, ReadBuf};
 use crate::Result;
 use rustix::fd::{AsFd, OwnedFd};
 
@@ -11,7 +11,10 @@ use rustix::fd::{AsFd, OwnedFd};
 /// at offset 0. Like [`Proc`](crate::Proc), every read returns a view borrowing the handle's
 /// buffer and allocates nothing once the buffer has grown to fit.
 ///
-/// The `net/*` files describe the network namespace of the thread that first reads them.
+/// The `net/*` files describe the network namespace of the thread that first reads them. A file
+/// the mount does not show (a `subset=pid` mount shows none of them) is
+/// [`Error::NotInMount`](crate::Error::NotInMount); one hidden by a mount of anything but procfs
+/// (lxcfs's FUSE files, a tmpfs) is [`Error::CrossedMount`](crate::Error::CrossedMount).
 ///
 /// ```
 /// let mut system = procfast::System::open()?;
@@ -37,7 +40,9 @@ impl System {
         let root = sys::reopen_dir(procfs.root()).map_err(|e| errno_error(e, "/proc"))?;
         Ok(System {
             root,
-            files: HeldFiles::new(),
+            // Host files may sit on another procfs mount (`/proc/sys` bound read-only over
+            // itself, as container runtimes do) but on nothing else.
+            files: HeldFiles::new(Beneath::Procfs),
         })
     }
 

@@ -79,3 +79,42 @@ pub fn stat_state(line: &[u8]) -> Option<u8> {
         _ => None,
     }
 }
+
+/// `PF_EXITING` of the kernel's task flags (the 9th field of `stat`): set in `exit_signals`,
+/// before `exit_files` empties the fd table and long before the task becomes a zombie.
+pub const PF_EXITING: u32 = 0x4;
+
+/// `PF_KTHREAD` of the kernel's task flags: a kernel thread (which holds no fds of its own).
+pub const PF_KTHREAD: u32 = 0x0020_0000;
+
+/// True if a task in `state` with `flags` has begun to exit or has exited (`PF_EXITING`, or
+/// state `Z`, `X`, `x`): its fd table and threads are being taken apart or are gone, so a count
+/// taken from it says nothing about the process that was.
+///
+/// ```
+/// use procfast::parse::{is_exiting, PF_EXITING};
+/// assert!(is_exiting(b'R', PF_EXITING) && is_exiting(b'Z', 0) && !is_exiting(b'S', 0));
+/// ```
+pub fn is_exiting(state: u8, flags: u32) -> bool {
+    flags & PF_EXITING != 0 || matches!(state, b'Z' | b'X' | b'x')
+}
+
+/// The state letter and the `PF_*` flags (field 9) from the head of a `/proc/<pid>/stat` line:
+/// enough of the line to tell a living task from an exiting one (see [`is_exiting`]) without
+/// parsing the rest. `None` if the head is too short or malformed.
+///
+/// ```
+/// let head = b"42 (a) b) R 1 42 42 0 -1 4194564 120 0";
+/// assert_eq!(procfast::parse::stat_state_flags(head), Some((b'R', 4194564)));
+/// assert_eq!(procfast::parse::stat_state_flags(b"42 (a) R 1 42"), None);
+/// ```
+pub fn stat_state_flags(line: &[u8]) -> Option<(u8, u32)> {
+    let state = stat_state(line)?;
+    let close = memchr::memrchr(b')', line)?;
+    // After ") S ": ppid pgrp session tty_nr tpgid flags.
+    let mut fields = line.get(close + 4..)?.split(|&b| b == b' ');
+    let flags = fields.nth(5)?;
+    // A field after it proves the flags were not cut short by the end of the head.
+    fields.next()?;
+    Some((state, num::u32_dec(flags)?))
+}

@@ -552,6 +552,13 @@ fields! {
 }
 
 impl<'a> Stat<'a> {
+    /// True if the task has begun to exit (`PF_EXITING` in [`flags`](Stat::flags)) or is a
+    /// zombie or dead (state `Z`, `X`): its fds and threads are going or gone, so counts of it are
+    /// not the process's. See [`is_exiting`](super::is_exiting).
+    pub fn is_exiting(&self) -> bool {
+        super::is_exiting(self.state, self.flags())
+    }
+
     /// `comm` as UTF-8, or `Error::Parse { file: "stat", field: "comm" }` if it is not (a thread
     /// may name itself with any bytes). Use [`Stat::comm`] for the raw bytes.
     pub fn comm_str(&self) -> Result<&'a str> {

@@ -6,8 +6,9 @@
 //! another process go through `libc` in `unsafe` blocks.
 
 use core::ffi::CStr;
-use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
-use rustix::fs::{Mode, OFlags};
+use core::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxFlags};
 pub use rustix::io::Errno;
 use std::path::Path;
 
@@ -39,36 +40,152 @@ pub fn reopen_dir(dirfd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
     )
 }
 
-/// `openat(dirfd, name, O_RDONLY|O_DIRECTORY|O_CLOEXEC)`: a directory that can be listed.
-pub fn openat_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
-    rustix::fs::openat(
-        dirfd,
-        name,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        Mode::empty(),
-    )
+// Every path below a procfs root is opened with `openat2` and these flags, so a mount stacked
+// over an entry (`mount --bind FILE /proc/<pid>/stat`, a tmpfs over `/proc/<pid>/fd`) is refused
+// with `EXDEV` rather than read as the kernel's own: no mount is crossed, no magic link (`fd/N`,
+// `exe`) is followed, nothing outside `dirfd` is reached. runc opens /proc the same way since
+// CVE-2019-16884 and CVE-2019-19921. Checked at open time only: held fds stay one syscall a read.
+const BENEATH_STRICT: ResolveFlags = ResolveFlags::NO_XDEV
+    .union(ResolveFlags::NO_MAGICLINKS)
+    .union(ResolveFlags::BENEATH);
+
+/// Whether this kernel has `openat2` (Linux ≥ 5.6): 0 unknown, 1 yes, 2 no.
+static OPENAT2: AtomicU8 = AtomicU8::new(0);
+
+/// Which check an open below a procfs root makes of what it reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Beneath {
+    /// Nothing but the procfs mount of `dirfd` itself: any crossed mount is refused. For the
+    /// entries of a process, where no mount belongs.
+    SameMount,
+    /// Any mount of procfs: one crossed into another procfs mount is accepted, anything else
+    /// (tmpfs, a FUSE file such as lxcfs's, a bind of `/dev/null`) refused. For host files, since
+    /// container runtimes bind `/proc/sys` read-only over itself.
+    Procfs,
 }
 
-/// `openat(dirfd, name, O_PATH|O_DIRECTORY|O_CLOEXEC)`: a directory handle good for `fstat` and
-/// as an `openat` base, which needs only search permission on the parent (so it succeeds where
-/// listing is denied).
-pub fn openat_path_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
-    rustix::fs::openat(
-        dirfd,
-        name,
-        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        Mode::empty(),
-    )
+/// Opens `path` below `dirfd` under the [`Beneath`] rule, by `openat2` where the kernel has it
+/// and by `openat` plus a check of what was opened where it does not. A refused mount is
+/// `EXDEV`.
+fn open_beneath(
+    dirfd: BorrowedFd<'_>,
+    path: &CStr,
+    flags: OFlags,
+    rule: Beneath,
+) -> Result<OwnedFd, Errno> {
+    let flags = flags | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    if OPENAT2.load(Relaxed) != 2 {
+        let resolve = match rule {
+            Beneath::SameMount => BENEATH_STRICT,
+            Beneath::Procfs => BENEATH_STRICT.difference(ResolveFlags::NO_XDEV),
+        };
+        match rustix::fs::openat2(dirfd, path, flags, Mode::empty(), resolve) {
+            Err(Errno::NOSYS) => OPENAT2.store(2, Relaxed),
+            Ok(fd) if rule == Beneath::Procfs && !fstatfs_is_procfs(fd.as_fd())? => {
+                return Err(Errno::XDEV)
+            }
+            other => {
+                OPENAT2.store(1, Relaxed);
+                return other;
+            }
+        }
+    }
+    open_checked(dirfd, path, flags, rule)
 }
 
-/// `openat(dirfd, name, O_RDONLY|O_CLOEXEC)`: a file to re-read with [`pread`].
-pub fn openat_file(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
-    rustix::fs::openat(
+/// The fallback of [`open_beneath`] for kernels before 5.6: `openat`, then a check that the
+/// result is on `dirfd`'s mount (its mount id where `statx` reports one, Linux ≥ 5.8; else its
+/// device) or, for [`Beneath::Procfs`], on procfs.
+fn open_checked(
+    dirfd: BorrowedFd<'_>,
+    path: &CStr,
+    flags: OFlags,
+    rule: Beneath,
+) -> Result<OwnedFd, Errno> {
+    let fd = rustix::fs::openat(dirfd, path, flags, Mode::empty())?;
+    let accepted = match rule {
+        Beneath::SameMount => mount_of(fd.as_fd())? == mount_of(dirfd)?,
+        Beneath::Procfs => fstatfs_is_procfs(fd.as_fd())?,
+    };
+    if accepted {
+        Ok(fd)
+    } else {
+        Err(Errno::XDEV)
+    }
+}
+
+/// Runs [`open_checked`] even where `openat2` exists, so tests reach the fallback.
+#[doc(hidden)]
+pub fn force_open_checked(dirfd: BorrowedFd<'_>, path: &CStr) -> Result<OwnedFd, Errno> {
+    open_checked(
         dirfd,
-        name,
+        path,
         OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        Mode::empty(),
+        Beneath::SameMount,
     )
+}
+
+/// Which mount a file is on: its mount id (Linux ≥ 5.8), else its device number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MountOf {
+    /// `stx_mnt_id`.
+    Id(u64),
+    /// `stx_dev_major`, `stx_dev_minor`: files of one filesystem share it across bind mounts.
+    Dev(u32, u32),
+}
+
+/// `statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID)`: the mount `fd` is on.
+pub fn mount_of(fd: BorrowedFd<'_>) -> Result<MountOf, Errno> {
+    let st = rustix::fs::statx(fd, c"", AtFlags::EMPTY_PATH, StatxFlags::MNT_ID)?;
+    Ok(mount_of_statx(&st))
+}
+
+fn mount_of_statx(st: &rustix::fs::Statx) -> MountOf {
+    if StatxFlags::from_bits_retain(st.stx_mask).contains(StatxFlags::MNT_ID) {
+        MountOf::Id(st.stx_mnt_id)
+    } else {
+        MountOf::Dev(st.stx_dev_major, st.stx_dev_minor)
+    }
+}
+
+/// `PROC_ROOT_INO`: the inode number of a procfs mount's root directory.
+const PROC_ROOT_INO: u64 = 1;
+
+/// `statx(fd, "", AT_EMPTY_PATH, STATX_INO)`: is `fd` the root directory of a procfs (not a
+/// sub-directory such as `/proc/1` or `/proc/sys` bind-mounted elsewhere)? Assumes `fd` is on
+/// procfs ([`fstatfs_is_procfs`]).
+pub fn is_procfs_root(fd: BorrowedFd<'_>) -> Result<bool, Errno> {
+    let st = rustix::fs::statx(fd, c"", AtFlags::EMPTY_PATH, StatxFlags::INO)?;
+    Ok(st.stx_ino == PROC_ROOT_INO)
+}
+
+/// `openat2(dirfd, name, O_RDONLY|O_DIRECTORY)` below a procfs root, on its own mount only: a
+/// directory that can be listed.
+pub fn openat_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
+    open_beneath(
+        dirfd,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY,
+        Beneath::SameMount,
+    )
+}
+
+/// `openat2(dirfd, name, O_PATH|O_DIRECTORY)` below a procfs root, on its own mount only: a
+/// directory handle good for `fstat` and as an `openat` base, which needs only search permission
+/// on the parent (so it succeeds where listing is denied).
+pub fn openat_path_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
+    open_beneath(
+        dirfd,
+        name,
+        OFlags::PATH | OFlags::DIRECTORY,
+        Beneath::SameMount,
+    )
+}
+
+/// `openat2(dirfd, name, O_RDONLY)` below a procfs root under `rule`: a file to re-read with
+/// [`pread`].
+pub fn openat_file(dirfd: BorrowedFd<'_>, name: &CStr, rule: Beneath) -> Result<OwnedFd, Errno> {
+    open_beneath(dirfd, name, OFlags::RDONLY, rule)
 }
 
 /// The two figures procfast takes from `fstat`.
@@ -90,13 +207,22 @@ pub fn fstat(fd: BorrowedFd<'_>) -> Result<StatSize, Errno> {
     })
 }
 
-/// `fstatat(dirfd, path, 0)`, keeping `st_size` and `st_nlink`: a stat by path with no fd held.
-pub fn fstatat(dirfd: BorrowedFd<'_>, path: &CStr) -> Result<StatSize, Errno> {
-    let st = rustix::fs::statat(dirfd, path, rustix::fs::AtFlags::empty())?;
-    Ok(StatSize {
-        size: u64::try_from(st.st_size).unwrap_or(0),
-        nlink: st.st_nlink,
-    })
+/// `statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_SIZE|STATX_MNT_ID)`: the size of an entry below a
+/// procfs root by path, with no fd held, refused with `EXDEV` unless it lies on the `root` mount
+/// (see [`mount_of`]). Where `statx` reports no mount id (before Linux 5.8) it opens the entry
+/// with [`openat_path_dir`] and `fstat`s that instead.
+pub fn statx_size_on(dirfd: BorrowedFd<'_>, path: &CStr, root: MountOf) -> Result<u64, Errno> {
+    let st = rustix::fs::statx(
+        dirfd,
+        path,
+        AtFlags::SYMLINK_NOFOLLOW,
+        StatxFlags::SIZE | StatxFlags::MNT_ID,
+    )?;
+    match (mount_of_statx(&st), root) {
+        (MountOf::Id(id), MountOf::Id(root)) if id == root => Ok(st.stx_size),
+        (MountOf::Id(_), MountOf::Id(_)) => Err(Errno::XDEV),
+        _ => fstat(openat_path_dir(dirfd, path)?.as_fd()).map(|st| st.size),
+    }
 }
 
 /// `fstatfs(fd)` and a check of the magic number: is `fd` on a procfs mount?
@@ -171,6 +297,15 @@ pub fn page_size() -> u64 {
     rustix::param::page_size() as u64
 }
 
+/// The boot time in whole seconds since the epoch, from `CLOCK_REALTIME - CLOCK_BOOTTIME`: what
+/// the kernel prints as `btime` in `/proc/stat`, for mounts that do not show that file.
+pub fn boot_time_from_clocks() -> u64 {
+    use rustix::time::{clock_gettime, ClockId};
+    let nanos = |t: rustix::time::Timespec| t.tv_sec as i128 * 1_000_000_000 + t.tv_nsec as i128;
+    let booted = nanos(clock_gettime(ClockId::Realtime)) - nanos(clock_gettime(ClockId::Boottime));
+    u64::try_from(booted.div_euclid(1_000_000_000)).unwrap_or(0)
+}
+
 /// The resource limits procfast reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rlimit {
@@ -210,4 +345,121 @@ pub fn prlimit_soft(pid: i32, resource: Rlimit) -> Result<Option<u64>, Errno> {
         return Err(Errno::from_raw_os_error(libc_errno()));
     }
     Ok((old.rlim_cur != libc::RLIM_INFINITY).then_some(old.rlim_cur))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// Runs the ignored test `name` of this binary in a private mount namespace (so its mounts
+    /// vanish with it) and checks that it passed and printed `marker`; skips when not root.
+    fn in_private_mount_namespace(name: &str, marker: &str) {
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("skipped: {name} needs root to mount");
+            return;
+        }
+        let exe = std::env::current_exe().expect("current_exe");
+        let out = Command::new("unshare")
+            .args(["--mount", "--propagation", "private"])
+            .arg(exe)
+            .args([
+                "--exact",
+                name,
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .output()
+            .expect("run unshare");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains(marker),
+            "{name}: {}\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn mount(args: &[&str]) {
+        let status = Command::new("mount")
+            .args(args)
+            .status()
+            .expect("run mount");
+        assert!(status.success(), "mount {args:?}");
+    }
+
+    #[test]
+    fn opens_below_proc_refuse_stacked_mounts() {
+        in_private_mount_namespace(
+            "sys::tests::stacked_mounts_in_a_private_namespace",
+            "stacked mounts refused",
+        );
+    }
+
+    #[test]
+    #[ignore = "mounts: run by opens_below_proc_refuse_stacked_mounts"]
+    fn stacked_mounts_in_a_private_namespace() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id();
+        let forged = std::env::temp_dir().join(format!("procfast-forged-{pid}"));
+        std::fs::write(&forged, "1 (forged) R 0 0 0 0 -1 0\n").unwrap();
+        mount(&[
+            "--bind",
+            forged.to_str().unwrap(),
+            &format!("/proc/{pid}/stat"),
+        ]);
+        mount(&["-t", "tmpfs", "none", &format!("/proc/{pid}/fd")]);
+        mount(&["--bind", "-o", "ro", "/proc/sys", "/proc/sys"]);
+
+        let root = open_dir_path(Path::new("/proc")).unwrap();
+        let (root, path) = (root.as_fd(), |s: &str| std::ffi::CString::new(s).unwrap());
+        let (stat, statm) = (path(&format!("{pid}/stat")), path(&format!("{pid}/statm")));
+        let fd = path(&format!("{pid}/fd"));
+        let file_nr = path("sys/fs/file-nr");
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+        for rule in [Beneath::SameMount, Beneath::Procfs] {
+            // Both the openat2 path and the fallback refuse a file that is not procfs's.
+            assert_eq!(
+                open_beneath(root, &stat, flags, rule).unwrap_err(),
+                Errno::XDEV
+            );
+            assert_eq!(
+                open_checked(root, &stat, flags, rule).unwrap_err(),
+                Errno::XDEV
+            );
+            assert!(open_beneath(root, &statm, flags, rule).is_ok());
+            assert!(open_checked(root, &statm, flags, rule).is_ok());
+        }
+        assert_eq!(openat_dir(root, &fd).unwrap_err(), Errno::XDEV);
+        assert_eq!(openat_path_dir(root, &fd).unwrap_err(), Errno::XDEV);
+        let mount = mount_of(root).unwrap();
+        assert_eq!(statx_size_on(root, &fd, mount).unwrap_err(), Errno::XDEV);
+        assert!(statx_size_on(root, &path(&format!("{pid}/task")), mount).is_ok());
+        // /proc/sys bound over itself, as container runtimes do: procfs, but another mount.
+        let on_procfs = open_beneath(root, &file_nr, flags, Beneath::Procfs);
+        assert!(on_procfs.is_ok());
+        assert!(open_checked(root, &file_nr, flags, Beneath::Procfs).is_ok());
+        assert_eq!(
+            open_beneath(root, &file_nr, flags, Beneath::SameMount).unwrap_err(),
+            Errno::XDEV
+        );
+        assert_eq!(
+            open_checked(root, &file_nr, flags, Beneath::SameMount).unwrap_err(),
+            Errno::XDEV
+        );
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = std::fs::remove_file(&forged);
+        println!("stacked mounts refused");
+    }
+
+    #[test]
+    fn the_procfs_root_is_told_from_its_subdirectories() {
+        let is_root = |p: &str| is_procfs_root(open_dir_path(Path::new(p)).unwrap().as_fd());
+        assert_eq!(is_root("/proc"), Ok(true));
+        assert_eq!(is_root("/proc/1"), Ok(false));
+        assert_eq!(is_root("/proc/sys"), Ok(false));
+        assert_eq!(is_root("/proc/self/task"), Ok(false));
+    }
 }

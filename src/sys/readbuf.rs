@@ -19,6 +19,8 @@ use rustix::fd::BorrowedFd;
 #[derive(Clone, Debug)]
 pub struct ReadBuf {
     bytes: Vec<u8>,
+    /// How much of `bytes` the last successful read filled.
+    filled: usize,
     initial: usize,
     cap: usize,
 }
@@ -46,6 +48,7 @@ impl ReadBuf {
     pub const fn with_capacity(initial: usize, cap: usize) -> ReadBuf {
         ReadBuf {
             bytes: Vec::new(),
+            filled: 0,
             initial,
             cap,
         }
@@ -56,6 +59,11 @@ impl ReadBuf {
         self.cap
     }
 
+    /// The bytes of the last successful [`pread_all`](ReadBuf::pread_all); empty before one.
+    pub(crate) fn filled(&self) -> &[u8] {
+        self.bytes.get(..self.filled).unwrap_or_default()
+    }
+
     /// Reads all of `fd` from offset 0 and returns the bytes. `file` names the file in errors.
     pub(crate) fn pread_all(
         &mut self,
@@ -64,6 +72,7 @@ impl ReadBuf {
         generated: Generated,
     ) -> Result<&[u8], Error> {
         let mut len = 0;
+        self.filled = 0;
         loop {
             if len == self.bytes.len() {
                 if len >= self.cap {
@@ -84,6 +93,7 @@ impl ReadBuf {
                 Generated::Records => n == 0,
             };
             if ended || n == 0 {
+                self.filled = len;
                 return Ok(self.bytes.get(..len).unwrap_or_default());
             }
         }
