@@ -76,6 +76,12 @@ impl Helper {
         let _ = self.child.wait();
     }
 
+    /// Sends SIGKILL and returns at once, neither waiting for the exit nor reaping: the exit
+    /// runs while the caller looks.
+    pub fn kill_only(&mut self) {
+        let _ = self.child.kill();
+    }
+
     /// Kills the helper without reaping it: it stays a zombie until dropped.
     pub fn kill_leave_zombie(&mut self) {
         let _ = self.child.kill();
@@ -191,6 +197,54 @@ pub fn assert_passes_as_nobody(name: &str, env: &[(&str, String)], marker: &str)
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Runs the `#[ignore]`d test `name` of this binary in a private mount namespace of its own
+/// (`unshare --mount --propagation private`), so the mounts it makes over /proc vanish with it,
+/// and asserts that it passed and printed `marker`. Skips, with a message, when not root.
+pub fn assert_passes_in_private_mount_namespace(name: &str, marker: &str) {
+    if !running_as_root() {
+        eprintln!("skipped: needs root to mount for {name}");
+        return;
+    }
+    let exe = std::env::current_exe().expect("current_exe");
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private"])
+        .arg(exe)
+        .args([
+            "--exact",
+            name,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(RUN_VAR, "1")
+        .output()
+        .expect("run unshare");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(marker),
+        "{name} in a private mount namespace: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `mount ARGS…`, asserting that it worked.
+pub fn mount(args: &[&str]) {
+    let status = Command::new("mount")
+        .args(args)
+        .status()
+        .expect("run mount");
+    assert!(status.success(), "mount {args:?} failed");
+}
+
+/// A fresh empty directory under the temp dir, named for `what` and this process.
+pub fn scratch_dir(what: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("procfast-{what}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
 }
 
 fn readable_by_others(path: &Path) -> bool {
