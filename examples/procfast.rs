@@ -11,10 +11,18 @@
 //! fds; `seed-demo` reproduces, in this one process, the scrape
 //! that timed out: it opens as many fds as RLIMIT_NOFILE allows and counts them the naive ways and
 //! procfast's ways, side by side, with time and allocations for each.
+//!
+//! Exit status: 0 on success, also when stdout's reader has gone (`procfast top | head -1`); 1
+//! when the work fails; 2 for a usage error. Errors are one line on stderr.
 
 use lexopt::prelude::*;
-use procfast::{Budget, Error, Fields, Method, Proc, ProcessMetrics, Scanner, SortKey};
+use procfast::{
+    Budget, Error, Fields, Method, Proc, ProcessMetrics, ProcessSnapshot, Scanner, SortKey,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::{Display, Write as _};
+use std::io::{self, Write};
+use std::ops::RangeInclusive;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
@@ -57,63 +65,161 @@ unsafe impl GlobalAlloc for CountingAlloc {
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
 
-/// A command-line failure: the message, and whether it was a usage error (exit 2) or a failure
-/// of the work itself (exit 1).
-struct Failure {
-    message: String,
-    usage: bool,
+/// Why the command stopped early. Every message is one line.
+enum Failure {
+    /// A mistake in the command line (exit 2).
+    Usage(String),
+    /// The work itself failed (exit 1).
+    Work(String),
+    /// stdout's reader has gone (`procfast top | head -1`): end quietly, with success.
+    ClosedPipe,
 }
 
 impl From<lexopt::Error> for Failure {
     fn from(e: lexopt::Error) -> Failure {
-        Failure {
-            message: e.to_string(),
-            usage: true,
+        Failure::Usage(e.to_string())
+    }
+}
+
+/// `?` converts only the errors of writing to stdout: other I/O errors are given their context
+/// with `map_err`.
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        match e.kind() {
+            io::ErrorKind::BrokenPipe => Failure::ClosedPipe,
+            _ => failure(format!("writing to stdout: {e}")),
         }
     }
 }
 
 fn usage_error(message: impl Into<String>) -> Failure {
-    Failure {
-        message: message.into(),
-        usage: true,
-    }
+    Failure::Usage(message.into())
 }
 
 fn failure(message: impl Into<String>) -> Failure {
-    Failure {
-        message: message.into(),
-        usage: false,
-    }
+    Failure::Work(message.into())
 }
 
 fn main() -> ExitCode {
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) if f.usage => {
-            eprintln!("procfast: {}\n\n{USAGE}", f.message);
+        Ok(()) | Err(Failure::ClosedPipe) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            say(&format!("{message}; see 'procfast --help'"));
             ExitCode::from(2)
         }
-        Err(f) => {
-            eprintln!("procfast: {}", f.message);
+        Err(Failure::Work(message)) => {
+            say(&message);
             ExitCode::FAILURE
         }
     }
 }
 
+/// Writes a one-line message to stderr. Unlike `eprintln!` it does not panic if stderr is gone:
+/// then there is no one left to tell.
+fn say(message: &str) {
+    let _ = writeln!(io::stderr(), "procfast: {message}");
+}
+
 fn run() -> Result<(), Failure> {
     let mut args = lexopt::Parser::from_env();
+    let mut out = io::stdout().lock();
     match args.next()? {
-        Some(Value(cmd)) if cmd == "top" => top(args),
-        Some(Value(cmd)) if cmd == "fds" => fds(args),
-        Some(Value(cmd)) if cmd == "metrics" => metrics(args),
-        Some(Value(cmd)) if cmd == "seed-demo" => seed_demo(args),
-        Some(Short('h') | Long("help")) => {
-            println!("{USAGE}");
-            Ok(())
-        }
+        Some(Value(cmd)) if cmd == "top" => top(args, &mut out),
+        Some(Value(cmd)) if cmd == "fds" => fds(args, &mut out),
+        Some(Value(cmd)) if cmd == "metrics" => metrics(args, &mut out),
+        Some(Value(cmd)) if cmd == "seed-demo" => seed_demo(args, &mut out),
+        Some(Short('h') | Long("help")) => Ok(writeln!(out, "{USAGE}")?),
         Some(other) => Err(other.unexpected().into()),
         None => Err(usage_error("missing command")),
+    }?;
+    Ok(out.flush()?)
+}
+
+/// Parses a number argument: ASCII digits only (`str::parse` would also take a leading `+`),
+/// within `range`. `what` names the argument in the message.
+fn parse_number<T>(what: &str, text: &str, range: RangeInclusive<T>) -> Result<T, Failure>
+where
+    T: std::str::FromStr + PartialOrd + Display,
+{
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(not_a_number(what, text));
+    }
+    // Digits only, so parsing fails only when the number does not fit in `T`.
+    match text.parse::<T>() {
+        Ok(v) if range.contains(&v) => Ok(v),
+        _ => Err(usage_error(format!(
+            "{what} {text} is out of range ({}..={})",
+            range.start(),
+            range.end()
+        ))),
+    }
+}
+
+fn not_a_number(what: &str, text: &str) -> Failure {
+    usage_error(format!("invalid {what} {text:?}: expected digits only"))
+}
+
+/// The value of option `what`, as a number (see [`parse_number`]).
+fn number_value<T>(
+    args: &mut lexopt::Parser,
+    what: &str,
+    range: RangeInclusive<T>,
+) -> Result<T, Failure>
+where
+    T: std::str::FromStr + PartialOrd + Display,
+{
+    parse_number(what, &args.value()?.string()?, range)
+}
+
+fn parse_pid(text: &str) -> Result<i32, Failure> {
+    parse_number("pid", text, 1..=i32::MAX)
+}
+
+/// A pid written with a minus sign: lexopt reads `-5` as option `-5`, so rebuild the text to say
+/// what is wrong with it.
+fn negative_pid(args: &mut lexopt::Parser, first: char) -> Failure {
+    let rest = args.optional_value().unwrap_or_default();
+    not_a_number("pid", &format!("-{first}{}", rest.to_string_lossy()))
+}
+
+/// Escapes a command name for a terminal, reversibly: `\n`, `\t` and `\\` as such, every other
+/// control character (C0, DEL, C1) and every byte of invalid UTF-8 as `\xNN`, one escape per
+/// byte; printable UTF-8 unchanged. (ps prints `?` instead, which loses the name.)
+fn escape_comm(mut bytes: &[u8]) -> String {
+    fn push_hex(escaped: &mut String, bytes: &[u8]) {
+        for b in bytes {
+            // Writing to a String cannot fail.
+            let _ = write!(escaped, "\\x{b:02x}");
+        }
+    }
+    fn push_text(escaped: &mut String, text: &str) {
+        for c in text.chars() {
+            match c {
+                '\n' => escaped.push_str("\\n"),
+                '\t' => escaped.push_str("\\t"),
+                '\\' => escaped.push_str("\\\\"),
+                c if c.is_control() => push_hex(escaped, c.encode_utf8(&mut [0; 4]).as_bytes()),
+                c => escaped.push(c),
+            }
+        }
+    }
+    let mut escaped = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                push_text(&mut escaped, text);
+                return escaped;
+            }
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                // The bytes before `valid_up_to` are valid UTF-8, so this never falls back.
+                push_text(&mut escaped, std::str::from_utf8(valid).unwrap_or_default());
+                // No `error_len`: the name ends inside a character.
+                let (invalid, rest) = rest.split_at(e.error_len().unwrap_or(rest.len()));
+                push_hex(&mut escaped, invalid);
+                bytes = rest;
+            }
+        }
     }
 }
 
@@ -127,7 +233,7 @@ fn explain(pid: i32, e: Error) -> Failure {
     }
 }
 
-fn top(mut args: lexopt::Parser) -> Result<(), Failure> {
+fn top(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
     let mut key = SortKey::Fds;
     let mut n = 15usize;
     let mut budget = Budget::UNLIMITED;
@@ -149,9 +255,10 @@ fn top(mut args: lexopt::Parser) -> Result<(), Failure> {
                     }
                 }
             }
-            Short('n') => n = args.value()?.parse()?,
+            Short('n') => n = number_value(&mut args, "-n", 0..=usize::MAX)?,
             Long("budget-ms") => {
-                budget = budget.and_within(Duration::from_millis(args.value()?.parse()?))
+                let ms = number_value(&mut args, "--budget-ms", 0..=u64::MAX)?;
+                budget = budget.and_within(Duration::from_millis(ms))
             }
             Long("json") => json = true,
             other => return Err(other.unexpected().into()),
@@ -170,6 +277,7 @@ fn top(mut args: lexopt::Parser) -> Result<(), Failure> {
             .map(|row| {
                 serde_json::json!({
                     "pid": row.pid,
+                    // serde_json escapes control characters; invalid UTF-8 becomes U+FFFD.
                     "comm": String::from_utf8_lossy(row.comm()),
                     "fds": row.fds,
                     "threads": row.threads,
@@ -186,26 +294,30 @@ fn top(mut args: lexopt::Parser) -> Result<(), Failure> {
             "micros": (micros * 1000.0).round() / 1000.0,
             "rows": rows,
         });
-        println!("{line}");
+        writeln!(out, "{line}")?;
         return Ok(());
     }
-    println!(
+    writeln!(
+        out,
         "{:>8}  {:<16} {:>8} {:>8} {:>10} {:>10}",
         "PID", "COMMAND", "FDS", "THREADS", "RSS", "CPU s"
-    );
+    )?;
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
     for row in &rows {
-        println!(
+        // Escaped, then cut to the column's 16 characters.
+        writeln!(
+            out,
             "{:>8}  {:<16.16} {:>8} {:>8} {:>10} {:>10}",
             row.pid,
-            String::from_utf8_lossy(row.comm()),
+            escape_comm(row.comm()),
             or_dash(row.fds.map(|v| v.to_string())),
             or_dash(row.threads.map(|v| v.to_string())),
             or_dash(row.rss_bytes.map(format_bytes)),
             or_dash(row.cpu_seconds.map(|v| format!("{v:.2}"))),
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "scanned {} {}, {} vanished, {} denied; {} in {:.1} ms",
         summary.scanned,
         if threads { "threads" } else { "processes" },
@@ -216,7 +328,7 @@ fn top(mut args: lexopt::Parser) -> Result<(), Failure> {
             Some(stop) => format!("stopped early ({stop:?})"),
         },
         micros / 1000.0
-    );
+    )?;
     Ok(())
 }
 
@@ -235,14 +347,7 @@ fn format_bytes(bytes: u64) -> String {
     }
 }
 
-fn parse_pid(text: &str) -> Result<i32, Failure> {
-    text.parse::<i32>()
-        .ok()
-        .filter(|&p| p > 0)
-        .ok_or_else(|| usage_error(format!("invalid pid {text:?}: expected a positive integer")))
-}
-
-fn metrics(mut args: lexopt::Parser) -> Result<(), Failure> {
+fn metrics(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
     let mut pid = None;
     let mut namespace = None;
     let mut network = false;
@@ -251,21 +356,25 @@ fn metrics(mut args: lexopt::Parser) -> Result<(), Failure> {
             Long("namespace") => namespace = Some(args.value()?.string()?),
             Long("network") => network = true,
             Value(v) if pid.is_none() => pid = Some(parse_pid(&v.string()?)?),
+            Short(c) if pid.is_none() && c.is_ascii_digit() => {
+                return Err(negative_pid(&mut args, c))
+            }
             other => return Err(other.unexpected().into()),
         }
+    }
+    if let Some(ns) = &namespace {
+        ProcessSnapshot::check_namespace(ns)
+            .map_err(|e| usage_error(format!("--namespace {ns:?}: {e}")))?;
     }
     let pid = pid.unwrap_or(std::process::id() as i32);
     let snapshot = ProcessMetrics::open(pid)
         .map(|m| m.with_network(network))
         .and_then(|mut m| m.snapshot())
         .map_err(|e| explain(pid, e))?;
-    let stdout = std::io::stdout();
-    snapshot
-        .write_text_io(&mut stdout.lock(), namespace.as_deref())
-        .map_err(|e| failure(format!("writing metrics: {e}")))
+    Ok(snapshot.write_text_io(out, namespace.as_deref())?)
 }
 
-fn fds(mut args: lexopt::Parser) -> Result<(), Failure> {
+fn fds(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
     let mut pid = None;
     let mut method = Method::Auto;
     let mut budget = Budget::UNLIMITED;
@@ -284,12 +393,19 @@ fn fds(mut args: lexopt::Parser) -> Result<(), Failure> {
                     }
                 }
             }
-            Long("budget-entries") => budget = budget.and_entries(args.value()?.parse()?),
+            Long("budget-entries") => {
+                budget =
+                    budget.and_entries(number_value(&mut args, "--budget-entries", 0..=u64::MAX)?)
+            }
             Long("budget-ms") => {
-                budget = budget.and_within(Duration::from_millis(args.value()?.parse()?))
+                let ms = number_value(&mut args, "--budget-ms", 0..=u64::MAX)?;
+                budget = budget.and_within(Duration::from_millis(ms))
             }
             Long("json") => json = true,
             Value(v) if pid.is_none() => pid = Some(parse_pid(&v.string()?)?),
+            Short(c) if pid.is_none() && c.is_ascii_digit() => {
+                return Err(negative_pid(&mut args, c))
+            }
             other => return Err(other.unexpected().into()),
         }
     }
@@ -309,26 +425,27 @@ fn fds(mut args: lexopt::Parser) -> Result<(), Failure> {
             "complete": counted.is_complete(),
             "micros": (micros * 1000.0).round() / 1000.0,
         });
-        println!("{line}");
+        writeln!(out, "{line}")?;
     } else {
         let bound = if counted.is_complete() {
             "complete".to_string()
         } else {
             format!("a lower bound: stopped by {:?}", counted.stopped)
         };
-        println!(
+        writeln!(
+            out,
             "pid {pid}: {} open fds (method {}, {bound}) in {micros:.1} µs",
             counted.count, counted.method
-        );
+        )?;
     }
     Ok(())
 }
 
-fn seed_demo(mut args: lexopt::Parser) -> Result<(), Failure> {
+fn seed_demo(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
     let mut wanted: Option<usize> = None;
     while let Some(arg) = args.next()? {
         match arg {
-            Long("fds") => wanted = Some(args.value()?.parse()?),
+            Long("fds") => wanted = Some(number_value(&mut args, "--fds", 0..=usize::MAX)?),
             other => return Err(other.unexpected().into()),
         }
     }
@@ -356,20 +473,22 @@ fn seed_demo(mut args: lexopt::Parser) -> Result<(), Failure> {
         );
     }
     let mut me = Proc::myself().map_err(|e| explain(0, e))?;
-    println!(
+    writeln!(
+        out,
         "seed-demo: pid {} opened {n} fds (RLIMIT_NOFILE {soft}); each method runs 5 times, \
          median shown",
         me.pid()
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{:<40} {:>8} {:>12} {:>12} {:>14}",
         "method", "count", "median", "allocations", "bytes"
-    );
+    )?;
 
-    measure("std::fs::read_dir, counted", || {
+    measure(out, "std::fs::read_dir, counted", || {
         std::fs::read_dir("/proc/self/fd").map(|d| d.count() as u64)
-    });
-    measure("read_dir, collect names (Go client)", || {
+    })?;
+    measure(out, "read_dir, collect names (Go client)", || {
         // What client_golang's Readdirnames did: one String per fd, then len().
         std::fs::read_dir("/proc/self/fd").and_then(|d| {
             let names = d
@@ -377,24 +496,29 @@ fn seed_demo(mut args: lexopt::Parser) -> Result<(), Failure> {
                 .collect::<Result<Vec<String>, _>>()?;
             Ok(names.len() as u64)
         })
-    });
+    })?;
     // Open the handle's fd directory before measuring, as an exporter holding it would have.
     me.fd_count().map_err(|e| explain(me.pid(), e))?;
-    measure("procfast walk (getdents64, no alloc)", || {
+    measure(out, "procfast walk (getdents64, no alloc)", || {
         me.fd_count_with(Method::Walk, &Budget::UNLIMITED)
             .map(|c| c.count)
-    });
-    measure("procfast auto (one fstat)", || {
+    })?;
+    measure(out, "procfast auto (one fstat)", || {
         me.fd_count().map(|c| c.count)
-    });
-    println!(
+    })?;
+    writeln!(
+        out,
         "Counts include the directory handles the methods themselves hold open while counting."
-    );
+    )?;
     drop(held);
     Ok(())
 }
 
-fn measure<E: std::fmt::Display>(name: &str, mut count: impl FnMut() -> Result<u64, E>) {
+fn measure<E: Display>(
+    out: &mut impl Write,
+    name: &str,
+    mut count: impl FnMut() -> Result<u64, E>,
+) -> io::Result<()> {
     let mut times = Vec::new();
     let mut last = (0, 0, 0);
     for _ in 0..5 {
@@ -406,22 +530,20 @@ fn measure<E: std::fmt::Display>(name: &str, mut count: impl FnMut() -> Result<u
         let bytes = ALLOCATED_BYTES.load(Relaxed) - bytes;
         match result {
             Ok(n) => last = (n, allocs, bytes),
-            Err(e) => {
-                println!("{name:<40} failed: {e}");
-                return;
-            }
+            Err(e) => return writeln!(out, "{name:<40} failed: {e}"),
         }
         times.push(elapsed);
     }
     times.sort();
     let median = times[times.len() / 2];
-    println!(
+    writeln!(
+        out,
         "{name:<40} {:>8} {:>12} {:>12} {:>14}",
         last.0,
         format_duration(median),
         last.1,
         last.2
-    );
+    )
 }
 
 fn format_duration(d: Duration) -> String {
