@@ -4,6 +4,7 @@
 //! ```text
 //! cargo bench
 //! cargo run --release --example bench_report
+//! cargo run --release --example bench_report -- opens   # only the paired table of checked opens
 //! ```
 //!
 //! It reads the median of every benchmark criterion left under
@@ -824,6 +825,101 @@ fn paired_walk_table() -> String {
     md
 }
 
+/// What checking opens below /proc costs (issue 10), timed in the same moments: per round, each
+/// contender runs `CALLS` times on a live helper's entries, in rotating order; medians of the
+/// rounds. The pairs are the old syscall and the new one: `openat` against `openat2` with
+/// `RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH` (the pid directory of
+/// `Proc::open`, the `stat` a cold scan reads), and `fstatat` against `statx` with the mount id
+/// (the `fd` count of a cold scan).
+fn paired_open_table() -> String {
+    use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxFlags};
+    const ROUNDS: usize = 41;
+    const CALLS: usize = 200;
+    let helper = common::Helper::holding_fds(10);
+    let Ok(root) = rustix::fs::open("/proc", OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty())
+    else {
+        return "(no /proc)\n".to_string();
+    };
+    let path = |suffix: &str| std::ffi::CString::new(format!("{}{suffix}", helper.pid)).ok();
+    let (Some(pid_dir), Some(stat), Some(fd_dir)) = (path(""), path("/stat"), path("/fd")) else {
+        return "(bad path)\n".to_string();
+    };
+    let resolve = ResolveFlags::NO_XDEV | ResolveFlags::NO_MAGICLINKS | ResolveFlags::BENEATH;
+    let dir_flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    let file_flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    let (mut buf, mut buf2) = ([0u8; 4096], [0u8; 4096]);
+    type Contender<'a> = (&'static str, Box<dyn FnMut() -> bool + 'a>);
+    let contenders: [Contender; 7] = [
+        (
+            "`openat` pid dir + close",
+            Box::new(|| rustix::fs::openat(&root, &pid_dir, dir_flags, Mode::empty()).is_ok()),
+        ),
+        (
+            "`openat2` pid dir + close",
+            Box::new(|| {
+                rustix::fs::openat2(&root, &pid_dir, dir_flags, Mode::empty(), resolve).is_ok()
+            }),
+        ),
+        (
+            "`Proc::open` (openat2, the handle)",
+            Box::new(|| Proc::open(helper.pid).is_ok()),
+        ),
+        (
+            "`openat` + read + close of `stat`",
+            Box::new(|| {
+                let fd = rustix::fs::openat(&root, &stat, file_flags, Mode::empty());
+                fd.is_ok_and(|fd| rustix::io::read(&fd, &mut buf).is_ok_and(|n| n > 0))
+            }),
+        ),
+        (
+            "`openat2` + read + close of `stat`",
+            Box::new(|| {
+                let fd = rustix::fs::openat2(&root, &stat, file_flags, Mode::empty(), resolve);
+                fd.is_ok_and(|fd| rustix::io::read(&fd, &mut buf2).is_ok_and(|n| n > 0))
+            }),
+        ),
+        (
+            "`fstatat` of `fd`",
+            Box::new(|| {
+                rustix::fs::statat(&root, &fd_dir, AtFlags::empty())
+                    .is_ok_and(|st| st.st_size == 10)
+            }),
+        ),
+        (
+            "`statx` of `fd` with the mount id",
+            Box::new(|| {
+                let mask = StatxFlags::SIZE | StatxFlags::MNT_ID;
+                let st = rustix::fs::statx(&root, &fd_dir, AtFlags::SYMLINK_NOFOLLOW, mask);
+                st.is_ok_and(|st| st.stx_size == 10 && st.stx_mnt_id != 0)
+            }),
+        ),
+    ];
+    let mut contenders = contenders;
+    let times = rotated_rounds(ROUNDS, contenders.len(), |which| {
+        for _ in 0..CALLS {
+            assert!((contenders[which].1)(), "{} failed", contenders[which].0);
+        }
+        CALLS
+    });
+    let mut md = format!(
+        "Opens below /proc with and without the mount checks, in the same moments (each round \
+         runs every contender {CALLS} times, in rotating order; medians of {ROUNDS} rounds):\n\n\
+         | operation | median | ÷ the unchecked one |\n|---|---:|---:|\n"
+    );
+    let medians: Vec<f64> = times.iter().map(|t| median_of(t)).collect();
+    for (k, (name, _)) in contenders.iter().enumerate() {
+        let reference = match k {
+            1 | 2 => Some(medians[0]),
+            4 => Some(medians[3]),
+            6 => Some(medians[5]),
+            _ => None,
+        };
+        let ratio = reference.map_or("–".to_string(), |r| format!("{:.2}×", medians[k] / r));
+        let _ = writeln!(md, "| {name} | {} | {ratio} |", fmt_ns(medians[k]));
+    }
+    md
+}
+
 /// A contender in [`paired_parse_table`]: runs its parser `n` times on its fixture.
 type Batch = Box<dyn FnMut(usize)>;
 
@@ -1182,6 +1278,10 @@ fn exporter_paragraph(lines: &[Line], allocs: &[AllocRow]) -> String {
 // ---------------------------------------------------------------------------------------------
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("opens") {
+        print!("{}", paired_open_table());
+        return ExitCode::SUCCESS;
+    }
     if common::in_helper() {
         common::helper_main();
         return ExitCode::SUCCESS;

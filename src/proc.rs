@@ -20,9 +20,13 @@ use std::sync::OnceLock;
 pub struct ProcFs {
     root: OwnedFd,
     stat_counts_fds: bool,
-    self_pid: Option<i32>,
-    callers_pid_namespace: bool,
+    /// Whether the mount is of the caller's pid namespace: probed on first use, since only the
+    /// process collector needs it.
+    callers_pid_namespace: OnceLock<bool>,
 }
+
+/// The shared handle on `/proc`.
+static GLOBAL: OnceLock<Result<ProcFs>> = OnceLock::new();
 
 impl ProcFs {
     /// Opens the procfs mounted at `path`, checking that it is the root of a procfs mount
@@ -50,19 +54,16 @@ impl ProcFs {
         {
             return Err(Error::NotProcfs);
         }
-        let (self_pid, callers_pid_namespace) = probe_pid_namespace(root.as_fd());
-        let stat_counts_fds = probe_stat_counts_fds(root.as_fd(), self_pid);
+        let stat_counts_fds = probe_stat_counts_fds(root.as_fd());
         Ok(ProcFs {
             root,
             stat_counts_fds,
-            self_pid,
-            callers_pid_namespace,
+            callers_pid_namespace: OnceLock::new(),
         })
     }
 
     /// The shared handle on `/proc`, opened on first use.
     pub fn global() -> Result<&'static ProcFs> {
-        static GLOBAL: OnceLock<Result<ProcFs>> = OnceLock::new();
         GLOBAL
             .get_or_init(|| ProcFs::open("/proc"))
             .as_ref()
@@ -79,14 +80,24 @@ impl ProcFs {
     /// from it names the same process in a syscall (`prlimit`, `kill`). False for the procfs of
     /// another namespace (a container's /proc seen from the host, or the host's from a
     /// container), whose pids mean other processes, or none, to the caller.
+    ///
+    /// Probed once, on first use (a few syscalls).
     pub fn is_callers_pid_namespace(&self) -> bool {
-        self.callers_pid_namespace
+        *self
+            .callers_pid_namespace
+            .get_or_init(|| probe_pid_namespace(self.root.as_fd()))
     }
 
     /// The calling process's pid as this mount numbers it (what its `self` link names); `None`
     /// where the caller is not in the mount's pid namespace.
     pub fn self_pid(&self) -> Option<i32> {
-        self.self_pid
+        self_pid(self.root.as_fd())
+    }
+
+    fn is_global(&self) -> bool {
+        GLOBAL
+            .get()
+            .is_some_and(|global| global.as_ref().is_ok_and(|g| core::ptr::eq(g, self)))
     }
 
     /// The mount's directory fd, a base for `openat`.
@@ -106,55 +117,71 @@ impl ProcFs {
             files: HeldFiles::new(Beneath::SameMount),
             dir_buf: DirBuf::new(),
             stat_counts_fds: self.stat_counts_fds,
-            callers_pid_namespace: self.callers_pid_namespace,
+            // The shared mount's answer is asked for when needed; another mount's now.
+            callers_pid_namespace: (!self.is_global()).then(|| self.is_callers_pid_namespace()),
         })
     }
 
     /// Opens a handle on the calling process in this mount; [`Error::Gone`] where the caller is
     /// not in the mount's pid namespace.
     pub fn open_self(&self) -> Result<Proc> {
-        self.open_pid(self.self_pid.ok_or(Error::Gone)?)
+        self.open_pid(self.self_pid().ok_or(Error::Gone)?)
     }
 }
 
 /// The caller's pid in the mount's namespace, and whether that namespace is the caller's own.
 ///
-/// `self/status` read through the mount is the caller's status as the mount numbers it: `Pid`
-/// is the caller's pid there, and `NSpid` lists that pid and the caller's pid in each namespace
-/// nested below, so a single entry means the mount's namespace is the caller's. `self` names
-/// nothing where the caller is not in the mount's namespace at all.
-fn probe_pid_namespace(root: BorrowedFd<'_>) -> (Option<i32>, bool) {
+/// The mount's `self` link names the caller's pid there, and names nothing where the caller is
+/// not in the mount's namespace at all. The namespace itself is that of the mount's pid 1 (a
+/// namespace's init belongs to it): `1/ns/pid` and `self/ns/pid` name one namespace exactly
+/// when it is the caller's. Where pid 1's link may not be followed (not root), `self/status`
+/// says the same: its `NSpid` lists the caller's pid in the mount's namespace and in each one
+/// nested below, so a single entry means the caller's own.
+fn probe_pid_namespace(root: BorrowedFd<'_>) -> bool {
+    let Some(pid) = self_pid(root) else {
+        return false;
+    };
+    if let (Ok(init), Ok(own)) = (
+        sys::stat_identity(root, c"1/ns/pid"),
+        sys::stat_identity(root, c"self/ns/pid"),
+    ) {
+        return init == own;
+    }
     let mut buf = ReadBuf::new();
-    let Ok(file) = sys::openat_file(root, c"self/status", Beneath::SameMount) else {
-        return (None, false);
-    };
-    let Ok(status) = buf
-        .pread_all(file.as_fd(), "status", Generated::Whole)
-        .and_then(parse::status::parse)
-    else {
-        return (None, false);
-    };
-    let pid = status.pid();
-    let levels = status.get(b"NSpid").map_or(1, |pids| {
-        pids.split(|b| b.is_ascii_whitespace())
-            .filter(|p| !p.is_empty())
-            .count()
-    });
-    (Some(pid), levels == 1 && pid == sys::getpid())
+    let levels = sys::openat_file(root, c"self/status", Beneath::SameMount)
+        .ok()
+        .and_then(|file| {
+            let status = buf
+                .pread_all(file.as_fd(), "status", Generated::Whole)
+                .ok()?;
+            let status = parse::status::parse(status).ok()?;
+            let nspid = status.get(b"NSpid").unwrap_or(b"0");
+            Some(
+                nspid
+                    .split(u8::is_ascii_whitespace)
+                    .filter(|p| !p.is_empty())
+                    .count(),
+            )
+        });
+    levels == Some(1) && pid == sys::getpid()
+}
+
+/// What the mount's `self` link names: the caller's pid in the mount's namespace, if it is in it.
+fn self_pid(root: BorrowedFd<'_>) -> Option<i32> {
+    let mut link = [0u8; 16];
+    sys::readlinkat(root, c"self", &mut link)
+        .ok()
+        .and_then(parse::num::u32_dec)
+        .and_then(|pid| i32::try_from(pid).ok())
 }
 
 /// Whether `st_size` of a fd directory is a count: our own process holds at least one fd (the
 /// root we just opened), so on a kernel that counts, our own `fd` directory reports a non-zero
 /// size.
-fn probe_stat_counts_fds(root: BorrowedFd<'_>, self_pid: Option<i32>) -> bool {
-    let Some(own_dir) =
-        self_pid.and_then(|pid| sys::openat_path_dir(root, DecInt::new(pid).as_c_str()).ok())
-    else {
-        // A mount of another pid namespace: no way to ask. Assume a modern kernel; `Auto` still
-        // falls back to a walk whenever it sees size 0, so counts stay right either way.
-        return true;
-    };
-    match sys::openat_path_dir(own_dir.as_fd(), c"fd").and_then(|fd| sys::fstat(fd.as_fd())) {
+fn probe_stat_counts_fds(root: BorrowedFd<'_>) -> bool {
+    // Where `self` names nothing (a mount of another pid namespace) there is no way to ask:
+    // assume a modern kernel; `Auto` still walks whenever it sees size 0, so counts stay right.
+    match sys::openat_path_dir(root, c"self/fd").and_then(|fd| sys::fstat(fd.as_fd())) {
         Ok(st) => st.size > 0,
         Err(_) => true,
     }
@@ -212,7 +239,8 @@ pub struct Proc {
     files: HeldFiles<6>,
     dir_buf: DirBuf,
     pub(crate) stat_counts_fds: bool,
-    callers_pid_namespace: bool,
+    /// `None` for the shared `/proc`, which is asked when needed.
+    callers_pid_namespace: Option<bool>,
 }
 
 impl Proc {
@@ -239,6 +267,7 @@ impl Proc {
     /// syscall too.
     pub fn is_callers_pid_namespace(&self) -> bool {
         self.callers_pid_namespace
+            .unwrap_or_else(|| ProcFs::global().is_ok_and(ProcFs::is_callers_pid_namespace))
     }
 
     /// Replaces the buffer walks use (for a larger one, or one shared between handles) and returns

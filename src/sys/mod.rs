@@ -114,17 +114,6 @@ fn open_checked(
     }
 }
 
-/// Runs [`open_checked`] even where `openat2` exists, so tests reach the fallback.
-#[doc(hidden)]
-pub fn force_open_checked(dirfd: BorrowedFd<'_>, path: &CStr) -> Result<OwnedFd, Errno> {
-    open_checked(
-        dirfd,
-        path,
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        Beneath::SameMount,
-    )
-}
-
 /// Which mount a file is on: its mount id (Linux ≥ 5.8), else its device number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MountOf {
@@ -146,6 +135,24 @@ fn mount_of_statx(st: &rustix::fs::Statx) -> MountOf {
     } else {
         MountOf::Dev(st.stx_dev_major, st.stx_dev_minor)
     }
+}
+
+/// `readlinkat(dirfd, name)` into `buf`: the bytes of a symlink's target (cut at `buf`'s length).
+pub fn readlinkat<'b>(
+    dirfd: BorrowedFd<'_>,
+    name: &CStr,
+    buf: &'b mut [u8],
+) -> Result<&'b [u8], Errno> {
+    let len = rustix::fs::readlinkat_raw(dirfd, name, &mut *buf)?;
+    Ok(buf.get(..len).unwrap_or_default())
+}
+
+/// `fstatat(dirfd, path, 0)`, following links (such as the namespace links of `ns/`): the device
+/// and inode the path names, which for `ns/pid` identify a pid namespace.
+pub fn stat_identity(dirfd: BorrowedFd<'_>, path: &CStr) -> Result<(u64, u64), Errno> {
+    let st = rustix::fs::statat(dirfd, path, AtFlags::empty())?;
+    #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
+    Ok((st.st_dev as u64, st.st_ino as u64))
 }
 
 /// `PROC_ROOT_INO`: the inode number of a procfs mount's root directory.
