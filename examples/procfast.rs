@@ -291,6 +291,7 @@ fn top(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
             "scanned": summary.scanned,
             "vanished": summary.vanished,
             "denied": summary.denied,
+            "refused": summary.refused,
             "micros": (micros * 1000.0).round() / 1000.0,
             "rows": rows,
         });
@@ -318,11 +319,12 @@ fn top(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
     }
     writeln!(
         out,
-        "scanned {} {}, {} vanished, {} denied; {} in {:.1} ms",
+        "scanned {} {}, {} vanished, {} denied, {} refused; {} in {:.1} ms",
         summary.scanned,
         if threads { "threads" } else { "processes" },
         summary.vanished,
         summary.denied,
+        summary.refused,
         match summary.stopped {
             None => "complete".to_string(),
             Some(stop) => format!("stopped early ({stop:?})"),

@@ -205,10 +205,21 @@ impl Proc {
         }
         let walk = walk_numbered(dir.fd.as_fd(), "fd", buf, budget, visit)?;
         // An exiting process empties its table one fd at a time, and a zombie's is empty: a
-        // walk can end anywhere in between, complete or not. The kernel marks the task exiting
-        // before it closes anything, so a process not exiting *after* the walk was not exiting
-        // during it. One `pread` of `stat`, against a walk's milliseconds.
-        self.check_not_exiting()?;
+        // walk can end anywhere in between, complete or not. The kernel lets go of the table
+        // before it closes anything, so a table still held *after* the walk (a non-zero
+        // `st_size`, one `fstat`) was whole during it. Otherwise the state decides: the kernel
+        // marks the task exiting before it lets go, so one not exiting after the walk was not
+        // exiting during it.
+        let held_after = self.stat_counts_fds && {
+            let (dir, _) = self.fd_dir()?;
+            sys::fstat(dir.fd.as_fd())
+                .map_err(|e| errno_error(e, "fd"))?
+                .size
+                > 0
+        };
+        if !held_after {
+            self.check_not_exiting()?;
+        }
         Ok(walk)
     }
 

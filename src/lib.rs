@@ -45,10 +45,12 @@
 //!
 //! # Errors
 //!
-//! One small `Copy` type, [`Error`]: [`Error::Gone`] when the process has exited (including a
-//! zombie, whose fd directory is empty), [`Error::Denied`] for another user's process,
-//! [`Error::NotProcfs`] for a directory that is not procfs, [`Error::Parse`] naming the file and
-//! field. A stopped walk is never an error.
+//! One small `Copy` type, [`Error`]: [`Error::Gone`] when the process has exited, is a zombie or
+//! has begun to exit (its fd table is being emptied: a count of it would be a wrong number),
+//! [`Error::Denied`] for another user's process, [`Error::CrossedMount`] where a mount is stacked
+//! over a /proc entry (a forged file is never read), [`Error::NotInMount`] for a host file the
+//! mount does not show, [`Error::NotProcfs`] for a directory that is not the root of a procfs,
+//! [`Error::Parse`] naming the file and field. A stopped walk is never an error.
 //!
 //! # Permissions
 //!
