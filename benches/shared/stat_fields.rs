@@ -1,5 +1,5 @@
 //! The `stat` fields the parse benchmarks convert, shared by `benches/parse.rs` and the paired
-//! comparison in `examples/bench_report.rs`.
+//! comparison in `xtask/src/main.rs`.
 
 /// What a process exporter reads from `stat` (the Prometheus Go client's process collector and
 /// procfast's own): CPU ticks, start time, memory, threads, and the parent for a process tree.

@@ -1,8 +1,5 @@
-//! The command line (`examples/procfast.rs`) run as a user runs it, through its binary.
-//!
-//! `cargo test` builds the examples into `target/<profile>/examples`, beside this test's `deps`
-//! directory. `cargo test --test cli` alone does not build them: run `cargo build --example
-//! procfast` first. Without the binary every test here is skipped.
+//! The command line run as a user runs it, through the `procfast` binary that cargo builds for
+//! these tests.
 
 use procfast::TextError;
 use std::io::{BufRead, BufReader};
@@ -10,22 +7,9 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
-/// The example binary, or `None` (and a note) when it has not been built.
+/// The binary under test (always `Some`: cargo builds it for its own integration tests).
 fn binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.parent()?.parent()?.join("examples/procfast");
-    if !path.is_file() {
-        eprintln!("skipped: {} has not been built", path.display());
-        return None;
-    }
-    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/procfast.rs");
-    let modified = |p: &std::path::Path| std::fs::metadata(p).unwrap().modified().unwrap();
-    assert!(
-        modified(&path) >= modified(source.as_ref()),
-        "{} is older than {source}: run `cargo build --example procfast` or the whole `cargo test`",
-        path.display()
-    );
-    Some(path)
+    Some(PathBuf::from(env!("CARGO_BIN_EXE_procfast")))
 }
 
 fn procfast(args: &[&str]) -> Option<Command> {

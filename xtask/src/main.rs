@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! cargo bench
-//! cargo run --release --example bench_report
-//! cargo run --release --example bench_report -- opens   # only the paired table of checked opens
+//! cargo xtask bench-report
+//! cargo xtask paired-opens   # only the paired table of checked opens
 //! ```
 //!
 //! It reads the median of every benchmark criterion left under
@@ -25,9 +25,9 @@
 //! is printed. Missing groups are noted; with no criterion data at all it says what to run and
 //! changes nothing.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../../tests/common/mod.rs"]
 mod common;
-#[path = "../benches/shared/stat_fields.rs"]
+#[path = "../../benches/shared/stat_fields.rs"]
 mod stat_fields;
 
 use plotters::element::DashedPathElement;
@@ -166,10 +166,16 @@ struct Bench {
     median_ns: f64,
 }
 
+/// The workspace's root, where the README, the plot and `target/` live.
+fn workspace_root() -> &'static Path {
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask)
+}
+
 fn criterion_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .unwrap_or_else(|| workspace_root().join("target"))
         .join("criterion")
 }
 
@@ -946,11 +952,11 @@ fn paired_parse_table() -> String {
     use procfast::parse;
     use procfs::FromRead;
     const ROUNDS: usize = 101;
-    const STAT: &[u8] = include_bytes!("../tests/fixtures/stat");
-    const STAT_PID1: &[u8] = include_bytes!("../tests/fixtures/stat_pid1");
-    const STATUS: &[u8] = include_bytes!("../tests/fixtures/status");
-    const LIMITS: &[u8] = include_bytes!("../tests/fixtures/limits");
-    const MEMINFO: &[u8] = include_bytes!("../tests/fixtures/meminfo");
+    const STAT: &[u8] = include_bytes!("../../tests/fixtures/stat");
+    const STAT_PID1: &[u8] = include_bytes!("../../tests/fixtures/stat_pid1");
+    const STATUS: &[u8] = include_bytes!("../../tests/fixtures/status");
+    const LIMITS: &[u8] = include_bytes!("../../tests/fixtures/limits");
+    const MEMINFO: &[u8] = include_bytes!("../../tests/fixtures/meminfo");
     let stat = |fixture: &'static [u8]| -> Vec<(&'static str, Batch)> {
         let parsed = move || parse::stat::parse(black_box(fixture));
         vec![
@@ -1277,10 +1283,104 @@ fn exporter_paragraph(lines: &[Line], allocs: &[AllocRow]) -> String {
 
 // ---------------------------------------------------------------------------------------------
 
+/// A version `a.b[.c]` as numbers, for comparing `rust-version`s.
+fn version_key(version: &str) -> Vec<u64> {
+    version.split('.').map(|p| p.parse().unwrap_or(0)).collect()
+}
+
+/// `cargo xtask msrv`: the library's normal dependencies (every feature on, transitively) must
+/// not declare a `rust-version` newer than the library's own. One stable toolchain is installed
+/// here, so this and clippy's `incompatible_msrv` (std APIs) are what checks the MSRV; language
+/// features newer than it would still need an old toolchain to catch.
+fn msrv() -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--all-features",
+            "--locked",
+        ])
+        .current_dir(workspace_root())
+        .output();
+    let metadata: Option<Value> = output
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| serde_json::from_slice(&o.stdout).ok());
+    let Some(metadata) = metadata else {
+        eprintln!("msrv: cargo metadata failed");
+        return ExitCode::FAILURE;
+    };
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    let package = |id: &str| packages.iter().find(|p| p["id"] == id);
+    let nodes = metadata["resolve"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let Some(root) = packages.iter().find(|p| p["name"] == "procfast") else {
+        eprintln!("msrv: no procfast package");
+        return ExitCode::FAILURE;
+    };
+    let ours = root["rust_version"].as_str().unwrap_or("0").to_string();
+    let mut todo = vec![root["id"].as_str().unwrap_or_default().to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(id) = todo.pop() {
+        let Some(node) = nodes.iter().find(|n| n["id"] == id.as_str()) else {
+            continue;
+        };
+        for dep in node["deps"].as_array().into_iter().flatten() {
+            let normal = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k["kind"].is_null());
+            let dep_id = dep["pkg"].as_str().unwrap_or_default().to_string();
+            if normal && seen.insert(dep_id.clone()) {
+                todo.push(dep_id);
+            }
+        }
+    }
+    let mut too_new = 0;
+    println!("procfast's rust-version: {ours}");
+    for id in &seen {
+        let Some(p) = package(id) else { continue };
+        let (name, version) = (&p["name"], &p["version"]);
+        let theirs = p["rust_version"].as_str();
+        let verdict = match theirs {
+            Some(v) if version_key(v) > version_key(&ours) => {
+                too_new += 1;
+                "NEWER"
+            }
+            Some(_) => "ok",
+            None => "ok (none declared)",
+        };
+        println!(
+            "  {} {}: {} {verdict}",
+            name.as_str().unwrap_or("?"),
+            version.as_str().unwrap_or("?"),
+            theirs.unwrap_or("-")
+        );
+    }
+    if too_new > 0 {
+        eprintln!("msrv: {too_new} dependencies need a newer Rust than {ours}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("opens") {
-        print!("{}", paired_open_table());
-        return ExitCode::SUCCESS;
+    match std::env::args().nth(1).as_deref() {
+        Some("bench-report") => {}
+        Some("paired-opens") => {
+            print!("{}", paired_open_table());
+            return ExitCode::SUCCESS;
+        }
+        Some("msrv") => return msrv(),
+        _ => {
+            eprintln!("usage: cargo xtask bench-report | paired-opens | msrv");
+            return ExitCode::from(2);
+        }
     }
     if common::in_helper() {
         common::helper_main();
@@ -1294,7 +1394,7 @@ fn main() -> ExitCode {
         eprintln!(
             "bench_report: no criterion results under {}.\nRun `cargo bench` first (or \
              `cargo bench --bench fd_count` and `cargo bench --bench scan`), then \
-             `cargo run --release --example bench_report`. Nothing was changed.",
+             `cargo xtask bench-report`. Nothing was changed.",
             dir.display()
         );
         return ExitCode::FAILURE;
@@ -1308,11 +1408,11 @@ fn main() -> ExitCode {
     });
     groups.dedup();
 
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = workspace_root();
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "_Generated by `cargo run --release --example bench_report` from `cargo bench` results \
+        "_Generated by `cargo xtask bench-report` from `cargo bench` results \
          of {}; do not edit by hand._\n\n**Machine:** {}.\n",
         newest.map_or("unknown date".into(), date),
         machine()
