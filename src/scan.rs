@@ -8,7 +8,7 @@ use crate::proc::{errno_error, ProcFs};
 use crate::sys::{self, Beneath, DirBuf, Errno, Generated, MountOf, ReadBuf};
 use crate::{Error, Result};
 use core::ffi::CStr;
-use core::ops::{BitOr, ControlFlow};
+use core::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign, ControlFlow};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::path::DecInt;
 use smallvec::SmallVec;
@@ -44,7 +44,7 @@ impl Fields {
     pub const RSS: Fields = Fields(1 << 4);
     /// User + system CPU time in seconds, from `stat` (ticks ÷ the real tick rate).
     pub const CPU: Fields = Fields(1 << 5);
-    /// The start time in seconds after boot, from `stat`.
+    /// The start time after boot, in seconds and in clock ticks, from `stat`.
     pub const START_TIME: Fields = Fields(1 << 6);
     /// The open fd count, from `fstat` of `/proc/<pid>/fd`.
     pub const FDS: Fields = Fields(1 << 7);
@@ -66,10 +66,49 @@ impl Fields {
     }
 }
 
+impl Fields {
+    /// Adds the figures of `other`.
+    pub fn insert(&mut self, other: Fields) {
+        self.0 |= other.0;
+    }
+
+    /// Removes the figures of `other`.
+    ///
+    /// ```
+    /// use procfast::Fields;
+    /// let mut fields = Fields::ALL;
+    /// fields.remove(Fields::IO | Fields::UID);
+    /// assert!(fields.contains(Fields::FDS) && !fields.contains(Fields::IO));
+    /// ```
+    pub fn remove(&mut self, other: Fields) {
+        self.0 &= !other.0;
+    }
+}
+
 impl BitOr for Fields {
     type Output = Fields;
     fn bitor(self, other: Fields) -> Fields {
         Fields(self.0 | other.0)
+    }
+}
+
+impl BitOrAssign for Fields {
+    fn bitor_assign(&mut self, other: Fields) {
+        self.insert(other);
+    }
+}
+
+/// The figures in both.
+impl BitAnd for Fields {
+    type Output = Fields;
+    fn bitand(self, other: Fields) -> Fields {
+        Fields(self.0 & other.0)
+    }
+}
+
+impl BitAndAssign for Fields {
+    fn bitand_assign(&mut self, other: Fields) {
+        self.0 &= other.0;
     }
 }
 
@@ -130,6 +169,9 @@ pub struct Row {
     pub cpu_seconds: Option<f64>,
     /// Start time, seconds after boot.
     pub start_time_seconds: Option<f64>,
+    /// Start time, clock ticks after boot, exact: with the pid, it names one process across
+    /// scans (a reused pid has a later start time).
+    pub start_time_ticks: Option<u64>,
     /// Bytes fetched from storage (`read_bytes` of `io`).
     pub io_read_bytes: Option<u64>,
     /// Bytes sent to storage (`write_bytes` of `io`).
@@ -153,6 +195,7 @@ impl Row {
             rss_bytes: None,
             cpu_seconds: None,
             start_time_seconds: None,
+            start_time_ticks: None,
             io_read_bytes: None,
             io_write_bytes: None,
             denied: false,
@@ -233,6 +276,11 @@ impl SortKey {
 }
 
 /// The `n` largest rows by a key, kept in a small heap (inline up to 16 rows), never a full sort.
+///
+/// This is smallvec 1's `SmallVec` (a `Vec`-like type that holds up to 16 rows without
+/// allocating): smallvec is a public dependency of procfast, and a new major version of it would
+/// be a new major version of procfast. Use it as a slice (`&top[..]`, `top.iter()`) or turn it
+/// into a `Vec` with `into_vec()` to depend on nothing but std.
 pub type TopRows = SmallVec<[Row; 16]>;
 
 /// Handles kept for one process between scans.
@@ -770,6 +818,7 @@ fn fill_from_stat(
     }
     if fields.contains(Fields::START_TIME) {
         row.start_time_seconds = Some(st.starttime_seconds(ticks_per_second));
+        row.start_time_ticks = Some(st.starttime());
     }
     Ok(Some(st.is_exiting()))
 }
