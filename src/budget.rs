@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 /// `deadline` (a point on the monotonic clock).
 ///
 /// The one-syscall paths never consult a budget; it only bounds the walks, whose cost grows with
-/// the number of entries (about 0.8 µs per fd, all of it in the kernel). A walk that runs out of
+/// the number of entries (about 0.9 µs per fd, all of it in the kernel). A walk that runs out of
 /// budget is not an error: its count is a lower bound, and the result says why it stopped.
 ///
 /// ```

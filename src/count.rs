@@ -2,8 +2,9 @@
 //! it does not.
 
 use crate::budget::{Budget, Stop, Walk};
+use crate::error::errno_error;
 use crate::parse::{dirent, num};
-use crate::proc::{errno_error, Proc};
+use crate::proc::Proc;
 use crate::sys::{self, DirBuf};
 use crate::{Error, Result};
 use core::fmt;

@@ -72,6 +72,11 @@ pub enum Error {
 /// `Result<T, procfast::Error>`.
 pub type Result<T> = core::result::Result<T, Error>;
 
+/// Classifies an errno from a syscall on `file` (see [`Error::from_errno`]).
+pub(crate) fn errno_error(errno: rustix::io::Errno, file: &'static str) -> Error {
+    Error::from_errno(errno.raw_os_error(), file)
+}
+
 impl Error {
     /// Classifies a raw errno from a syscall on `file`.
     pub fn from_errno(errno: i32, file: &'static str) -> Error {

@@ -1,7 +1,7 @@
 //! Files a handle holds open below a directory and re-reads: shared by [`Proc`](crate::Proc)
 //! and [`System`](crate::System).
 
-use crate::proc::errno_error;
+use crate::error::errno_error;
 use crate::sys::Errno;
 use crate::sys::{self, Beneath, Generated, ReadBuf};
 use crate::{Error, Result};

@@ -40,7 +40,7 @@
 //! - **Ask the kernel for the count.** `st_size` of `/proc/<pid>/fd` is a popcount of the fd
 //!   bitmap, one 64-bit word per 64 fds: under a microsecond at 10 fds or 19,000. `st_size == 0` is ambiguous (an old kernel, or no
 //!   fds at all), so [`Method::Auto`] walks then.
-//! - **Walk without garbage.** A walk's cost is the kernel's (~0.7 µs per entry); procfast adds no
+//! - **Walk without garbage.** A walk's cost is the kernel's (about 0.9 µs per entry); procfast adds no
 //!   allocation per entry, and a [`Budget`] (entries, deadline) or a visitor's `Break` bounds it.
 //!
 //! # Errors

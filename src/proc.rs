@@ -1,5 +1,6 @@
 //! [`ProcFs`], a handle on the /proc mount, and [`Proc`], a pid-reuse-safe handle on one process.
 
+use crate::error::errno_error;
 use crate::held::{FileSpec, HeldFiles};
 use crate::sys::{self, Beneath, DirBuf, Errno, Generated, ReadBuf};
 use crate::{parse, Error, Result};
@@ -185,10 +186,6 @@ fn probe_stat_counts_fds(root: BorrowedFd<'_>) -> bool {
         Ok(st) => st.size > 0,
         Err(_) => true,
     }
-}
-
-pub(crate) fn errno_error(errno: Errno, file: &'static str) -> Error {
-    Error::from_errno(errno.raw_os_error(), file)
 }
 
 /// A directory below `/proc/<pid>` held open: listable (`O_RDONLY`) when permitted, otherwise an

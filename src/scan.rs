@@ -3,8 +3,9 @@
 
 use crate::budget::{Budget, Stop};
 use crate::count::walk_numbered;
+use crate::error::errno_error;
 use crate::parse::{self, dirent, io, num, stat, status, ticks_to_seconds};
-use crate::proc::{errno_error, ProcFs};
+use crate::proc::ProcFs;
 use crate::sys::{self, Beneath, DirBuf, Errno, Generated, MountOf, ReadBuf};
 use crate::{Error, Result};
 use core::ffi::CStr;

@@ -1,8 +1,9 @@
 //! [`System`]: host-wide /proc files, held open and re-read.
 
+use crate::error::errno_error;
 use crate::held::{FileSpec, HeldFiles};
 use crate::parse;
-use crate::proc::{errno_error, ProcFs};
+use crate::proc::ProcFs;
 use crate::sys::{self, Beneath, ReadBuf};
 use crate::Result;
 use rustix::fd::{AsFd, OwnedFd};

@@ -7,8 +7,9 @@
 //!   eth0: 57604033    2951    0    0    0     0          0         0   228931    2020    0    0    0     0       0          0
 //! ```
 //!
-//! Two header lines, then one line per interface of the reader's network namespace (which is why
-//! `/proc/<pid>/net/dev` can differ from `/proc/net/dev`): the name right-aligned before a colon,
+//! Two header lines, then one line per interface of a network namespace: for `/proc/<pid>/net/dev`
+//! that of process `pid`, for `/proc/net/dev` that of the reader (`net` links to `self/net`),
+//! which is why the two can differ. On each line the name right-aligned before a colon,
 //! then 8 receive and 8 transmit counters. Names cannot contain `:` or blanks, so the line splits
 //! at its first colon; old kernels printed no space after the colon once a counter outgrew its
 //! column (`eth0:123456789012`), which this parser accepts too. Counters a future kernel appends
