@@ -418,7 +418,7 @@ fn group_digits(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -1288,7 +1288,57 @@ fn version_key(version: &str) -> Vec<u64> {
     version.split('.').map(|p| p.parse().unwrap_or(0)).collect()
 }
 
-/// `cargo xtask msrv`: the library's normal dependencies (every feature on, transitively) must
+/// Prints the `rust-version` of every normal dependency of `root`, transitively, and returns how
+/// many declare a newer one than `root` does.
+fn check_rust_versions(root: &Value, packages: &[Value], nodes: &[Value]) -> usize {
+    let package = |id: &str| packages.iter().find(|p| p["id"] == id);
+    let ours = root["rust_version"].as_str().unwrap_or("0").to_string();
+    let mut todo = vec![root["id"].as_str().unwrap_or_default().to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(id) = todo.pop() {
+        let Some(node) = nodes.iter().find(|n| n["id"] == id.as_str()) else {
+            continue;
+        };
+        for dep in node["deps"].as_array().into_iter().flatten() {
+            let normal = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k["kind"].is_null());
+            let dep_id = dep["pkg"].as_str().unwrap_or_default().to_string();
+            if normal && seen.insert(dep_id.clone()) {
+                todo.push(dep_id);
+            }
+        }
+    }
+    let mut too_new = 0;
+    println!(
+        "{}'s rust-version: {ours}",
+        root["name"].as_str().unwrap_or("?")
+    );
+    for id in &seen {
+        let Some(p) = package(id) else { continue };
+        let (name, version) = (&p["name"], &p["version"]);
+        let theirs = p["rust_version"].as_str();
+        let verdict = match theirs {
+            Some(v) if version_key(v) > version_key(&ours) => {
+                too_new += 1;
+                "NEWER"
+            }
+            Some(_) => "ok",
+            None => "ok (none declared)",
+        };
+        println!(
+            "  {} {}: {} {verdict}",
+            name.as_str().unwrap_or("?"),
+            version.as_str().unwrap_or("?"),
+            theirs.unwrap_or("-")
+        );
+    }
+    too_new
+}
+
+/// `cargo xtask msrv`: the library's and the command's normal dependencies (every feature on, transitively) must
 /// not declare a `rust-version` newer than the library's own. One stable toolchain is installed
 /// here, so this and clippy's `incompatible_msrv` (std APIs) are what checks the MSRV; language
 /// features newer than it would still need an old toolchain to catch.
@@ -1313,57 +1363,20 @@ fn msrv() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
-    let package = |id: &str| packages.iter().find(|p| p["id"] == id);
     let nodes = metadata["resolve"]["nodes"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let Some(root) = packages.iter().find(|p| p["name"] == "procfast") else {
-        eprintln!("msrv: no procfast package");
-        return ExitCode::FAILURE;
-    };
-    let ours = root["rust_version"].as_str().unwrap_or("0").to_string();
-    let mut todo = vec![root["id"].as_str().unwrap_or_default().to_string()];
-    let mut seen = std::collections::BTreeSet::new();
-    while let Some(id) = todo.pop() {
-        let Some(node) = nodes.iter().find(|n| n["id"] == id.as_str()) else {
-            continue;
-        };
-        for dep in node["deps"].as_array().into_iter().flatten() {
-            let normal = dep["dep_kinds"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|k| k["kind"].is_null());
-            let dep_id = dep["pkg"].as_str().unwrap_or_default().to_string();
-            if normal && seen.insert(dep_id.clone()) {
-                todo.push(dep_id);
-            }
-        }
-    }
     let mut too_new = 0;
-    println!("procfast's rust-version: {ours}");
-    for id in &seen {
-        let Some(p) = package(id) else { continue };
-        let (name, version) = (&p["name"], &p["version"]);
-        let theirs = p["rust_version"].as_str();
-        let verdict = match theirs {
-            Some(v) if version_key(v) > version_key(&ours) => {
-                too_new += 1;
-                "NEWER"
-            }
-            Some(_) => "ok",
-            None => "ok (none declared)",
+    for name in ["procfast", "procfast-cli"] {
+        let Some(root) = packages.iter().find(|p| p["name"] == name) else {
+            eprintln!("msrv: no package {name}");
+            return ExitCode::FAILURE;
         };
-        println!(
-            "  {} {}: {} {verdict}",
-            name.as_str().unwrap_or("?"),
-            version.as_str().unwrap_or("?"),
-            theirs.unwrap_or("-")
-        );
+        too_new += check_rust_versions(root, &packages, &nodes);
     }
     if too_new > 0 {
-        eprintln!("msrv: {too_new} dependencies need a newer Rust than {ours}");
+        eprintln!("msrv: {too_new} dependencies need a newer Rust than their dependent declares");
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
