@@ -81,6 +81,15 @@ fn open_beneath(
         };
         match rustix::fs::openat2(dirfd, path, flags, Mode::empty(), resolve) {
             Err(Errno::NOSYS) => OPENAT2.store(2, Relaxed),
+            // Seccomp filters older than openat2 (as some container runtimes shipped) refuse
+            // it with EPERM: if the fallback then succeeds, it was openat2 that was refused.
+            Err(Errno::PERM) => {
+                let opened = open_checked(dirfd, path, flags, rule);
+                if opened.is_ok() {
+                    OPENAT2.store(2, Relaxed);
+                }
+                return opened;
+            }
             Ok(fd) if rule == Beneath::Procfs && !fstatfs_is_procfs(fd.as_fd())? => {
                 return Err(Errno::XDEV)
             }
@@ -459,6 +468,98 @@ mod tests {
         let _ = child.wait();
         let _ = std::fs::remove_file(&forged);
         println!("stacked mounts refused");
+    }
+
+    #[test]
+    fn a_seccomp_filter_that_refuses_openat2_falls_back_to_checked_opens() {
+        let exe = std::env::current_exe().expect("current_exe");
+        let out = Command::new(exe)
+            .args(["--exact", "sys::tests::under_a_filter_refusing_openat2"])
+            .args(["--ignored", "--nocapture", "--test-threads=1"])
+            .output()
+            .expect("run the test binary");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("fell back"),
+            "{}\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Makes `openat2` fail with EPERM for this thread, as seccomp profiles older than it did.
+    #[allow(unsafe_code)]
+    fn refuse_openat2() {
+        const LD_NR: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+        const JEQ: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+        const RET: u16 = 0x06; // BPF_RET | BPF_K
+        let nr = libc::SYS_openat2 as u32;
+        let mut filter = [
+            libc::sock_filter {
+                code: LD_NR,
+                jt: 0,
+                jf: 0,
+                k: 0,
+            }, // seccomp_data.nr
+            libc::sock_filter {
+                code: JEQ,
+                jt: 0,
+                jf: 1,
+                k: nr,
+            },
+            libc::sock_filter {
+                code: RET,
+                jt: 0,
+                jf: 0,
+                k: libc::SECCOMP_RET_ERRNO | libc::EPERM as u32,
+            },
+            libc::sock_filter {
+                code: RET,
+                jt: 0,
+                jf: 0,
+                k: libc::SECCOMP_RET_ALLOW,
+            },
+        ];
+        let program = libc::sock_fprog {
+            len: filter.len() as u16,
+            filter: filter.as_mut_ptr(),
+        };
+        // SAFETY:
+        // - `program` points at `filter`, both alive for the call; the kernel copies the filter.
+        // - The filter only turns one syscall into EPERM for this test thread.
+        let ret = unsafe {
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            libc::prctl(
+                libc::PR_SET_SECCOMP,
+                libc::SECCOMP_MODE_FILTER,
+                &program as *const libc::sock_fprog,
+            )
+        };
+        assert_eq!(ret, 0, "install the seccomp filter");
+    }
+
+    #[test]
+    #[ignore = "installs a seccomp filter: run by a_seccomp_filter_that_refuses_openat2_falls_back_to_checked_opens"]
+    fn under_a_filter_refusing_openat2() {
+        refuse_openat2();
+        let root = open_dir_path(Path::new("/proc")).unwrap();
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+        let raw = rustix::fs::openat2(
+            root.as_fd(),
+            c"self/stat",
+            flags,
+            Mode::empty(),
+            BENEATH_STRICT,
+        );
+        assert_eq!(raw.unwrap_err(), Errno::PERM, "the filter is in place");
+        let opened = open_beneath(root.as_fd(), c"self/stat", flags, Beneath::SameMount);
+        assert!(opened.is_ok(), "{opened:?}");
+        assert_eq!(
+            OPENAT2.load(Relaxed),
+            2,
+            "remembered that openat2 is refused"
+        );
+        println!("fell back");
     }
 
     #[test]
