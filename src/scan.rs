@@ -17,10 +17,12 @@ use smallvec::SmallVec;
 /// The figures a scan computes for each process; ask only for what you use.
 ///
 /// The cost of a figure is the file it comes from: `COMM`, `STATE`, `PPID`, `THREADS`, `RSS`,
-/// `CPU` and `START_TIME` all come from one read of `/proc/<pid>/stat`; `FDS` from one `fstat`
-/// of `/proc/<pid>/fd`; `UID` from a read of `/proc/<pid>/status`; `IO` from a read of
-/// `/proc/<pid>/io`, which needs ptrace access (so another user's process reports it as denied).
-/// A scan for `FDS` alone reads no file at all.
+/// `CPU`, `START_TIME`, `FAULTS` and `VSIZE` all come from one read of `/proc/<pid>/stat`; `FDS`
+/// from one `statx` of `/proc/<pid>/fd`; `UID`, `CTXT_SWITCHES` and `SWAP` from one read of
+/// `/proc/<pid>/status`; `IO` from a read of `/proc/<pid>/io`, which needs ptrace access (so
+/// another user's process reports it as denied); `FD_LIMIT` from `prlimit` where the mount is of
+/// the caller's pid namespace and permits it, else from `/proc/<pid>/limits`. A scan for `FDS`
+/// alone reads no file but for processes that report 0 fds.
 ///
 /// ```
 /// use procfast::Fields;
@@ -28,7 +30,7 @@ use smallvec::SmallVec;
 /// assert!(fields.contains(Fields::FDS) && !fields.contains(Fields::RSS));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Fields(u16);
+pub struct Fields(u32);
 
 impl Fields {
     /// Nothing but the pid.
@@ -43,7 +45,8 @@ impl Fields {
     pub const THREADS: Fields = Fields(1 << 3);
     /// The resident set size in bytes, from `stat` (pages × page size).
     pub const RSS: Fields = Fields(1 << 4);
-    /// User + system CPU time in seconds, from `stat` (ticks ÷ the real tick rate).
+    /// User and system CPU time in seconds, apart and summed, from `stat` (ticks ÷ the real tick
+    /// rate).
     pub const CPU: Fields = Fields(1 << 5);
     /// The start time after boot, in seconds and in clock ticks, from `stat`.
     pub const START_TIME: Fields = Fields(1 << 6);
@@ -53,9 +56,21 @@ impl Fields {
     pub const UID: Fields = Fields(1 << 8);
     /// Bytes read from and written to storage, from `io`.
     pub const IO: Fields = Fields(1 << 9);
+    /// Minor and major page faults, from `stat`.
+    pub const FAULTS: Fields = Fields(1 << 10);
+    /// The virtual memory size in bytes, from `stat`.
+    pub const VSIZE: Fields = Fields(1 << 11);
+    /// Voluntary and involuntary context switches (of the main thread, as the kernel counts them
+    /// in `status`).
+    pub const CTXT_SWITCHES: Fields = Fields(1 << 12);
+    /// Swapped-out memory in bytes (`VmSwap`), from `status`.
+    pub const SWAP: Fields = Fields(1 << 13);
+    /// The soft `RLIMIT_NOFILE`.
+    pub const FD_LIMIT: Fields = Fields(1 << 14);
     /// Every figure.
-    pub const ALL: Fields = Fields((1 << 10) - 1);
-    const FROM_STAT: Fields = Fields((1 << 7) - 1);
+    pub const ALL: Fields = Fields((1 << 15) - 1);
+    const FROM_STAT: Fields = Fields(((1 << 7) - 1) | (1 << 10) | (1 << 11));
+    const FROM_STATUS: Fields = Fields((1 << 8) | (1 << 12) | (1 << 13));
 
     /// True if every figure of `other` is in `self`.
     pub const fn contains(self, other: Fields) -> bool {
@@ -168,6 +183,24 @@ pub struct Row {
     pub rss_bytes: Option<u64>,
     /// User + system CPU time, seconds.
     pub cpu_seconds: Option<f64>,
+    /// User CPU time, seconds.
+    pub cpu_user_seconds: Option<f64>,
+    /// System CPU time, seconds.
+    pub cpu_system_seconds: Option<f64>,
+    /// Minor page faults (no disk read).
+    pub minor_faults: Option<u64>,
+    /// Major page faults (a page read from disk).
+    pub major_faults: Option<u64>,
+    /// Virtual memory size, bytes.
+    pub vsize_bytes: Option<u64>,
+    /// Swapped-out memory, bytes (`VmSwap`; `None` for kernel threads, which have no memory).
+    pub swap_bytes: Option<u64>,
+    /// Voluntary context switches of the main thread.
+    pub voluntary_ctxt_switches: Option<u64>,
+    /// Involuntary context switches of the main thread.
+    pub nonvoluntary_ctxt_switches: Option<u64>,
+    /// The soft `RLIMIT_NOFILE`; `u64::MAX` when unlimited.
+    pub fd_limit: Option<u64>,
     /// Start time, seconds after boot.
     pub start_time_seconds: Option<f64>,
     /// Start time, clock ticks after boot, exact: with the pid, it names one process across
@@ -195,6 +228,15 @@ impl Row {
             threads: None,
             rss_bytes: None,
             cpu_seconds: None,
+            cpu_user_seconds: None,
+            cpu_system_seconds: None,
+            minor_faults: None,
+            major_faults: None,
+            vsize_bytes: None,
+            swap_bytes: None,
+            voluntary_ctxt_switches: None,
+            nonvoluntary_ctxt_switches: None,
+            fd_limit: None,
             start_time_seconds: None,
             start_time_ticks: None,
             io_read_bytes: None,
@@ -351,6 +393,8 @@ pub struct Scanner {
     threads: bool,
     /// The thread ids of the process being scanned, reused so threads cost no allocation.
     tids: Vec<i32>,
+    /// Whether the mount numbers pids as `prlimit` does; probed when `FD_LIMIT` is first asked.
+    callers_pid_namespace: Option<bool>,
 }
 
 impl Scanner {
@@ -376,6 +420,7 @@ impl Scanner {
             cache: None,
             threads: false,
             tids: Vec::new(),
+            callers_pid_namespace: None,
         })
     }
 
@@ -605,6 +650,9 @@ impl Scanner {
                 sys::openat_dir(list, path.as_c_str().map_err(|_| Errno::INVAL)?)
             })?;
         }
+        if self.fields.contains(Fields::FD_LIMIT) {
+            self.fill_fd_limit(&mut row, task)?;
+        }
         let list = self.list.as_fd();
         let mut exiting = None;
         if self.fields.any(Fields::FROM_STAT) {
@@ -616,9 +664,9 @@ impl Scanner {
             exiting = exiting_from_stat(&mut row, read)?;
         }
         forget_counts_of_exiting(&mut row, exiting, suspect);
-        if self.fields.contains(Fields::UID) {
+        if self.fields.any(Fields::FROM_STATUS) {
             let read = read_cold(list, &mut self.read_buf, task, b"/status\0", "status");
-            fill_from_status(&mut row, read)?;
+            fill_from_status(&mut row, self.fields, read)?;
         }
         if self.fields.contains(Fields::IO) {
             fill_from_io(
@@ -644,6 +692,9 @@ impl Scanner {
         }
         // A kernel thread's 0 is real, and it stays a kernel thread: no check needed.
         suspect &= !held.kthread;
+        if fields.contains(Fields::FD_LIMIT) {
+            self.fill_fd_limit(&mut row, task)?;
+        }
         let mut exiting = None;
         if let Some(fd) = held.stat.as_ref() {
             if fields.any(Fields::FROM_STAT) || suspect {
@@ -670,10 +721,11 @@ impl Scanner {
         if let Some(fd) = held
             .status
             .as_ref()
-            .filter(|_| fields.contains(Fields::UID))
+            .filter(|_| fields.any(Fields::FROM_STATUS))
         {
             fill_from_status(
                 &mut row,
+                fields,
                 self.read_buf
                     .pread_all(fd.as_fd(), "status", Generated::Whole),
             )?;
@@ -685,6 +737,38 @@ impl Scanner {
             )?;
         }
         Ok(row)
+    }
+
+    /// Fills `row.fd_limit`: `prlimit`, one syscall, where the mount numbers pids as the caller's
+    /// namespace does and the caller may ask; the `limits` file otherwise. Called before the
+    /// `stat` read, which then vouches that the pid was still this process.
+    fn fill_fd_limit(&mut self, row: &mut Row, task: Task) -> Result<()> {
+        let list = self.list.as_fd();
+        let callers = *self
+            .callers_pid_namespace
+            .get_or_insert_with(|| crate::proc::probe_pid_namespace(list));
+        if callers {
+            match sys::prlimit_soft(task.tid, sys::Rlimit::Nofile) {
+                Ok(limit) => {
+                    row.fd_limit = Some(limit.unwrap_or(u64::MAX));
+                    return Ok(());
+                }
+                Err(Errno::SRCH) => return Err(Error::Gone),
+                // Another user's process: its limits file may still be readable.
+                Err(Errno::PERM) => {}
+                Err(e) => return Err(errno_error(e, "prlimit")),
+            }
+        }
+        match read_cold(list, &mut self.read_buf, task, b"/limits\0", "limits") {
+            Ok(bytes) => {
+                let limits = parse::limits::parse(bytes)?;
+                let soft = limits.get(parse::limits::Resource::OpenFiles).soft;
+                row.fd_limit = Some(soft.unwrap_or(u64::MAX));
+            }
+            Err(Error::Denied { .. }) => row.denied = true,
+            Err(e) => return Err(e),
+        }
+        Ok(())
     }
 
     /// Fills `row.fds` from an `fstat` size; where the kernel does not count fds there, walks
@@ -816,6 +900,15 @@ fn fill_from_stat(
     if fields.contains(Fields::CPU) {
         let cpu_ticks = st.utime().saturating_add(st.stime());
         row.cpu_seconds = Some(ticks_to_seconds(cpu_ticks, ticks_per_second));
+        row.cpu_user_seconds = Some(ticks_to_seconds(st.utime(), ticks_per_second));
+        row.cpu_system_seconds = Some(ticks_to_seconds(st.stime(), ticks_per_second));
+    }
+    if fields.contains(Fields::FAULTS) {
+        row.minor_faults = Some(st.minflt());
+        row.major_faults = Some(st.majflt());
+    }
+    if fields.contains(Fields::VSIZE) {
+        row.vsize_bytes = Some(st.vsize());
     }
     if fields.contains(Fields::START_TIME) {
         row.start_time_seconds = Some(st.starttime_seconds(ticks_per_second));
@@ -837,11 +930,24 @@ fn fill_from_io(row: &mut Row, read: Result<&[u8]>) -> Result<()> {
     Ok(())
 }
 
-fn fill_from_status(row: &mut Row, read: Result<&[u8]>) -> Result<()> {
-    match read {
-        Ok(bytes) => row.uid = Some(status::parse(bytes)?.uid().effective),
-        Err(Error::Denied { .. }) => row.denied = true,
+fn fill_from_status(row: &mut Row, fields: Fields, read: Result<&[u8]>) -> Result<()> {
+    let st = match read {
+        Ok(bytes) => status::parse(bytes)?,
+        Err(Error::Denied { .. }) => {
+            row.denied = true;
+            return Ok(());
+        }
         Err(e) => return Err(e),
+    };
+    if fields.contains(Fields::UID) {
+        row.uid = Some(st.uid().effective);
+    }
+    if fields.contains(Fields::CTXT_SWITCHES) {
+        row.voluntary_ctxt_switches = st.voluntary_ctxt_switches();
+        row.nonvoluntary_ctxt_switches = st.nonvoluntary_ctxt_switches();
+    }
+    if fields.contains(Fields::SWAP) {
+        row.swap_bytes = st.vm_swap_bytes();
     }
     Ok(())
 }
@@ -873,7 +979,7 @@ impl Cache {
         // `stat` is also what tells a real 0 fds from an exiting process's.
         let stat_wanted = fields.any(Fields::FROM_STAT) || fields.contains(Fields::FDS);
         let wanted = usize::from(stat_wanted)
-            + usize::from(fields.contains(Fields::UID))
+            + usize::from(fields.any(Fields::FROM_STATUS))
             + usize::from(fields.contains(Fields::IO))
             + usize::from(fields.contains(Fields::FDS));
         if wanted == 0 || self.held_fds + wanted > self.fd_budget {
@@ -891,7 +997,11 @@ impl Cache {
         };
         let sources = [
             (stat_wanted, &mut held.stat, &b"/stat\0"[..]),
-            (fields.contains(Fields::UID), &mut held.status, b"/status\0"),
+            (
+                fields.any(Fields::FROM_STATUS),
+                &mut held.status,
+                b"/status\0",
+            ),
             (fields.contains(Fields::IO), &mut held.io, b"/io\0"),
             (fields.contains(Fields::FDS), &mut held.fd_dir, b"/fd\0"),
         ];

@@ -104,3 +104,51 @@ fn system_figures_are_sane() {
     let load = system.loadavg().unwrap();
     assert!(load.runnable >= 1, "{load:?}");
 }
+
+#[test]
+fn cmdline_and_exe_through_the_handle() {
+    let mut child = std::process::Command::new("sleep")
+        // GNU sleep adds up its arguments.
+        .args(["30", "0.5"])
+        .spawn()
+        .unwrap();
+    let mut proc = Proc::open(child.id() as i32).unwrap();
+    // The child may still be between fork and exec: wait for its new command line.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while proc.cmdline().unwrap().argv0() != Some(b"sleep") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sleep never ran: {:?} vs {:?} fresh {:?}",
+            proc.cmdline()
+                .map(|c| String::from_utf8_lossy(c.as_bytes()).into_owned()),
+            std::fs::read(format!("/proc/{}/cmdline", child.id())),
+            Proc::open(child.id() as i32)
+                .unwrap()
+                .cmdline()
+                .map(|c| c.as_bytes().len())
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let args: Vec<Vec<u8>> = proc.cmdline().unwrap().args().map(<[u8]>::to_vec).collect();
+    assert_eq!(args, [b"sleep".to_vec(), b"30".to_vec(), b"0.5".to_vec()]);
+    let mut buf = [0u8; 4096];
+    let exe = proc.exe(&mut buf).unwrap().unwrap().to_vec();
+    assert_eq!(
+        exe,
+        std::fs::read_link(format!("/proc/{}/exe", child.id()))
+            .unwrap()
+            .into_os_string()
+            .into_encoded_bytes()
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(proc.cmdline().unwrap_err(), Error::Gone);
+    assert_eq!(proc.exe(&mut buf).unwrap_err(), Error::Gone);
+
+    // A kernel thread has neither (kthreadd is pid 2 in the host's pid namespace).
+    let mut kthreadd = Proc::open(2).unwrap();
+    if kthreadd.stat().unwrap().comm == b"kthreadd" {
+        assert!(kthreadd.cmdline().unwrap().is_empty());
+        assert_eq!(kthreadd.exe(&mut buf).unwrap(), None);
+    }
+}

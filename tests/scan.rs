@@ -69,6 +69,30 @@ fn figures_agree_with_the_process_handle() {
             let uid = proc.status().unwrap().uid().effective;
             assert_eq!(row.uid, Some(uid));
             assert!(row.io_read_bytes.is_some() && !row.denied);
+            let stat = proc.stat().unwrap();
+            assert_eq!(row.start_time_ticks, Some(stat.starttime()));
+            assert_eq!(row.cpu_user_seconds, Some(stat.utime_seconds(ticks)));
+            assert_eq!(row.cpu_system_seconds, Some(stat.stime_seconds(ticks)));
+            assert_eq!(
+                (row.minor_faults, row.major_faults),
+                (Some(stat.minflt()), Some(stat.majflt()))
+            );
+            assert_eq!(row.vsize_bytes, Some(stat.vsize()));
+            let status = proc.status().unwrap();
+            assert_eq!(row.swap_bytes, status.vm_swap_bytes());
+            assert_eq!(
+                row.voluntary_ctxt_switches,
+                status.voluntary_ctxt_switches()
+            );
+            assert_eq!(
+                row.nonvoluntary_ctxt_switches,
+                status.nonvoluntary_ctxt_switches()
+            );
+            let limits = proc.limits().unwrap();
+            let soft = limits
+                .get(procfast::parse::limits::Resource::OpenFiles)
+                .soft;
+            assert_eq!(row.fd_limit, Some(soft.unwrap_or(u64::MAX)));
         }
     }
 }

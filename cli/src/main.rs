@@ -1,14 +1,16 @@
 //! The procfast command line.
 //!
 //! ```text
-//! procfast top [--by fds|threads|rss|cpu] [-n N] [--budget-ms MS] [--threads] [--json]
+//! procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [--watch]
+//!              [--pid PID]... [--user NAME|UID] [--comm TEXT] [--threads] [--budget-ms MS] [--json]
 //! procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
 //! procfast metrics [PID] [--namespace NS] [--network]
 //! procfast seed-demo [--fds N]
 //! ```
 //!
-//! `top` scans every process and shows the largest by a figure; `fds` counts one process's open
-//! fds; `seed-demo` reproduces, in this one process, the scrape
+//! `top` scans every process and shows the largest by a figure, with %CPU over an interval and,
+//! with `--watch`, repainted until `q`, as top does; `fds` counts one process's open fds;
+//! `seed-demo` reproduces, in this one process, the scrape
 //! that timed out: it opens as many fds as RLIMIT_NOFILE allows and counts them the naive ways and
 //! procfast's ways, side by side, with time and allocations for each.
 //!
@@ -17,27 +19,100 @@
 
 use lexopt::prelude::*;
 use procfast::{
-    Budget, Error, Fields, Method, Proc, ProcessMetrics, ProcessSnapshot, Scanner, SortKey,
+    Budget, Error, Fields, Method, Proc, ProcessMetrics, ProcessSnapshot, Row, ScanSummary, Scanner,
 };
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::io::Errno;
+use rustix::termios::{self, LocalModes, OptionalActions, SpecialCodeIndex, Termios};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashMap;
 use std::fmt::{Display, Write as _};
 use std::io::{self, Write};
-use std::ops::RangeInclusive;
+use std::ops::{ControlFlow, RangeInclusive};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
+use uzers::{Users, UsersCache};
 
 const USAGE: &str = "\
-usage: procfast top [--by fds|threads|rss|cpu] [-n N] [--budget-ms MS] [--threads] [--json]
+usage: procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [--watch]
+                    [--pid PID]... [--user NAME|UID] [--comm TEXT] [--threads] [--budget-ms MS]
+                    [--json]
        procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
        procfast metrics [PID] [--namespace NS] [--network]
        procfast seed-demo [--fds N]
+       procfast --help | --version
 
   top        scan every process (--threads: every thread); show the N largest by a figure
-             (default: fds, 15)
+             (default: fds, 15); --interval for %CPU, --watch to repaint until q
   fds        count the open fds of process PID (one-shot: the time includes opening the handle)
   metrics    print PID's process metrics (default: this process) in the Prometheus text format
-  seed-demo  open as many fds as RLIMIT_NOFILE allows, then count them every way, side by side";
+  seed-demo  open as many fds as RLIMIT_NOFILE allows, then count them every way, side by side
+
+'procfast COMMAND --help' describes each command.
+
+Exit status: 0 on success, also when stdout's reader has gone ('procfast top | head -1');
+1 when the work fails; 2 for a usage error. Errors are one line on stderr.";
+
+const TOP_USAGE: &str = "\
+usage: procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [--watch]
+                    [--pid PID]... [--user NAME|UID] [--comm TEXT] [--threads] [--budget-ms MS]
+                    [--json]
+
+Scans every process (--threads: every thread) and shows the N largest by a figure.
+
+  --by FIGURE         rank by fds (the default), threads, rss, cpu, or pid (smallest first);
+                      cpu is %CPU when sampled (--interval or --watch), else CPU time
+  -n N                show N rows (default 15)
+  --interval SECONDS  scan twice, SECONDS apart (like 0.5), and show %CPU over that time
+                      (100 = one core busy); without it (and without --watch) %CPU is -
+  --watch             repaint every interval (default 2 s) until q, Q or Ctrl-C; the first
+                      frame comes at once, without %CPU
+  --pid PID           only this process (repeatable); with --threads, its threads
+  --user NAME|UID     only processes of this effective user
+  --comm TEXT         only processes whose command name contains TEXT
+  --threads           a row per thread: PID is the thread id, tgid (JSON) its process
+  --budget-ms MS      end each scan after MS milliseconds (the summary says so)
+  --json              one JSON object (per frame, one a line): complete, scanned, vanished,
+                      denied, refused, micros, cpu_micros, interval_seconds (when sampled) and
+                      rows of pid, tgid, comm, state, ppid, uid, user, fds, threads,
+                      rss_bytes, cpu_seconds, cpu_percent (null: not available)
+
+Columns: PID, USER (the uid's name, or the uid when it has none), STATE (R running,
+S sleeping, D in disk wait, Z zombie, T stopped, I idle), THREADS, FDS, RSS, %CPU, TIME (CPU
+time, user + system: M:SS.hh, or H:MM:SS from an hour), COMMAND (the kernel's name, escaped).
+A figure not available shows as - (a zombie has no fds or threads). The footer says what the
+scan saw and what a refresh costs, in wall-clock and CPU time.";
+
+const FDS_USAGE: &str = "\
+usage: procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
+
+Counts the open fds of process PID, one-shot: the time shown includes opening its handle.
+
+  --method M          auto (the default: one fstat where the kernel reports the count, a walk
+                      elsewhere), stat (fstat only) or walk (list /proc/PID/fd)
+  --budget-entries N  a walk stops after N entries: the count is then a lower bound
+  --budget-ms MS      a walk stops after MS milliseconds
+  --json              one JSON object: pid, fds, method, complete, micros";
+
+const METRICS_USAGE: &str = "\
+usage: procfast metrics [PID] [--namespace NS] [--network]
+
+Prints the process metrics of PID (default: this process) in the Prometheus text format,
+the metric set of the Prometheus process collector.
+
+  --namespace NS  prefix every metric name with NS_ (a Prometheus name: letters, digits,
+                  _ and :, not starting with a digit)
+  --network       add the network byte counters of the process's network namespace";
+
+const SEED_DEMO_USAGE: &str = "\
+usage: procfast seed-demo [--fds N]
+
+Opens as many fds as RLIMIT_NOFILE allows (or N) in this process, then counts them every way,
+side by side, with the time and the allocations of each.
+
+  --fds N  open N fds instead";
 
 /// Counts allocations so `seed-demo` can show the garbage each method makes.
 struct CountingAlloc;
@@ -129,6 +204,9 @@ fn run() -> Result<(), Failure> {
         Some(Value(cmd)) if cmd == "metrics" => metrics(args, &mut out),
         Some(Value(cmd)) if cmd == "seed-demo" => seed_demo(args, &mut out),
         Some(Short('h') | Long("help")) => Ok(writeln!(out, "{USAGE}")?),
+        Some(Short('V') | Long("version")) => {
+            Ok(writeln!(out, "procfast {}", env!("CARGO_PKG_VERSION"))?)
+        }
         Some(other) => Err(other.unexpected().into()),
         None => Err(usage_error("missing command")),
     }?;
@@ -233,93 +311,424 @@ fn explain(pid: i32, e: Error) -> Failure {
     }
 }
 
-fn top(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
-    let mut key = SortKey::Fds;
-    let mut n = 15usize;
-    let mut budget = Budget::UNLIMITED;
-    let mut json = false;
-    let mut threads = false;
+/// The figure `top` ranks by.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum By {
+    Fds,
+    Threads,
+    Rss,
+    Cpu,
+    Pid,
+}
+
+/// Which rows `top` shows: every filter given must match. Applied before ranking, so `-n`
+/// counts matching rows.
+#[derive(Default)]
+struct Filter {
+    pids: Vec<i32>,
+    uid: Option<u32>,
+    comm: Option<Vec<u8>>,
+}
+
+impl Filter {
+    fn matches(&self, row: &Row) -> bool {
+        // A process's pid is its threads' tgid: with --threads, --pid shows its threads.
+        let pid =
+            self.pids.is_empty() || self.pids.contains(&row.pid) || self.pids.contains(&row.tgid);
+        let uid = self.uid.map_or(true, |uid| row.uid == Some(uid));
+        let comm = self.comm.as_deref().map_or(true, |text| {
+            text.is_empty() || row.comm().windows(text.len()).any(|w| w == text)
+        });
+        pid && uid && comm
+    }
+}
+
+struct TopOptions {
+    by: By,
+    n: usize,
+    budget: Option<Duration>,
+    json: bool,
+    threads: bool,
+    interval: Option<Duration>,
+    watch: bool,
+    filter: Filter,
+}
+
+/// `--watch` without `--interval` repaints this often, as top does (its default is 3 s).
+const WATCH_INTERVAL: Duration = Duration::from_secs(2);
+
+/// The longest `--interval`: a day, far beyond any use, and well inside what `poll` takes.
+const MAX_INTERVAL: Duration = Duration::from_secs(86_400);
+
+/// The widest COMMAND column: comm is at most 15 bytes, but its escapes are 4 characters each.
+const COMMAND_WIDTH: usize = 32;
+
+/// Parses `top`'s arguments; `None` when `--help` was asked for (and printed).
+fn top_options(
+    mut args: lexopt::Parser,
+    out: &mut impl Write,
+) -> Result<Option<TopOptions>, Failure> {
+    let mut o = TopOptions {
+        by: By::Fds,
+        n: 15,
+        budget: None,
+        json: false,
+        threads: false,
+        interval: None,
+        watch: false,
+        filter: Filter::default(),
+    };
     while let Some(arg) = args.next()? {
         match arg {
-            Long("threads") => threads = true,
+            Short('h') | Long("help") => {
+                writeln!(out, "{TOP_USAGE}")?;
+                return Ok(None);
+            }
+            Long("threads") => o.threads = true,
             Long("by") => {
-                key = match args.value()?.string()?.as_str() {
-                    "fds" => SortKey::Fds,
-                    "threads" => SortKey::Threads,
-                    "rss" => SortKey::Rss,
-                    "cpu" => SortKey::Cpu,
+                o.by = match args.value()?.string()?.as_str() {
+                    "fds" => By::Fds,
+                    "threads" => By::Threads,
+                    "rss" => By::Rss,
+                    "cpu" => By::Cpu,
+                    "pid" => By::Pid,
                     other => {
                         return Err(usage_error(format!(
-                            "unknown figure {other:?}: expected fds, threads, rss or cpu"
+                            "unknown figure {other:?}: expected fds, threads, rss, cpu or pid"
                         )))
                     }
                 }
             }
-            Short('n') => n = number_value(&mut args, "-n", 0..=usize::MAX)?,
+            Short('n') => o.n = number_value(&mut args, "-n", 0..=usize::MAX)?,
             Long("budget-ms") => {
                 let ms = number_value(&mut args, "--budget-ms", 0..=u64::MAX)?;
-                budget = budget.and_within(Duration::from_millis(ms))
+                o.budget = Some(Duration::from_millis(ms));
             }
-            Long("json") => json = true,
+            Long("json") => o.json = true,
+            Long("interval") => o.interval = Some(parse_interval(&args.value()?.string()?)?),
+            Long("watch") => o.watch = true,
+            Long("pid") => o.filter.pids.push(parse_pid(&args.value()?.string()?)?),
+            Long("user") => o.filter.uid = Some(parse_user(&args.value()?.string()?)?),
+            Long("comm") => o.filter.comm = Some(args.value()?.into_vec()),
             other => return Err(other.unexpected().into()),
         }
     }
-    let fields = Fields::COMM | Fields::FDS | Fields::THREADS | Fields::RSS | Fields::CPU;
-    let started = Instant::now();
-    let (rows, summary) = Scanner::new(fields)
-        .and_then(|scanner| scanner.threads(threads).top(n, key, &budget))
-        .map_err(|e| failure(format!("scanning /proc: {e}")))?;
-    let micros = started.elapsed().as_secs_f64() * 1e6;
+    Ok(Some(o))
+}
 
-    if json {
-        let rows: Vec<_> = rows
-            .iter()
-            .map(|row| {
-                serde_json::json!({
-                    "pid": row.pid,
-                    // serde_json escapes control characters; invalid UTF-8 becomes U+FFFD.
-                    "comm": String::from_utf8_lossy(row.comm()),
-                    "fds": row.fds,
-                    "threads": row.threads,
-                    "rss_bytes": row.rss_bytes,
-                    "cpu_seconds": row.cpu_seconds,
-                })
-            })
-            .collect();
-        let line = serde_json::json!({
-            "complete": summary.is_complete(),
-            "scanned": summary.scanned,
-            "vanished": summary.vanished,
-            "denied": summary.denied,
-            "refused": summary.refused,
-            "micros": (micros * 1000.0).round() / 1000.0,
-            "rows": rows,
-        });
-        writeln!(out, "{line}")?;
-        return Ok(());
+/// Parses `--interval`: digits with an optional decimal fraction, nothing else (`f64::from_str`
+/// alone would also take `+1`, `1e3`, `inf` and `NaN`), more than 0 and at most a day.
+fn parse_interval(text: &str) -> Result<Duration, Failure> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(fraction) {
+        return Err(usage_error(format!(
+            "invalid --interval {text:?}: expected seconds, like 2 or 0.5"
+        )));
     }
+    match text
+        .parse()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+    {
+        // Zero also when the fraction is below a nanosecond.
+        Some(d) if !d.is_zero() && d <= MAX_INTERVAL => Ok(d),
+        _ => Err(usage_error(format!(
+            "--interval {text} is out of range (more than 0, at most {})",
+            MAX_INTERVAL.as_secs()
+        ))),
+    }
+}
+
+/// A uid in digits, or a user name looked up in the user database.
+fn parse_user(text: &str) -> Result<u32, Failure> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return parse_number("--user", text, 0..=u32::MAX);
+    }
+    uzers::get_user_by_name(text)
+        .map(|user| user.uid())
+        .ok_or_else(|| usage_error(format!("unknown user {text:?}")))
+}
+
+fn top(args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
+    let Some(o) = top_options(args, out)? else {
+        return Ok(());
+    };
+    let fields = Fields::COMM
+        | Fields::STATE
+        | Fields::PPID
+        | Fields::THREADS
+        | Fields::RSS
+        | Fields::CPU
+        | Fields::START_TIME
+        | Fields::FDS
+        | Fields::UID;
+    let mut scanner = Scanner::new(fields)
+        .map_err(|e| failure(format!("scanning /proc: {e}")))?
+        .threads(o.threads);
+    if o.watch || o.interval.is_some() {
+        // Every scan after the first then re-reads held files instead of opening them again.
+        scanner = scanner.keep_handles(Scanner::default_fd_budget());
+    }
+    let mut sampler = Sampler {
+        scanner,
+        shown: Vec::new(),
+        before: HashMap::new(),
+        now: HashMap::new(),
+        before_at: None,
+    };
+    let interval = o.interval.unwrap_or(WATCH_INTERVAL);
+    // Restores the terminal when dropped, however this function returns.
+    let keys = if o.watch { KeyMode::enter() } else { None };
+    let clear = o.watch && !o.json && termios::isatty(rustix::stdio::stdout());
+    let users = UsersCache::new();
+    // A frame is written at once, so a repaint does not flicker line by line.
+    let mut frame_text = Vec::new();
+    loop {
+        let budget = o.budget.map_or(Budget::UNLIMITED, Budget::within);
+        let frame = sampler.sample(&o.filter, &budget)?;
+        // Without --watch, --interval shows only the second scan: the first is its baseline.
+        if o.watch || o.interval.is_none() || frame.interval.is_some() {
+            rank(&mut sampler.shown, o.by, frame.interval.is_some(), o.n);
+            frame_text.clear();
+            if clear {
+                frame_text.extend_from_slice(b"\x1b[H\x1b[2J");
+            }
+            if o.json {
+                let line = json_frame(&sampler.shown, &frame, &users);
+                writeln!(frame_text, "{line}")?;
+            } else {
+                let hint = if keys.is_some() { "; q quits" } else { "" };
+                table(
+                    &mut frame_text,
+                    &sampler.shown,
+                    &frame,
+                    &users,
+                    o.threads,
+                    hint,
+                )?;
+            }
+            out.write_all(&frame_text)?;
+            out.flush()?;
+            if !o.watch {
+                return Ok(());
+            }
+        }
+        if wait_until(frame.started + interval, keys.as_ref())? {
+            return Ok(());
+        }
+    }
+}
+
+/// A row `top` shows, with its %CPU when its process was also in the previous scan.
+struct Shown {
+    row: Row,
+    cpu_percent: Option<f64>,
+}
+
+/// What one scan took and saw.
+struct Frame {
+    summary: ScanSummary,
+    started: Instant,
+    /// Wall-clock and CPU time of the scan: what a refresh costs.
+    wall: Duration,
+    cpu: Duration,
+    /// The time since the previous scan began, over which %CPU is measured.
+    interval: Option<Duration>,
+}
+
+/// Scans with one scanner, remembering every process's CPU time so that the next scan can tell
+/// its %CPU.
+struct Sampler {
+    scanner: Scanner,
+    /// The rows of the last scan that pass the filter.
+    shown: Vec<Shown>,
+    /// CPU seconds of every process in the previous scan, by pid and start time: a reused pid
+    /// has a later start time, so a new process is never charged for its predecessor.
+    before: HashMap<(i32, u64), f64>,
+    /// The same for the scan under way (kept only to reuse its allocation).
+    now: HashMap<(i32, u64), f64>,
+    before_at: Option<Instant>,
+}
+
+impl Sampler {
+    fn sample(&mut self, filter: &Filter, budget: &Budget) -> Result<Frame, Failure> {
+        self.now.clear();
+        self.shown.clear();
+        let (now, shown) = (&mut self.now, &mut self.shown);
+        let started = Instant::now();
+        let cpu_started = process_cpu_time();
+        let summary = self
+            .scanner
+            .scan(budget, |row| {
+                if let (Some(ticks), Some(cpu)) = (row.start_time_ticks, row.cpu_seconds) {
+                    now.insert((row.pid, ticks), cpu);
+                }
+                if filter.matches(row) {
+                    shown.push(Shown {
+                        row: *row,
+                        cpu_percent: None,
+                    });
+                }
+                ControlFlow::Continue(())
+            })
+            .map_err(|e| failure(format!("scanning /proc: {e}")))?;
+        let wall = started.elapsed();
+        let cpu = process_cpu_time().saturating_sub(cpu_started);
+        // Both scans read /proc in the same (pid) order, so the time between their starts is
+        // about the time between a process's two readings.
+        let interval = self.before_at.map(|at| started - at);
+        if let Some(interval) = interval {
+            let seconds = interval.as_secs_f64();
+            for s in shown.iter_mut() {
+                let key = s.row.start_time_ticks.map(|ticks| (s.row.pid, ticks));
+                let before = key.and_then(|key| self.before.get(&key));
+                s.cpu_percent = match (before, s.row.cpu_seconds) {
+                    (Some(before), Some(now)) => Some((now - before).max(0.0) / seconds * 100.0),
+                    // New since the previous scan: there is nothing to measure against.
+                    _ => None,
+                };
+            }
+        }
+        std::mem::swap(&mut self.before, &mut self.now);
+        self.before_at = Some(started);
+        Ok(Frame {
+            summary,
+            started,
+            wall,
+            cpu,
+            interval,
+        })
+    }
+}
+
+/// This process's CPU time so far (all its threads, user and system).
+fn process_cpu_time() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::try_from(t).unwrap_or_default()
+}
+
+/// Sorts the rows, largest first (`pid`: smallest first), and keeps the first `n`.
+fn rank(shown: &mut Vec<Shown>, by: By, sampled: bool, n: usize) {
+    if by == By::Pid {
+        // With --threads, a process's threads stay together.
+        shown.sort_unstable_by_key(|s| (s.row.tgid, s.row.pid));
+    } else {
+        let key = |s: &Shown| {
+            let figure = match by {
+                By::Fds => s.row.fds.map(|v| v as f64),
+                By::Threads => s.row.threads.map(|v| v as f64),
+                By::Rss => s.row.rss_bytes.map(|v| v as f64),
+                By::Cpu if sampled => s.cpu_percent,
+                By::Cpu | By::Pid => s.row.cpu_seconds,
+            };
+            // A figure missing (a zombie has no fds) ranks below every real one.
+            figure.unwrap_or(-1.0)
+        };
+        shown.sort_unstable_by(|a, b| key(b).total_cmp(&key(a)).then(a.row.pid.cmp(&b.row.pid)));
+    }
+    shown.truncate(n);
+}
+
+/// The state letter, or `?` for a byte that is not a printable letter (never seen in practice,
+/// but it reaches a terminal).
+fn state_letter(row: &Row) -> Option<char> {
+    row.state.map(|b| {
+        if b.is_ascii_graphic() {
+            char::from(b)
+        } else {
+            '?'
+        }
+    })
+}
+
+fn json_frame(shown: &[Shown], frame: &Frame, users: &UsersCache) -> serde_json::Value {
+    let rows: Vec<_> = shown
+        .iter()
+        .map(|Shown { row, cpu_percent }| {
+            let user = row
+                .uid
+                .and_then(|uid| users.get_user_by_uid(uid))
+                .map(|u| u.name().to_string_lossy().into_owned());
+            serde_json::json!({
+                "pid": row.pid,
+                "tgid": row.tgid,
+                // serde_json escapes control characters; invalid UTF-8 becomes U+FFFD.
+                "comm": String::from_utf8_lossy(row.comm()),
+                "state": state_letter(row).map(String::from),
+                "ppid": row.ppid,
+                "uid": row.uid,
+                // null when the uid has no name.
+                "user": user,
+                "fds": row.fds,
+                "threads": row.threads,
+                "rss_bytes": row.rss_bytes,
+                "cpu_seconds": row.cpu_seconds,
+                "cpu_percent": cpu_percent.map(|p| (p * 100.0).round() / 100.0),
+            })
+        })
+        .collect();
+    let summary = &frame.summary;
+    let mut line = serde_json::json!({
+        "complete": summary.is_complete(),
+        "scanned": summary.scanned,
+        "vanished": summary.vanished,
+        "denied": summary.denied,
+        "refused": summary.refused,
+        "micros": round_micros(frame.wall),
+        "cpu_micros": round_micros(frame.cpu),
+        "rows": rows,
+    });
+    if let Some(interval) = frame.interval {
+        line["interval_seconds"] = serde_json::json!(interval.as_secs_f64());
+    }
+    line
+}
+
+/// Microseconds, to the nanosecond.
+fn round_micros(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e9).round() / 1000.0
+}
+
+fn table(
+    out: &mut impl Write,
+    shown: &[Shown],
+    frame: &Frame,
+    users: &UsersCache,
+    threads: bool,
+    hint: &str,
+) -> io::Result<()> {
     writeln!(
         out,
-        "{:>8}  {:<16} {:>8} {:>8} {:>10} {:>10}",
-        "PID", "COMMAND", "FDS", "THREADS", "RSS", "CPU s"
+        "{:>8} {:<8} {:<5} {:>7} {:>7} {:>10} {:>6} {:>10}  COMMAND",
+        "PID", "USER", "STATE", "THREADS", "FDS", "RSS", "%CPU", "TIME"
     )?;
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
-    for row in &rows {
-        // Escaped, then cut to the column's 16 characters.
+    for Shown { row, cpu_percent } in shown {
+        let user = row.uid.map(|uid| match users.get_user_by_uid(uid) {
+            // A name longer than the column is cut with a `+`, as top does.
+            Some(user) => fit(&escape_comm(user.name().as_bytes()), 8),
+            None => uid.to_string(),
+        });
         writeln!(
             out,
-            "{:>8}  {:<16.16} {:>8} {:>8} {:>10} {:>10}",
+            "{:>8} {:<8} {:<5} {:>7} {:>7} {:>10} {:>6} {:>10}  {:.*}",
             row.pid,
-            escape_comm(row.comm()),
-            or_dash(row.fds.map(|v| v.to_string())),
+            or_dash(user),
+            or_dash(state_letter(row).map(String::from)),
             or_dash(row.threads.map(|v| v.to_string())),
+            or_dash(row.fds.map(|v| v.to_string())),
             or_dash(row.rss_bytes.map(format_bytes)),
-            or_dash(row.cpu_seconds.map(|v| format!("{v:.2}"))),
+            or_dash(cpu_percent.map(|p| format!("{p:.1}"))),
+            or_dash(row.cpu_seconds.map(format_cpu_time)),
+            COMMAND_WIDTH,
+            escape_comm(row.comm()),
         )?;
     }
+    let summary = &frame.summary;
     writeln!(
         out,
-        "scanned {} {}, {} vanished, {} denied, {} refused; {} in {:.1} ms",
+        "scanned {} {}, {} vanished, {} denied, {} refused; {}; refresh: {:.1} ms ({:.1} ms CPU){}{hint}",
         summary.scanned,
         if threads { "threads" } else { "processes" },
         summary.vanished,
@@ -329,9 +738,111 @@ fn top(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
             None => "complete".to_string(),
             Some(stop) => format!("stopped early ({stop:?})"),
         },
-        micros / 1000.0
-    )?;
-    Ok(())
+        frame.wall.as_secs_f64() * 1e3,
+        frame.cpu.as_secs_f64() * 1e3,
+        match frame.interval {
+            Some(interval) => format!("; %CPU over {:.2} s", interval.as_secs_f64()),
+            None => String::new(),
+        },
+    )
+}
+
+/// `text` cut to `width` characters, the last one `+` if it was longer.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('+');
+    cut
+}
+
+/// CPU time as top's TIME+ (`M:SS.hh`) under an hour, as ps's TIME (`H:MM:SS`) from then on.
+fn format_cpu_time(seconds: f64) -> String {
+    // `as` saturates: a negative or NaN figure shows as 0.
+    let hundredths = (seconds * 100.0).round() as u64;
+    if hundredths < 360_000 {
+        let (minutes, rest) = (hundredths / 6000, hundredths % 6000);
+        format!("{minutes}:{:02}.{:02}", rest / 100, rest % 100)
+    } else {
+        let s = hundredths / 100;
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    }
+}
+
+/// Sleeps until `deadline`, or, with keys, until then or a quitting key. True if one came.
+fn wait_until(deadline: Instant, keys: Option<&KeyMode>) -> Result<bool, Failure> {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        match keys {
+            None => std::thread::sleep(left),
+            Some(keys) => {
+                if keys.wait(left)? {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+}
+
+/// A terminal on stdin switched to reading single keys, unechoed, with Ctrl-C read as a key
+/// (ISIG off) so that quitting goes through [`Drop`], which puts the terminal back as it was
+/// on every way out: a key, an error, a closed pipe.
+struct KeyMode {
+    saved: Termios,
+}
+
+impl KeyMode {
+    /// `None` when stdin is not a terminal (or will not be switched): then frames just sleep,
+    /// and SIGINT ends the process.
+    fn enter() -> Option<KeyMode> {
+        let stdin = rustix::stdio::stdin();
+        if !termios::isatty(stdin) {
+            return None;
+        }
+        let saved = termios::tcgetattr(stdin).ok()?;
+        let mut keys = saved.clone();
+        keys.local_modes
+            .remove(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG);
+        // A read returns as soon as one byte is there.
+        keys.special_codes[SpecialCodeIndex::VMIN] = 1;
+        keys.special_codes[SpecialCodeIndex::VTIME] = 0;
+        termios::tcsetattr(stdin, OptionalActions::Now, &keys).ok()?;
+        Some(KeyMode { saved })
+    }
+
+    /// Waits up to `timeout` for keys; true if one of them is `q`, `Q` or Ctrl-C, or the
+    /// terminal has gone.
+    fn wait(&self, timeout: Duration) -> Result<bool, Failure> {
+        let stdin = rustix::stdio::stdin();
+        let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+        // At most MAX_INTERVAL, which always fits a Timespec.
+        let timeout = Timespec::try_from(timeout)
+            .map_err(|_| failure(format!("cannot wait {timeout:?} for a key")))?;
+        match rustix::event::poll(&mut fds, Some(&timeout)) {
+            Ok(0) | Err(Errno::INTR) => return Ok(false),
+            Ok(_) => {}
+            Err(e) => return Err(failure(format!("waiting for a key on stdin: {e}"))),
+        }
+        let mut keys = [0u8; 64];
+        match rustix::io::read(stdin, &mut keys) {
+            // End of input: no key will ever come.
+            Ok(0) => Ok(true),
+            Ok(n) => Ok(keys[..n].iter().any(|k| matches!(k, b'q' | b'Q' | 0x03))),
+            Err(Errno::INTR | Errno::AGAIN) => Ok(false),
+            Err(e) => Err(failure(format!("reading a key from stdin: {e}"))),
+        }
+    }
+}
+
+impl Drop for KeyMode {
+    fn drop(&mut self) {
+        // Nothing more can be done if the terminal refuses.
+        let _ = termios::tcsetattr(rustix::stdio::stdin(), OptionalActions::Now, &self.saved);
+    }
 }
 
 fn format_bytes(bytes: u64) -> String {
@@ -355,6 +866,7 @@ fn metrics(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure
     let mut network = false;
     while let Some(arg) = args.next()? {
         match arg {
+            Short('h') | Long("help") => return Ok(writeln!(out, "{METRICS_USAGE}")?),
             Long("namespace") => namespace = Some(args.value()?.string()?),
             Long("network") => network = true,
             Value(v) if pid.is_none() => pid = Some(parse_pid(&v.string()?)?),
@@ -383,6 +895,7 @@ fn fds(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
     let mut json = false;
     while let Some(arg) = args.next()? {
         match arg {
+            Short('h') | Long("help") => return Ok(writeln!(out, "{FDS_USAGE}")?),
             Long("method") => {
                 method = match args.value()?.string()?.as_str() {
                     "auto" => Method::Auto,
@@ -447,6 +960,7 @@ fn seed_demo(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failu
     let mut wanted: Option<usize> = None;
     while let Some(arg) = args.next()? {
         match arg {
+            Short('h') | Long("help") => return Ok(writeln!(out, "{SEED_DEMO_USAGE}")?),
             Long("fds") => wanted = Some(number_value(&mut args, "--fds", 0..=usize::MAX)?),
             other => return Err(other.unexpected().into()),
         }

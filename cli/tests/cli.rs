@@ -4,6 +4,7 @@
 use procfast::TextError;
 use std::io::{BufRead, BufReader};
 use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
@@ -43,8 +44,10 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn a_closed_stdout_ends_quietly_with_success() {
     let me = std::process::id().to_string();
-    let cases: [&[&str]; 9] = [
+    let cases: [&[&str]; 11] = [
         &["top", "-n", "100000"],
+        &["top", "--interval", "0.05", "--json"],
+        &["top", "--help"],
         &["top", "-n", "100000", "--threads"],
         &["top", "--json"],
         &["fds", &me],
@@ -124,7 +127,7 @@ fn hostile_command_names_are_escaped_in_the_table_only() {
     let red = Named::spawn(r"a\nb\033[31mc", b"a\nb\x1b[31mc");
     // Invalid UTF-8, a tab, a backslash, DEL.
     let binary_name = Named::spawn(r"\377\t\\\177z", b"\xff\t\\\x7fz");
-    // 15 ESCs escape to 60 characters: cut to the column's 16.
+    // 15 ESCs escape to 60 characters: cut to the column's 32.
     let long = Named::spawn(&r"\033".repeat(15), &[0x1b; 15]);
     let out = run(&["top", "-n", "100000"]).unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -134,28 +137,30 @@ fn hostile_command_names_are_escaped_in_the_table_only() {
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
 
-    // Every row has the header's layout: a pid, then the same width.
+    // Every row has the header's layout: the columns before COMMAND end where the header's do,
+    // and COMMAND, the last, runs to the end of the line.
     let lines: Vec<&str> = stdout.lines().collect();
     let (header, rest) = lines.split_first().unwrap();
     let (summary, rows) = rest.split_last().unwrap();
-    assert!(header.starts_with("     PID  COMMAND"), "{header}");
+    assert!(header.starts_with("     PID USER"), "{header}");
     assert!(summary.starts_with("scanned "), "{summary}");
-    let width = header.chars().count();
+    let command = header.find("COMMAND").unwrap();
     let mut comms = std::collections::HashMap::new();
     for row in rows {
-        assert_eq!(
-            row.chars().count(),
-            width,
+        let chars: Vec<char> = row.chars().collect();
+        assert!(
+            chars.len() > command
+                && chars[command - 3] != ' '
+                && chars[command - 2..command] == [' ', ' '],
             "row split or misaligned: {row:?}"
         );
-        let pid: String = row.chars().take(8).collect();
+        let pid: String = chars[..8].iter().collect();
         let pid: i32 = pid.trim().parse().unwrap();
-        let comm: String = row.chars().skip(10).take(16).collect();
-        comms.insert(pid, comm.trim_end().to_string());
+        comms.insert(pid, chars[command..].iter().collect::<String>());
     }
     assert_eq!(comms[&red.pid], r"a\nb\x1b[31mc");
     assert_eq!(comms[&binary_name.pid], r"\xff\t\\\x7fz");
-    assert_eq!(comms[&long.pid], r"\x1b\x1b\x1b\x1b");
+    assert_eq!(comms[&long.pid], r"\x1b".repeat(8));
 
     // JSON stays faithful: serde_json escapes, and invalid UTF-8 becomes U+FFFD.
     let out = run(&["top", "-n", "100000", "--json"]).unwrap();
@@ -251,9 +256,25 @@ fn usage_errors_are_one_line() {
         ),
         (
             &["top", "--by", "size"],
-            r#"unknown figure "size": expected fds, threads, rss or cpu"#.into(),
+            r#"unknown figure "size": expected fds, threads, rss, cpu or pid"#.into(),
         ),
         (&["top", "-n"], "missing argument for option '-n'".into()),
+        (
+            &["top", "--user", "nosuchuser"],
+            r#"unknown user "nosuchuser""#.into(),
+        ),
+        (
+            &["top", "--user", "99999999999"],
+            format!("--user 99999999999 is out of range (0..={})", u32::MAX),
+        ),
+        (
+            &["top", "--pid", "-1"],
+            r#"invalid pid "-1": expected digits only"#.into(),
+        ),
+        (
+            &["top", "--pid", "0"],
+            format!("pid 0 is out of range {pid_range}"),
+        ),
         (&["top", "--wat"], "invalid option '--wat'".into()),
         (&["bogus"], r#"unexpected argument "bogus""#.into()),
         (&[], "missing command".into()),
@@ -303,4 +324,431 @@ fn an_invalid_metrics_namespace_is_a_usage_error() {
             "{line:?}"
         );
     }
+}
+
+#[test]
+fn an_interval_is_positive_decimal_seconds() {
+    for text in [
+        "abc", "", "+1", "-1", "1e3", "inf", "NaN", ".5", "1.", "1.2.3", " 1", "0x1",
+    ] {
+        assert_usage_error(
+            &["top", "--interval", text],
+            &format!("invalid --interval {text:?}: expected seconds, like 2 or 0.5"),
+        );
+    }
+    // Zero, a fraction below the clock's nanosecond, and more than a day.
+    for text in [
+        "0",
+        "0.0",
+        "0.0000000001",
+        "86400.5",
+        "99999999999999999999999",
+    ] {
+        assert_usage_error(
+            &["top", "--interval", text],
+            &format!("--interval {text} is out of range (more than 0, at most 86400)"),
+        );
+    }
+}
+
+/// A child process, killed and reaped when dropped.
+struct Kid(Child);
+
+impl Kid {
+    fn spawn(program: &str, args: &[&str]) -> Kid {
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        Kid(child)
+    }
+
+    fn pid(&self) -> i64 {
+        i64::from(self.0.id())
+    }
+}
+
+impl Drop for Kid {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `top` with `args` and `--json`, and parses its one line.
+fn top_json(args: &[&str]) -> Option<serde_json::Value> {
+    let out = run(&[&["top", "--json"], args].concat())?;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn rows(json: &serde_json::Value) -> &Vec<serde_json::Value> {
+    json["rows"].as_array().unwrap()
+}
+
+#[test]
+fn cpu_percent_over_an_interval_ranks_a_busy_process_first() {
+    let busy = Kid::spawn("sh", &["-c", "while :; do :; done"]);
+    let idle = Kid::spawn("sleep", &["30"]);
+    let (busy_pid, idle_pid) = (busy.pid().to_string(), idle.pid().to_string());
+    // The sleeper has the smaller pid, so a ranking by pid or by nothing would put it first.
+    let args = [
+        "--interval",
+        "0.3",
+        "--by",
+        "cpu",
+        "--pid",
+        &idle_pid,
+        "--pid",
+        &busy_pid,
+    ];
+    let Some(json) = top_json(&args) else {
+        return;
+    };
+    let interval = json["interval_seconds"].as_f64().unwrap();
+    assert!((0.3..1.0).contains(&interval), "{json}");
+    let rows = rows(&json);
+    assert_eq!(rows.len(), 2, "{json}");
+    // One core busy is 100%; a 2-core host shared with other tests may give it less.
+    assert_eq!(rows[0]["pid"], busy.pid(), "{json}");
+    let percent = rows[0]["cpu_percent"].as_f64().unwrap();
+    assert!(
+        (50.0..=110.0).contains(&percent),
+        "busy child at {percent}%: {json}"
+    );
+    assert_eq!(rows[1]["pid"], idle.pid(), "{json}");
+    let percent = rows[1]["cpu_percent"].as_f64().unwrap();
+    assert!(percent < 5.0, "sleeping child at {percent}%: {json}");
+}
+
+#[test]
+fn without_an_interval_there_is_no_cpu_percent() {
+    let Some(json) = top_json(&["-n", "100000"]) else {
+        return;
+    };
+    assert!(json.get("interval_seconds").is_none(), "{json}");
+    assert!(
+        rows(&json).iter().all(|row| row["cpu_percent"].is_null()),
+        "{json}"
+    );
+    // And the table shows "-" in the %CPU column of every row.
+    let out = run(&["top", "-n", "5"]).unwrap();
+    let stdout = text(&out.stdout);
+    for row in stdout
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with("scanned "))
+    {
+        assert_eq!(row.split_whitespace().nth(7), Some("-"), "{row}");
+    }
+}
+
+#[test]
+fn the_user_filter_keeps_that_users_processes_only() {
+    // A process of another user, where this test may make one (as root).
+    let nobody = Command::new("sleep")
+        .arg("30")
+        .uid(65534)
+        .spawn()
+        .ok()
+        .map(Kid);
+    for user in ["root", "0"] {
+        let Some(json) = top_json(&["-n", "100000", "--user", user]) else {
+            return;
+        };
+        let rows = rows(&json);
+        // pid 1 is root's.
+        assert!(rows.iter().any(|row| row["pid"] == 1), "{json}");
+        for row in rows {
+            assert_eq!(row["uid"], 0, "{row}");
+            assert_eq!(row["user"], "root", "{row}");
+        }
+    }
+    let Some(nobody) = nobody else {
+        return;
+    };
+    let json = top_json(&["-n", "100000", "--user", "65534"]).unwrap();
+    let rows = rows(&json);
+    assert!(rows.iter().any(|row| row["pid"] == nobody.pid()), "{json}");
+    assert!(rows.iter().all(|row| row["uid"] == 65534), "{json}");
+}
+
+#[test]
+fn a_process_new_in_the_second_scan_has_no_cpu_percent() {
+    let Some(mut command) =
+        procfast(&["top", "--json", "--interval", "1", "--comm", "pfnew_probe"])
+    else {
+        return;
+    };
+    let child = command.stdout(Stdio::piped()).spawn().unwrap();
+    // Started well after the first scan, well before the second.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let named = Named::spawn("pfnew_probe", b"pfnew_probe");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows(&json);
+    assert_eq!(rows.len(), 1, "{json}");
+    assert_eq!(rows[0]["pid"], named.pid, "{json}");
+    assert!(rows[0]["cpu_seconds"].is_number(), "{json}");
+    assert!(rows[0]["cpu_percent"].is_null(), "{json}");
+}
+
+#[test]
+fn the_comm_filter_applies_before_ranking() {
+    if binary().is_none() {
+        return;
+    }
+    let named = Named::spawn("pfcomm_probe", b"pfcomm_probe");
+    // -n 1: a filter applied after ranking would show the process with the most fds instead.
+    let json = top_json(&["-n", "1", "--comm", "comm_pro"]).unwrap();
+    let rows = rows(&json);
+    assert_eq!(rows.len(), 1, "{json}");
+    assert_eq!(rows[0]["pid"], named.pid, "{json}");
+    assert_eq!(rows[0]["comm"], "pfcomm_probe", "{json}");
+
+    let json = top_json(&["-n", "100000", "--comm", "sh"]).unwrap();
+    let rows = self::rows(&json);
+    assert!(!rows.is_empty(), "{json}");
+    for row in rows {
+        assert!(row["comm"].as_str().unwrap().contains("sh"), "{row}");
+    }
+}
+
+/// Asserts that `value` is a number of the kind `is`, or null where `nullable`.
+fn assert_kind(
+    row: &serde_json::Value,
+    key: &str,
+    is: fn(&serde_json::Value) -> bool,
+    nullable: bool,
+) {
+    let value = row.get(key).unwrap_or_else(|| panic!("no {key}: {row}"));
+    assert!(is(value) || (nullable && value.is_null()), "{key}: {row}");
+}
+
+#[test]
+fn json_rows_have_every_figure_with_its_type() {
+    let Some(json) = top_json(&["-n", "100000", "--interval", "0.1"]) else {
+        return;
+    };
+    for key in ["scanned", "vanished", "denied", "refused"] {
+        assert_kind(&json, key, serde_json::Value::is_u64, false);
+    }
+    for key in ["micros", "cpu_micros", "interval_seconds"] {
+        assert_kind(&json, key, serde_json::Value::is_f64, false);
+    }
+    assert_kind(&json, "complete", serde_json::Value::is_boolean, false);
+    let rows = rows(&json);
+    assert!(rows.len() > 1, "{json}");
+    for row in rows {
+        assert_kind(row, "pid", serde_json::Value::is_i64, false);
+        assert_eq!(row["tgid"], row["pid"], "{row}");
+        assert_kind(row, "comm", serde_json::Value::is_string, false);
+        let state = row["state"].as_str().unwrap();
+        assert!(state.len() == 1 && "RSDZTtXxKWPI".contains(state), "{row}");
+        for key in ["ppid", "uid", "rss_bytes"] {
+            assert_kind(row, key, serde_json::Value::is_u64, false);
+        }
+        // A zombie has no fds or threads.
+        for key in ["fds", "threads"] {
+            assert_kind(row, key, serde_json::Value::is_u64, true);
+        }
+        assert_kind(row, "user", serde_json::Value::is_string, true);
+        assert_kind(row, "cpu_seconds", serde_json::Value::is_number, false);
+        // Null for a process new since the first scan.
+        assert_kind(row, "cpu_percent", serde_json::Value::is_number, true);
+    }
+    let me = i64::from(std::process::id());
+    let mine = rows.iter().find(|row| row["pid"] == me).unwrap();
+    assert!(mine["cpu_percent"].is_number(), "{mine}");
+    if mine["uid"] == 0 {
+        assert_eq!(mine["user"], "root", "{mine}");
+    }
+}
+
+#[test]
+fn thread_rows_name_their_process_in_tgid() {
+    if binary().is_none() {
+        return;
+    }
+    // A thread of this test's own, parked until the scan is over.
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let parked = std::thread::spawn(move || wait.recv());
+    let me = i64::from(std::process::id());
+    let json = top_json(&["-n", "100000", "--threads", "--pid", &me.to_string()]).unwrap();
+    drop(done);
+    let _ = parked.join();
+    let rows = rows(&json);
+    assert!(rows.len() >= 2, "{json}");
+    assert!(rows.iter().all(|row| row["tgid"] == me), "{json}");
+    assert!(rows.iter().any(|row| row["pid"] == me), "{json}");
+    assert!(rows.iter().any(|row| row["pid"] != me), "{json}");
+}
+
+#[test]
+fn watch_writes_a_frame_per_interval_to_a_pipe() {
+    let Some(mut command) = procfast(&["top", "--watch", "--interval", "0.2", "--json"]) else {
+        return;
+    };
+    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let frames = reader.join().unwrap();
+    // The first at once, then every 0.2 s: about 5.
+    assert!(frames.len() >= 3, "{frames:?}");
+    for (i, frame) in frames.iter().enumerate() {
+        let json: serde_json::Value = serde_json::from_str(frame).unwrap();
+        assert!(json["rows"].is_array(), "{frame}");
+        // Every frame after the first is sampled against the one before.
+        assert_eq!(json["interval_seconds"].is_f64(), i > 0, "{frame}");
+    }
+
+    // The table is not cleared between frames when stdout is not a terminal.
+    let mut command = procfast(&["top", "--watch", "--interval", "0.2", "-n", "2"]).unwrap();
+    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        std::io::Read::read_to_end(&mut BufReader::new(stdout), &mut all).unwrap();
+        all
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let all = reader.join().unwrap();
+    assert!(!all.contains(&0x1b), "{}", text(&all));
+    assert!(
+        text(&all).matches("     PID USER").count() >= 2,
+        "{}",
+        text(&all)
+    );
+}
+
+/// Runs `top --watch` on a pseudo-terminal (through script(1)), sends `key` once the first frame
+/// is painted, and returns what the terminal showed, with `stty -a` run after procfast.
+fn watch_on_a_terminal(key: &str) -> Option<String> {
+    let binary = binary()?;
+    let script = format!(
+        "{} top --watch --interval 0.2 -n 2; echo procfast-exit=$?; stty -a",
+        binary.display()
+    );
+    let Ok(mut child) = Command::new("script")
+        .args(["-qec", &script, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    else {
+        // No script(1) here: nothing to drive a terminal with.
+        return None;
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines, from_reader) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let timeout = std::time::Duration::from_secs(10);
+    let mut shown = String::new();
+    let mut sent = false;
+    while let Ok(line) = from_reader.recv_timeout(timeout) {
+        shown.push_str(&line);
+        shown.push('\n');
+        // "q quits": the keys are read, so the terminal is switched.
+        if !sent && line.contains("q quits") {
+            std::io::Write::write_all(&mut stdin, key.as_bytes()).unwrap();
+            sent = true;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Some(shown)
+}
+
+#[test]
+fn on_a_terminal_q_and_ctrl_c_quit_and_restore_the_mode() {
+    // Ctrl-C is read as a key, not delivered as SIGINT (which would exit 130).
+    for key in ["q", "\x03"] {
+        let Some(shown) = watch_on_a_terminal(key) else {
+            return;
+        };
+        assert!(shown.contains("procfast-exit=0"), "{key:?}: {shown}");
+        let stty: Vec<&str> = shown.split_whitespace().collect();
+        for mode in ["icanon", "echo", "isig"] {
+            assert!(
+                stty.contains(&mode),
+                "{key:?}: {mode} not restored: {shown}"
+            );
+        }
+        // Frames are painted over one another on a terminal.
+        assert!(shown.contains("\x1b[H\x1b[2J"), "{shown}");
+    }
+}
+
+#[test]
+fn every_command_has_help_and_the_binary_a_version() {
+    for command in ["top", "fds", "metrics", "seed-demo"] {
+        for flag in ["--help", "-h"] {
+            let Some(out) = run(&[command, flag]) else {
+                return;
+            };
+            assert_eq!(out.status.code(), Some(0), "{command} {flag}");
+            assert_eq!(text(&out.stderr), "", "{command} {flag}");
+            let stdout = text(&out.stdout);
+            assert!(
+                stdout.starts_with(&format!("usage: procfast {command}")),
+                "{command} {flag}: {stdout}"
+            );
+        }
+    }
+    let out = run(&["--help"]).unwrap();
+    assert!(
+        text(&out.stdout).contains("Exit status: 0"),
+        "{}",
+        text(&out.stdout)
+    );
+    for flag in ["--version", "-V"] {
+        let out = run(&[flag]).unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(text(&out.stdout), "procfast 0.1.0\n");
+    }
+}
+
+#[test]
+fn the_table_has_the_columns_of_ps_and_top() {
+    let Some(out) = run(&["top", "-n", "3", "--interval", "0.1"]) else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let header: Vec<&str> = stdout.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["PID", "USER", "STATE", "THREADS", "FDS", "RSS", "%CPU", "TIME", "COMMAND"]
+    );
+    let summary = stdout.lines().last().unwrap();
+    assert!(
+        summary.contains("; refresh: ") && summary.contains(" ms CPU)"),
+        "{summary}"
+    );
+    assert!(summary.contains("; %CPU over 0.1"), "{summary}");
 }

@@ -20,6 +20,7 @@
 //! | [`loadavg`] | `/proc/loadavg` | [`loadavg::Loadavg`] |
 //! | [`sockstat`] | `/proc/net/sockstat`, `/proc/net/sockstat6` | [`sockstat::Sockstat`] |
 //! | [`file_nr`] | `/proc/sys/fs/file-nr` | [`file_nr::FileNr`] |
+//! | [`cmdline`] | `/proc/<pid>/cmdline`, `/proc/<pid>/environ` | [`cmdline::Cmdline`] |
 //! | [`dirent`] | `getdents64` output | [`dirent::Dirents`] |
 //!
 //! # Rules every parser follows
@@ -36,6 +37,7 @@
 //!   never guessed: read them once with `sysconf(_SC_CLK_TCK)` and `sysconf(_SC_PAGESIZE)`.
 
 mod bytes;
+pub mod cmdline;
 pub mod dirent;
 pub mod file_nr;
 pub mod io;
