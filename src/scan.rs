@@ -18,8 +18,8 @@ use smallvec::SmallVec;
 ///
 /// The cost of a figure is the file it comes from: `COMM`, `STATE`, `PPID`, `THREADS`, `RSS`,
 /// `CPU`, `START_TIME`, `FAULTS` and `VSIZE` all come from one read of `/proc/<pid>/stat`; `FDS`
-/// from one `statx` of `/proc/<pid>/fd`; `UID`, `CTXT_SWITCHES` and `SWAP` from one read of
-/// `/proc/<pid>/status`; `IO` from a read of `/proc/<pid>/io`, which needs ptrace access (so
+/// from one `statx` of `/proc/<pid>/fd`; `UID` from one `statx` of `/proc/<pid>` (its owner, as
+/// `ps` reads it); `CTXT_SWITCHES` and `SWAP` from one read of `/proc/<pid>/status`; `IO` from a read of `/proc/<pid>/io`, which needs ptrace access (so
 /// another user's process reports it as denied); `FD_LIMIT` from `prlimit` where the mount is of
 /// the caller's pid namespace and permits it, else from `/proc/<pid>/limits`. A scan for `FDS`
 /// alone reads no file but for processes that report 0 fds.
@@ -52,7 +52,8 @@ impl Fields {
     pub const START_TIME: Fields = Fields(1 << 6);
     /// The open fd count, from `fstat` of `/proc/<pid>/fd`.
     pub const FDS: Fields = Fields(1 << 7);
-    /// The effective uid, from `status`.
+    /// The effective uid: the owner of `/proc/<pid>`, which the kernel sets to it (`ps` reads it
+    /// so too), one `statx` rather than a read of `status`.
     pub const UID: Fields = Fields(1 << 8);
     /// Bytes read from and written to storage, from `io`.
     pub const IO: Fields = Fields(1 << 9);
@@ -70,7 +71,7 @@ impl Fields {
     /// Every figure.
     pub const ALL: Fields = Fields((1 << 15) - 1);
     const FROM_STAT: Fields = Fields(((1 << 7) - 1) | (1 << 10) | (1 << 11));
-    const FROM_STATUS: Fields = Fields((1 << 8) | (1 << 12) | (1 << 13));
+    const FROM_STATUS: Fields = Fields((1 << 12) | (1 << 13));
 
     /// True if every figure of `other` is in `self`.
     pub const fn contains(self, other: Fields) -> bool {
@@ -173,7 +174,7 @@ pub struct Row {
     pub state: Option<u8>,
     /// The parent's pid.
     pub ppid: Option<i32>,
-    /// The effective uid (from `status`).
+    /// The effective uid (the owner of `/proc/<pid>`).
     pub uid: Option<u32>,
     /// Open fds.
     pub fds: Option<u64>,
@@ -336,6 +337,8 @@ struct Held {
     status: Option<OwnedFd>,
     io: Option<OwnedFd>,
     fd_dir: Option<OwnedFd>,
+    /// `/proc/<pid>` itself (`O_PATH`), whose owner is the effective uid.
+    pid_dir: Option<OwnedFd>,
     /// Some source could not be opened for lack of permission.
     denied: bool,
     /// A kernel thread (`PF_KTHREAD`, learned from a check): its 0 fds need no check again.
@@ -348,6 +351,7 @@ impl Held {
             + usize::from(self.status.is_some())
             + usize::from(self.io.is_some())
             + usize::from(self.fd_dir.is_some())
+            + usize::from(self.pid_dir.is_some())
     }
 }
 
@@ -645,10 +649,16 @@ impl Scanner {
         let mut suspect = false;
         if self.fields.contains(Fields::FDS) {
             let path = PidPath::new(task, b"/fd\0");
-            let size = sys::statx_size_on(self.list.as_fd(), path.as_c_str()?, self.mount);
+            let size =
+                sys::statx_on(self.list.as_fd(), path.as_c_str()?, self.mount).map(|st| st.size);
             suspect = self.fill_fds(&mut row, size, |list| {
                 sys::openat_dir(list, path.as_c_str().map_err(|_| Errno::INVAL)?)
             })?;
+        }
+        if self.fields.contains(Fields::UID) {
+            let path = PidPath::new(task, b"\0");
+            let owner = sys::statx_on(self.list.as_fd(), path.as_c_str()?, self.mount);
+            fill_uid(&mut row, owner)?;
         }
         if self.fields.contains(Fields::FD_LIMIT) {
             self.fill_fd_limit(&mut row, task)?;
@@ -692,6 +702,13 @@ impl Scanner {
         }
         // A kernel thread's 0 is real, and it stays a kernel thread: no check needed.
         suspect &= !held.kthread;
+        if let Some(fd) = held
+            .pid_dir
+            .as_ref()
+            .filter(|_| fields.contains(Fields::UID))
+        {
+            fill_uid(&mut row, sys::fstat(fd.as_fd()))?;
+        }
         if fields.contains(Fields::FD_LIMIT) {
             self.fill_fd_limit(&mut row, task)?;
         }
@@ -930,6 +947,16 @@ fn fill_from_io(row: &mut Row, read: Result<&[u8]>) -> Result<()> {
     Ok(())
 }
 
+/// Fills `row.uid` from the owner of `/proc/<pid>` (the effective uid).
+fn fill_uid(row: &mut Row, owner: core::result::Result<sys::StatSize, Errno>) -> Result<()> {
+    match owner.map_err(|e| errno_error(e, "/proc/<pid>")) {
+        Ok(st) => row.uid = Some(st.uid),
+        Err(Error::Denied { .. }) => row.denied = true,
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
 fn fill_from_status(row: &mut Row, fields: Fields, read: Result<&[u8]>) -> Result<()> {
     let st = match read {
         Ok(bytes) => status::parse(bytes)?,
@@ -939,9 +966,6 @@ fn fill_from_status(row: &mut Row, fields: Fields, read: Result<&[u8]>) -> Resul
         }
         Err(e) => return Err(e),
     };
-    if fields.contains(Fields::UID) {
-        row.uid = Some(st.uid().effective);
-    }
     if fields.contains(Fields::CTXT_SWITCHES) {
         row.voluntary_ctxt_switches = st.voluntary_ctxt_switches();
         row.nonvoluntary_ctxt_switches = st.nonvoluntary_ctxt_switches();
@@ -981,7 +1005,8 @@ impl Cache {
         let wanted = usize::from(stat_wanted)
             + usize::from(fields.any(Fields::FROM_STATUS))
             + usize::from(fields.contains(Fields::IO))
-            + usize::from(fields.contains(Fields::FDS));
+            + usize::from(fields.contains(Fields::FDS))
+            + usize::from(fields.contains(Fields::UID));
         if wanted == 0 || self.held_fds + wanted > self.fd_budget {
             return None;
         }
@@ -992,6 +1017,7 @@ impl Cache {
             status: None,
             io: None,
             fd_dir: None,
+            pid_dir: None,
             denied: false,
             kthread: false,
         };
@@ -1004,6 +1030,7 @@ impl Cache {
             ),
             (fields.contains(Fields::IO), &mut held.io, b"/io\0"),
             (fields.contains(Fields::FDS), &mut held.fd_dir, b"/fd\0"),
+            (fields.contains(Fields::UID), &mut held.pid_dir, b"\0"),
         ];
         let mut denied = false;
         for (wanted, slot, suffix) in sources {
@@ -1012,7 +1039,7 @@ impl Cache {
             }
             let path = PidPath::new(task, suffix);
             let name = path.as_c_str().ok()?;
-            let opened = if suffix == b"/fd\0" {
+            let opened = if suffix == b"/fd\0" || suffix == b"\0" {
                 sys::openat_path_dir(list, name)
             } else {
                 sys::openat_file(list, name, Beneath::SameMount)

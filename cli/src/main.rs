@@ -249,6 +249,18 @@ where
     parse_number(what, &args.value()?.string()?, range)
 }
 
+/// Raises the soft `RLIMIT_NOFILE` to the hard one (always allowed) and returns the soft limit
+/// now in force.
+fn raise_fd_limit() -> usize {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    limit.current = limit.maximum;
+    // If raising fails, the limit stays what it was, and so does the budget taken from it.
+    let _ = setrlimit(Resource::Nofile, limit);
+    let soft = getrlimit(Resource::Nofile).current.unwrap_or(1 << 20);
+    usize::try_from(soft).unwrap_or(usize::MAX)
+}
+
 fn parse_pid(text: &str) -> Result<i32, Failure> {
     parse_number("pid", text, 1..=i32::MAX)
 }
@@ -468,7 +480,8 @@ fn top(args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
         .threads(o.threads);
     if o.watch || o.interval.is_some() {
         // Every scan after the first then re-reads held files instead of opening them again.
-        scanner = scanner.keep_handles(Scanner::default_fd_budget());
+        // top holds nothing else, so it may use most of the hard limit: 3 fds a process.
+        scanner = scanner.keep_handles(raise_fd_limit().saturating_sub(256));
     }
     let mut sampler = Sampler {
         scanner,

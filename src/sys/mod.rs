@@ -204,40 +204,44 @@ pub fn openat_file(dirfd: BorrowedFd<'_>, name: &CStr, rule: Beneath) -> Result<
     open_beneath(dirfd, name, OFlags::RDONLY, rule)
 }
 
-/// The two figures procfast takes from `fstat`.
+/// The figures procfast takes from `fstat`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatSize {
     /// `st_size`: for `/proc/<pid>/fd` on Linux ≥ 6.2, the number of open fds.
     pub size: u64,
     /// `st_nlink`: for `/proc/<pid>/task`, 2 + the number of threads.
     pub nlink: u64,
+    /// `st_uid`: for `/proc/<pid>` itself, the process's effective uid (for its entries, root
+    /// where the process is not dumpable).
+    pub uid: u32,
 }
 
-/// `fstat(fd)`, keeping `st_size` and `st_nlink`.
+/// `fstat(fd)`, keeping `st_size`, `st_nlink` and `st_uid`.
 pub fn fstat(fd: BorrowedFd<'_>) -> Result<StatSize, Errno> {
     let st = rustix::fs::fstat(fd)?;
     Ok(StatSize {
         // A negative size never comes from procfs; treat it as "no count".
         size: u64::try_from(st.st_size).unwrap_or(0),
         nlink: st.st_nlink,
+        uid: st.st_uid,
     })
 }
 
-/// `statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_SIZE|STATX_MNT_ID)`: the size of an entry below a
-/// procfs root by path, with no fd held, refused with `EXDEV` unless it lies on the `root` mount
-/// (see [`mount_of`]). Where `statx` reports no mount id (before Linux 5.8) it opens the entry
-/// with [`openat_path_dir`] and `fstat`s that instead.
-pub fn statx_size_on(dirfd: BorrowedFd<'_>, path: &CStr, root: MountOf) -> Result<u64, Errno> {
-    let st = rustix::fs::statx(
-        dirfd,
-        path,
-        AtFlags::SYMLINK_NOFOLLOW,
-        StatxFlags::SIZE | StatxFlags::MNT_ID,
-    )?;
+/// `statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_SIZE|STATX_NLINK|STATX_UID|STATX_MNT_ID)`: an
+/// entry below a procfs root by path, with no fd held, refused with `EXDEV` unless it lies on
+/// the `root` mount (see [`mount_of`]). Where `statx` reports no mount id (before Linux 5.8) it
+/// opens the entry with [`openat_path_dir`] and `fstat`s that instead.
+pub fn statx_on(dirfd: BorrowedFd<'_>, path: &CStr, root: MountOf) -> Result<StatSize, Errno> {
+    let mask = StatxFlags::SIZE | StatxFlags::NLINK | StatxFlags::UID | StatxFlags::MNT_ID;
+    let st = rustix::fs::statx(dirfd, path, AtFlags::SYMLINK_NOFOLLOW, mask)?;
     match (mount_of_statx(&st), root) {
-        (MountOf::Id(id), MountOf::Id(root)) if id == root => Ok(st.stx_size),
+        (MountOf::Id(id), MountOf::Id(root)) if id == root => Ok(StatSize {
+            size: st.stx_size,
+            nlink: u64::from(st.stx_nlink),
+            uid: st.stx_uid,
+        }),
         (MountOf::Id(_), MountOf::Id(_)) => Err(Errno::XDEV),
-        _ => fstat(openat_path_dir(dirfd, path)?.as_fd()).map(|st| st.size),
+        _ => fstat(openat_path_dir(dirfd, path)?.as_fd()),
     }
 }
 
@@ -450,8 +454,8 @@ mod tests {
         assert_eq!(openat_dir(root, &fd).unwrap_err(), Errno::XDEV);
         assert_eq!(openat_path_dir(root, &fd).unwrap_err(), Errno::XDEV);
         let mount = mount_of(root).unwrap();
-        assert_eq!(statx_size_on(root, &fd, mount).unwrap_err(), Errno::XDEV);
-        assert!(statx_size_on(root, &path(&format!("{pid}/task")), mount).is_ok());
+        assert_eq!(statx_on(root, &fd, mount).unwrap_err(), Errno::XDEV);
+        assert!(statx_on(root, &path(&format!("{pid}/task")), mount).is_ok());
         // /proc/sys bound over itself, as container runtimes do: procfs, but another mount.
         let on_procfs = open_beneath(root, &file_nr, flags, Beneath::Procfs);
         assert!(on_procfs.is_ok());
