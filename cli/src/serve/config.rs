@@ -895,7 +895,7 @@ fn strings(key: &str, node: Node) -> Result<Option<Vec<(String, Pos)>>, ConfigEr
             _ => {
                 return Err(ConfigError::at(
                     item.pos,
-                    format!("each `{key}` item must be a non-empty string"),
+                    format!("each `{key}` item must be a string"),
                 ))
             }
         }
