@@ -69,6 +69,11 @@ impl<const N: usize> HeldFiles<N> {
         self.buf.pread_all(fd.as_fd(), file.name, file.generated)
     }
 
+    /// Reads all of a file opened by the caller (not held) into the buffer, to its end.
+    pub(crate) fn read_fd(&mut self, fd: BorrowedFd<'_>, name: &'static str) -> Result<&[u8]> {
+        self.buf.pread_all(fd, name, Generated::Records)
+    }
+
     /// The bytes of the last successful [`read`](HeldFiles::read).
     pub(crate) fn last_read(&self) -> &[u8] {
         self.buf.filled()

@@ -374,6 +374,24 @@ impl Proc {
         }
     }
 
+    /// Any file below `/proc/<pid>` (`c"cgroup"`, `c"smaps_rollup"`, `c"task/123/stat"`, …),
+    /// opened through the handle (so pid-reuse safe, and refusing a stacked mount like every
+    /// open), read whole into the handle's buffer and closed: the general door, for files
+    /// procfast does not parse. Errors name the file as `"/proc/<pid>/…"`.
+    ///
+    /// ```
+    /// let mut me = procfast::Proc::myself()?;
+    /// let cgroup = me.read_file(c"cgroup")?;
+    /// assert!(cgroup.ends_with(b"\n"));
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn read_file(&mut self, name: &CStr) -> Result<&[u8]> {
+        const FILE: &str = "/proc/<pid>/…";
+        let fd = sys::openat_file(self.dir.as_fd(), name, Beneath::SameMount)
+            .map_err(|e| errno_error(e, FILE))?;
+        self.files.read_fd(fd.as_fd(), FILE)
+    }
+
     /// Replaces the buffer files are read into (to change its cap) and returns the previous one.
     pub fn replace_read_buf(&mut self, buf: ReadBuf) -> ReadBuf {
         self.files.replace_buf(buf)

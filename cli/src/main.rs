@@ -17,6 +17,8 @@
 //! Exit status: 0 on success, also when stdout's reader has gone (`procfast top | head -1`); 1
 //! when the work fails; 2 for a usage error. Errors are one line on stderr.
 
+mod serve;
+
 use lexopt::prelude::*;
 use procfast::{
     Budget, Error, Fields, Method, Proc, ProcessMetrics, ProcessSnapshot, Row, ScanSummary, Scanner,
@@ -42,6 +44,7 @@ usage: procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [
        procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
        procfast metrics [PID] [--namespace NS] [--network]
        procfast seed-demo [--fds N]
+       procfast serve [--listen ADDR] [--config FILE] [--procfs DIR] [--budget-ms MS] [--once]
        procfast --help | --version
 
   top        scan every process (--threads: every thread); show the N largest by a figure
@@ -49,6 +52,7 @@ usage: procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [
   fds        count the open fds of process PID (one-shot: the time includes opening the handle)
   metrics    print PID's process metrics (default: this process) in the Prometheus text format
   seed-demo  open as many fds as RLIMIT_NOFILE allows, then count them every way, side by side
+  serve      a host process exporter, drop-in for process-exporter (config and metric names)
 
 'procfast COMMAND --help' describes each command.
 
@@ -105,6 +109,28 @@ the metric set of the Prometheus process collector.
   --namespace NS  prefix every metric name with NS_ (a Prometheus name: letters, digits,
                   _ and :, not starting with a digit)
   --network       add the network byte counters of the process's network namespace";
+
+const SERVE_USAGE: &str = "\
+usage: procfast serve [--listen ADDR] [--config FILE] [--procfs DIR] [--budget-ms MS]
+                      [--children true|false] [--once]
+
+A host process exporter, a drop-in for process-exporter: its YAML config (process_names with
+comm, exe, cmdline and name templates), its metric names (namedprocess_namegroup_*), answering
+a scrape within the timeout Prometheus announces (X-Prometheus-Scrape-Timeout-Seconds).
+
+  --listen ADDR       where to serve /metrics (default 127.0.0.1:9256, process-exporter's port)
+  --config FILE       process-exporter's config file (also --config.path); without one, every
+                      process with a command line is its own group, named by its comm
+  --procfs DIR        the procfs to read (default /proc; a host's /proc mounted elsewhere)
+  --budget-ms MS      end every scan after MS milliseconds, whatever the scrape timeout
+  --children BOOL     an unmatched process joins its nearest matched ancestor's group
+                      (default true, as process-exporter's -children)
+  --once              print one scrape to stdout and exit (a second scan after the first, so
+                      counters have a baseline)
+
+Every scrape also says how it went: procfast_scrape_complete (0 when the budget stopped the
+scan, which then serves what it saw), procfast_scrape_duration_seconds,
+procfast_scrape_budget_seconds and procfast_scrape_processes{outcome}.";
 
 const SEED_DEMO_USAGE: &str = "\
 usage: procfast seed-demo [--fds N]
@@ -203,6 +229,7 @@ fn run() -> Result<(), Failure> {
         Some(Value(cmd)) if cmd == "fds" => fds(args, &mut out),
         Some(Value(cmd)) if cmd == "metrics" => metrics(args, &mut out),
         Some(Value(cmd)) if cmd == "seed-demo" => seed_demo(args, &mut out),
+        Some(Value(cmd)) if cmd == "serve" => serve_command(args, &mut out),
         Some(Short('h') | Long("help")) => Ok(writeln!(out, "{USAGE}")?),
         Some(Short('V') | Long("version")) => {
             Ok(writeln!(out, "procfast {}", env!("CARGO_PKG_VERSION"))?)
@@ -871,6 +898,44 @@ fn format_bytes(bytes: u64) -> String {
     } else {
         format!("{value:.1} {}", UNITS[unit])
     }
+}
+
+fn serve_command(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
+    let mut options = serve::Options::default();
+    while let Some(arg) = args.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(writeln!(out, "{SERVE_USAGE}")?),
+            Long("listen") => {
+                let text = args.value()?.string()?;
+                options.listen = text.parse().map_err(|_| {
+                    usage_error(format!(
+                        "--listen {text:?}: expected ADDRESS:PORT, like 127.0.0.1:9256"
+                    ))
+                })?;
+            }
+            Long("config" | "config.path") => options.config = Some(args.value()?.into()),
+            Long("procfs") => options.procfs = args.value()?.into(),
+            Long("budget-ms") => {
+                let ms = number_value(&mut args, "--budget-ms", 1..=u64::MAX)?;
+                options.budget = Some(Duration::from_millis(ms));
+            }
+            Long("children") => {
+                options.children = match args.value()?.string()?.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    other => {
+                        return Err(usage_error(format!(
+                            "--children {other:?}: expected true or false"
+                        )))
+                    }
+                }
+            }
+            Long("once") => options.once = true,
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    out.flush()?;
+    serve::run(options).map_err(failure)
 }
 
 fn metrics(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {

@@ -47,8 +47,7 @@
 //! * Without `-config.path`, process-exporter groups only the comms named by `-procnames`
 //!   (each group named by its comm), and with neither it tracks nothing; its deb and rpm
 //!   packages ship `all.yaml`, one entry naming every process with a non-empty command line by
-//!   its comm. [`Config::default_by_comm`] is that file; [`Config::from_procnames`] is
-//!   `-procnames` (without `-namemapping`).
+//!   its comm. [`Config::default_by_comm`] is that file.
 //!
 //! # Where this differs, on purpose
 //!
@@ -109,7 +108,7 @@ pub struct Config {
 pub struct Matcher {
     /// `comm:`, if given: the process's comm must equal one of these.
     comm: Option<Vec<String>>,
-    /// `exe:`, if given: argv[0] (an entry with `/`) or its basename must equal one of these.
+    /// `exe:`, if given: argv\[0\] (an entry with `/`) or its basename must equal one of these.
     exe: Option<Vec<String>>,
     /// `cmdline:`: every one must match argv joined by spaces. Empty when not given.
     cmdline: Vec<Regex>,
@@ -117,8 +116,6 @@ pub struct Matcher {
     name: Vec<Part>,
     /// Whether `name` uses `.Matches`: only then are regex captures worth their cost.
     wants_captures: bool,
-    /// The entry's line in the file; 0 for one built in code.
-    line: usize,
 }
 
 /// A piece of a parsed name template.
@@ -176,26 +173,6 @@ impl ConfigError {
             position: Some((pos.line, pos.column)),
             message: message.into(),
         }
-    }
-
-    /// The file's path, for an error from [`Config::load`].
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-
-    /// The 1-based line of the error, when it has one (a file that cannot be read has none).
-    pub fn line(&self) -> Option<usize> {
-        self.position.map(|(line, _)| line)
-    }
-
-    /// The 1-based column (in characters) of the error, when it has one.
-    pub fn column(&self) -> Option<usize> {
-        self.position.map(|(_, column)| column)
-    }
-
-    /// What is wrong, without the place.
-    pub fn message(&self) -> &str {
-        &self.message
     }
 }
 
@@ -261,6 +238,8 @@ impl Config {
             matchers: Vec::new(),
             warnings: Vec::new(),
         };
+        // A byte-order mark is not content (yaml.v2 skips it; yaml-rust2 would read it as text).
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // An empty document, as for yaml.v2, is a config with no entries.
         let root = match parse_yaml(text)? {
             None => return Ok(config),
@@ -309,27 +288,6 @@ impl Config {
         Config::from_yaml(ALL_BY_COMM).expect("the built-in all.yaml loads")
     }
 
-    /// process-exporter's `-procnames a,b,c` (without `-namemapping`): a process whose comm is
-    /// one of `names` is in the group named by its comm; empty names are skipped, as there.
-    pub fn from_procnames<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Config {
-        let names: Vec<String> = names
-            .into_iter()
-            .map(|s| s.as_ref().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-        Config {
-            matchers: vec![Matcher {
-                comm: Some(names),
-                exe: None,
-                cmdline: Vec::new(),
-                name: vec![Part::Comm],
-                wants_captures: false,
-                line: 0,
-            }],
-            warnings: Vec::new(),
-        }
-    }
-
     /// Whether any entry matches or names by argv (`exe`, `cmdline`, `.ExeBase`, `.ExeFull`):
     /// if not, the caller need not read `/proc/<pid>/cmdline`.
     pub fn needs_cmdline(&self) -> bool {
@@ -367,16 +325,6 @@ impl Config {
 }
 
 impl Matcher {
-    /// The entry's line in the config file (0 for one built by [`Config::from_procnames`]).
-    pub fn line(&self) -> usize {
-        self.line
-    }
-
-    /// This entry's name for `p`, if `p` matches it; `None` if not.
-    pub fn group_name(&self, p: &ProcInfo) -> Option<String> {
-        self.name_if_matched(p, &mut None)
-    }
-
     fn name_if_matched(&self, p: &ProcInfo, line: &mut Option<String>) -> Option<String> {
         // Cheapest first, as process-exporter does: comm, exe, then the regexes.
         if let Some(comms) = &self.comm {
@@ -457,7 +405,10 @@ impl Matcher {
         let mut regexes = Vec::new();
         for (pattern, at) in cmdline.into_iter().flatten() {
             let re = Regex::new(&pattern).map_err(|e| {
-                ConfigError::at(at, format!("bad cmdline regex `{pattern}`: {}", one_line(&e)))
+                ConfigError::at(
+                    at,
+                    format!("bad cmdline regex `{pattern}`: {}", one_line(&e)),
+                )
             })?;
             regexes.push(re);
         }
@@ -493,7 +444,6 @@ impl Matcher {
             wants_captures: parts.iter().any(|p| matches!(p, Part::Capture(_))),
             cmdline: regexes,
             name: parts,
-            line: pos.line,
         })
     }
 }
@@ -546,7 +496,10 @@ fn go_base(path: &[u8]) -> &[u8] {
         return b"/";
     }
     let trimmed = &path[..end];
-    let start = trimmed.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    let start = trimmed
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(0, |i| i + 1);
     &trimmed[start..]
 }
 
@@ -666,7 +619,8 @@ fn parse_template(src: &str) -> Result<Vec<Part>, String> {
             text = text.trim_end_matches(space);
             inner = &inner[1..];
         }
-        trim_next = inner.len() > 1 && inner.ends_with('-') && inner[..inner.len() - 1].ends_with(space);
+        trim_next =
+            inner.len() > 1 && inner.ends_with('-') && inner[..inner.len() - 1].ends_with(space);
         if trim_next {
             inner = &inner[..inner.len() - 1];
         }
@@ -774,7 +728,10 @@ fn parse_yaml(text: &str) -> Result<Option<Node>, ConfigError> {
     let mut nodes = 0usize;
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
-            ConfigError::at(Pos::from(*e.marker()), format!("YAML syntax error: {}", e.info()))
+            ConfigError::at(
+                Pos::from(*e.marker()),
+                format!("YAML syntax error: {}", e.info()),
+            )
         })?;
         let pos = Pos::from(mark);
         let start = |value| Node {
@@ -839,7 +796,15 @@ fn parse_yaml(text: &str) -> Result<Option<Node>, ConfigError> {
         match &mut parent.node.value {
             Value::Seq(items) => items.push(done),
             Value::Map(pairs) => match parent.key.take() {
-                None => parent.key = Some(done),
+                None => {
+                    // A block mapping's start event is marked after its first key; the key's
+                    // own place is where a reader looks for the entry.
+                    let (p, k) = (parent.node.pos, done.pos);
+                    if pairs.is_empty() && (k.line, k.column) < (p.line, p.column) {
+                        parent.node.pos = k;
+                    }
+                    parent.key = Some(done);
+                }
                 Some(key) => pairs.push((key, done)),
             },
             Value::Null | Value::Str(_) => {}
@@ -886,7 +851,10 @@ fn strings(key: &str, node: Node) -> Result<Option<Vec<(String, Pos)>>, ConfigEr
         }
     };
     if items.is_empty() {
-        return Err(ConfigError::at(node.pos, format!("`{key}` is an empty list")));
+        return Err(ConfigError::at(
+            node.pos,
+            format!("`{key}` is an empty list"),
+        ));
     }
     let mut out = Vec::with_capacity(items.len());
     for item in items {
@@ -907,6 +875,665 @@ fn strings(key: &str, node: Node) -> Result<Option<Vec<(String, Pos)>>, ConfigEr
 /// last says what is wrong.
 fn one_line(e: &regex::Error) -> String {
     let text = e.to_string();
-    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
     last.trim().trim_start_matches("error: ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// The parts of an error, for the assertions (the command itself only prints them).
+    impl ConfigError {
+        fn line(&self) -> Option<usize> {
+            self.position.map(|(line, _)| line)
+        }
+        fn column(&self) -> Option<usize> {
+            self.position.map(|(_, column)| column)
+        }
+        fn message(&self) -> &str {
+            &self.message
+        }
+        fn path(&self) -> Option<&Path> {
+            self.path.as_deref()
+        }
+    }
+
+    /// A process with argv `argv`; the other fields fixed.
+    fn proc<'a>(comm: &'a str, argv: &'a [&'a [u8]]) -> ProcInfo<'a> {
+        ProcInfo {
+            pid: 4242,
+            comm: comm.as_bytes(),
+            cmdline: argv,
+            username: "alice",
+            start_time: UNIX_EPOCH + Duration::from_secs(1_714_557_600),
+            cgroups: &[],
+        }
+    }
+
+    fn load(yaml: &str) -> Config {
+        Config::from_yaml(yaml).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn reject(yaml: &str) -> ConfigError {
+        match Config::from_yaml(yaml) {
+            Ok(c) => panic!("accepted, with {} entries: {yaml}", c.matchers.len()),
+            Err(e) => e,
+        }
+    }
+
+    fn name(config: &Config, comm: &str, argv: &[&str]) -> Option<String> {
+        let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+        config.group_name(&proc(comm, &argv))
+    }
+
+    #[test]
+    fn readme_selector_example() {
+        // The README's example of the three selectors, with values of our own.
+        let c = load(
+            "process_names:\n\
+             \x20 # comm: the kernel's name\n\
+             \x20 - comm:\n\
+             \x20   - zsh\n\
+             \x20 - exe:\n\
+             \x20   - mysqld\n\
+             \x20   - /opt/grafana/bin/grafana\n\
+             \x20 - name: \"{{.ExeFull}}:{{.Matches.Cfg}}\"\n\
+             \x20   exe:\n\
+             \x20   - /usr/bin/node_exporter\n\
+             \x20   cmdline:\n\
+             \x20   - --config\\.file\\s+(?P<Cfg>\\S+)\n",
+        );
+        assert_eq!(c.matchers.len(), 3);
+        assert_eq!(name(&c, "zsh", &["/bin/zsh", "-l"]).as_deref(), Some("zsh"));
+        assert_eq!(
+            name(&c, "mysqld", &["/usr/sbin/mysqld"]).as_deref(),
+            Some("mysqld")
+        );
+        assert_eq!(
+            name(&c, "grafana", &["/opt/grafana/bin/grafana"]).as_deref(),
+            Some("grafana")
+        );
+        // With a slash the whole argv[0] must match.
+        assert_eq!(name(&c, "grafana", &["/usr/bin/grafana"]), None);
+        assert_eq!(
+            name(
+                &c,
+                "node_exporter",
+                &["/usr/bin/node_exporter", "--config.file", "/etc/n.yml"]
+            )
+            .as_deref(),
+            Some("/usr/bin/node_exporter:/etc/n.yml")
+        );
+        assert_eq!(name(&c, "node_exporter", &["/usr/bin/node_exporter"]), None);
+        assert_eq!(name(&c, "bash", &["bash"]), None);
+        assert!(c.warnings.is_empty());
+    }
+
+    #[test]
+    fn readme_home_machine_example() {
+        let c = load(
+            "process_names:\n\
+             \x20 - comm:\n\
+             \x20   - firefox-esr\n\
+             \x20   - vim\n\
+             \x20 - exe:\n\
+             \x20   - /lib/systemd/systemd\n\
+             \x20   cmdline:\n\
+             \x20   - --user\n\
+             \x20   name: systemd:user\n",
+        );
+        assert_eq!(name(&c, "vim", &["vim", "x"]).as_deref(), Some("vim"));
+        assert_eq!(
+            name(&c, "systemd", &["/lib/systemd/systemd", "--user"]).as_deref(),
+            Some("systemd:user")
+        );
+        assert_eq!(
+            name(&c, "systemd", &["/lib/systemd/systemd", "--system"]),
+            None
+        );
+    }
+
+    #[test]
+    fn comm_is_exact() {
+        let c = load("process_names:\n  - comm: [bash, 'kworker/0:1']\n");
+        assert_eq!(name(&c, "bash", &[]).as_deref(), Some("bash"));
+        assert_eq!(name(&c, "kworker/0:1", &[]).as_deref(), Some("kworker/0:1"));
+        assert_eq!(name(&c, "bas", &["bash"]), None);
+        assert_eq!(name(&c, "bashx", &["bash"]), None);
+        assert_eq!(name(&c, "Bash", &["bash"]), None);
+        // The comm, not argv, is matched.
+        assert_eq!(name(&c, "sh", &["bash"]), None);
+    }
+
+    #[test]
+    fn long_comm_warns_but_loads() {
+        let c = load("process_names:\n  - comm: [chromium-browser, chromium-browse]\n");
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].contains("chromium-browser") && c.warnings[0].starts_with("line 2"));
+        assert_eq!(
+            name(&c, "chromium-browse", &[]).as_deref(),
+            Some("chromium-browse")
+        );
+    }
+
+    #[test]
+    fn exe_matches_argv0_or_its_basename() {
+        let c = load(
+            "process_names:\n  - exe: [bash]\n  - exe: [/usr/bin/python3, /usr/local/bin/python3]\n",
+        );
+        assert_eq!(name(&c, "bash", &["/bin/bash"]).as_deref(), Some("bash"));
+        assert_eq!(
+            name(&c, "bash", &["bash", "-c", "x"]).as_deref(),
+            Some("bash")
+        );
+        // A login shell's argv[0] is "-bash": not "bash".
+        assert_eq!(name(&c, "bash", &["-bash"]), None);
+        // No argv (a kernel thread) matches no exe, whatever the comm.
+        assert_eq!(name(&c, "bash", &[]), None);
+        // Both full paths count (Go would keep only the later of the same basename).
+        assert_eq!(
+            name(&c, "python3", &["/usr/bin/python3"]).as_deref(),
+            Some("python3")
+        );
+        assert_eq!(
+            name(&c, "python3", &["/usr/local/bin/python3"]).as_deref(),
+            Some("python3")
+        );
+        assert_eq!(name(&c, "python3", &["python3"]), None);
+        // argv[0] is what counts, whatever the binary: the trailing slash is dropped by Base.
+        assert_eq!(name(&c, "x", &["/weird/bash/"]).as_deref(), Some("bash"));
+    }
+
+    #[test]
+    fn cmdline_regexes_all_match_the_joined_line() {
+        let c = load("process_names:\n  - name: both\n    cmdline: ['-jar', 'app\\.jar --port']\n");
+        // Unanchored, and across arguments: argv is joined by single spaces.
+        assert_eq!(
+            name(&c, "java", &["java", "-jar", "app.jar", "--port", "80"]).as_deref(),
+            Some("both")
+        );
+        assert_eq!(name(&c, "java", &["java", "-jar", "other.jar"]), None);
+        assert_eq!(name(&c, "java", &["java", "app.jar", "--port"]), None);
+    }
+
+    #[test]
+    fn kinds_in_one_entry_must_all_match() {
+        let c = load(
+            "process_names:\n  - comm: [postgres]\n    exe: [postgres]\n    cmdline: ['-D']\n",
+        );
+        assert_eq!(
+            name(&c, "postgres", &["postgres", "-D", "/d"]).as_deref(),
+            Some("postgres")
+        );
+        assert_eq!(name(&c, "postmaster", &["postgres", "-D", "/d"]), None);
+        assert_eq!(name(&c, "postgres", &["/usr/bin/pg", "-D", "/d"]), None);
+        assert_eq!(name(&c, "postgres", &["postgres"]), None);
+    }
+
+    #[test]
+    fn first_matching_entry_wins() {
+        let c = load(
+            "process_names:\n\
+             \x20 - {name: first, comm: [nginx], cmdline: ['master']}\n\
+             \x20 - {name: second, comm: [nginx]}\n\
+             \x20 - {name: third, cmdline: ['.']}\n",
+        );
+        assert_eq!(
+            name(&c, "nginx", &["nginx: master process"]).as_deref(),
+            Some("first")
+        );
+        assert_eq!(
+            name(&c, "nginx", &["nginx: worker process"]).as_deref(),
+            Some("second")
+        );
+        assert_eq!(name(&c, "cat", &["cat"]).as_deref(), Some("third"));
+        assert_eq!(name(&c, "kthreadd", &[]), None);
+    }
+
+    #[test]
+    fn named_captures_feed_the_name() {
+        let c = load(
+            "process_names:\n\
+             \x20 - name: '{{.Matches.Svc}}/{{.Matches.Env}}|{{.Matches.Opt}}'\n\
+             \x20   cmdline:\n\
+             \x20   - '--svc=(?P<Svc>\\w+)'\n\
+             \x20   - '--env=(?P<Env>\\w+)(?P<Opt>-x)?'\n\
+             \x20   - '(?P<Svc>api)'\n",
+        );
+        assert_eq!(
+            name(&c, "srv", &["srv", "--svc=api", "--env=prod"]).as_deref(),
+            // The later regex's Svc wins (it is "api" both ways here); Opt took no part.
+            Some("api/prod|")
+        );
+        assert_eq!(
+            name(&c, "srv", &["srv", "--svc=api", "--env=dev-x"]).as_deref(),
+            Some("api/dev|-x")
+        );
+        // The third regex must match too.
+        assert_eq!(name(&c, "srv", &["srv", "--svc=web", "--env=prod"]), None);
+        let later = load(
+            "process_names:\n  - name: '{{.Matches.A}}'\n    cmdline: ['(?P<A>x+)', '(?P<A>y+)']\n",
+        );
+        assert_eq!(name(&later, "p", &["xx yyy"]).as_deref(), Some("yyy"));
+    }
+
+    #[test]
+    fn every_template_field() {
+        let c = load(
+            "process_names:\n  - name: 'c={{.Comm}} b={{.ExeBase}} f={{.ExeFull}} u={{.Username}} \
+             p={{.PID}} t={{.StartTime}} g={{.Cgroups}}'\n    comm: [svc]\n",
+        );
+        let argv: [&[u8]; 2] = [b"/usr/sbin/svc-real", b"-f"];
+        let cgroups: [&[u8]; 2] = [b"/system.slice/svc.service", b"/"];
+        let mut p = proc("svc", &argv);
+        p.cgroups = &cgroups;
+        p.start_time = UNIX_EPOCH + Duration::from_millis(1_714_557_600_370);
+        assert_eq!(
+            c.group_name(&p).as_deref(),
+            Some(
+                "c=svc b=svc-real f=/usr/sbin/svc-real u=alice p=4242 \
+                 t=2024-05-01 10:00:00.37 +0000 UTC g=[/system.slice/svc.service /]"
+            )
+        );
+        // Without argv, ExeBase and ExeFull are the comm; no cgroups print as [].
+        p.cmdline = &[];
+        p.cgroups = &[];
+        assert_eq!(
+            c.group_name(&p).as_deref(),
+            Some("c=svc b=svc f=svc u=alice p=4242 t=2024-05-01 10:00:00.37 +0000 UTC g=[]")
+        );
+    }
+
+    #[test]
+    fn default_name_is_exebase() {
+        for yaml in [
+            "process_names:\n  - comm: [sshd]\n",
+            "process_names:\n  - comm: [sshd]\n    name: ''\n",
+            "process_names:\n  - comm: [sshd]\n    name:\n",
+        ] {
+            let c = load(yaml);
+            assert_eq!(
+                name(&c, "sshd", &["/usr/sbin/sshd", "-D"]).as_deref(),
+                Some("sshd")
+            );
+            // Go's filepath.Base of a rewritten argv[0]: what follows the last slash.
+            assert_eq!(
+                name(&c, "sshd", &["sshd: alice@pts/0"]).as_deref(),
+                Some("0")
+            );
+            assert_eq!(name(&c, "sshd", &[]).as_deref(), Some("sshd"));
+            assert_eq!(name(&c, "sshd", &[""]).as_deref(), Some("."));
+        }
+    }
+
+    #[test]
+    fn go_time_format() {
+        let at = |secs: u64, nanos: u32| {
+            let mut s = String::new();
+            go_time(&mut s, UNIX_EPOCH + Duration::new(secs, nanos));
+            s
+        };
+        assert_eq!(at(1_714_557_600, 0), "2024-05-01 10:00:00 +0000 UTC");
+        assert_eq!(
+            at(1_714_557_600, 500_000_000),
+            "2024-05-01 10:00:00.5 +0000 UTC"
+        );
+        assert_eq!(
+            at(951_782_400, 10_000_000),
+            "2000-02-29 00:00:00.01 +0000 UTC"
+        );
+        assert_eq!(
+            at(4_102_444_799, 1),
+            "2099-12-31 23:59:59.000000001 +0000 UTC"
+        );
+        assert_eq!(at(0, 0), "1970-01-01 00:00:00 +0000 UTC");
+        let mut s = String::new();
+        go_time(&mut s, UNIX_EPOCH - Duration::from_secs(5));
+        assert_eq!(s, "1970-01-01 00:00:00 +0000 UTC");
+    }
+
+    #[test]
+    fn template_spaces_and_trim_markers() {
+        let c = load(
+            "process_names:\n  - name: \"{{ .Comm }}:{{\t.PID\t}} [ {{- .Comm -}} ] {{.Comm}}\"\n    comm: [a]\n",
+        );
+        assert_eq!(name(&c, "a", &[]).as_deref(), Some("a:4242 [a] a"));
+        assert_eq!(
+            parse_template("x }} y"),
+            Ok(vec![Part::Text("x }} y".into())])
+        );
+    }
+
+    #[test]
+    fn bad_templates_are_rejected_with_their_line() {
+        let at_line_3 = |template: &str, says: &str| {
+            let e = reject(&format!(
+                "process_names:\n  - comm: [a]\n    name: '{template}'\n    cmdline: ['(?P<Got>.)']\n"
+            ));
+            assert_eq!(e.line(), Some(3), "{e}");
+            assert!(e.message().contains(says), "{template}: {e}");
+        };
+        at_line_3("{{.Foo}}", "unknown template field `.Foo`");
+        at_line_3("x{{.comm}}", "unknown template field `.comm`");
+        at_line_3("{{.Matches.Nope}}", "(?P<Nope>");
+        at_line_3("{{.Matches}}", "whole map");
+        at_line_3("{{.Comm", "unclosed action");
+        at_line_3("{{printf \"%s\" .Comm}}", "unsupported template action");
+        at_line_3("{{.Comm | upper}}", "unsupported template action");
+        at_line_3("{{}}", "unsupported template action");
+        at_line_3("{{.Matches.Got.X}}", "unsupported template action");
+        // A capture is fine where its group exists.
+        load("process_names:\n  - name: '{{.Matches.Got}}'\n    cmdline: ['(?P<Got>.)']\n");
+    }
+
+    #[test]
+    fn yaml_syntax_error_names_its_line() {
+        let e = reject("process_names:\n  - comm: [bash\n  - exe: [x]\n");
+        assert!(e.message().starts_with("YAML syntax error"), "{e}");
+        assert!(matches!(e.line(), Some(2..=3)), "{e}");
+        let e = reject("process_names:\n  - comm: [a]\n name: x\n");
+        assert_eq!(e.line(), Some(3), "{e}");
+        assert!(e.column().is_some());
+        assert!(e.to_string().starts_with("line 3, column "), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_by_name() {
+        let e = reject("process_names:\n  - comm: [a]\nchildren: true\n");
+        assert_eq!((e.line(), e.column()), (Some(3), Some(1)), "{e}");
+        assert!(e.message().contains("unknown key `children`"), "{e}");
+        let e = reject("process_names:\n  - comm: [a]\n    cmdlines: ['x']\n");
+        assert_eq!((e.line(), e.column()), (Some(3), Some(5)), "{e}");
+        assert!(e.message().contains("unknown key `cmdlines`"), "{e}");
+        let e = reject("proces_names:\n  - comm: [a]\n");
+        assert!(e.message().contains("`proces_names`"), "{e}");
+        let e = reject("process_names:\n  - comm: [a]\n    comm: [b]\n");
+        assert!(e.message().contains("duplicate key `comm`"), "{e}");
+        assert_eq!(e.line(), Some(3));
+    }
+
+    #[test]
+    fn bad_regex_is_named() {
+        let e = reject("process_names:\n  - cmdline:\n    - 'ok'\n    - 'a(b'\n");
+        assert_eq!(e.line(), Some(4), "{e}");
+        assert!(e.message().contains("bad cmdline regex `a(b`"), "{e}");
+        assert!(!e.to_string().contains('\n'), "one line: {e}");
+        // Go's RE2 has no look-around; neither has regex.
+        let e = reject("process_names:\n  - cmdline: ['(?=x)']\n");
+        assert!(e.message().contains("(?=x)"), "{e}");
+    }
+
+    #[test]
+    fn entries_need_a_matcher() {
+        for yaml in [
+            "process_names:\n  - name: lonely\n",
+            "process_names:\n  - comm:\n    name: x\n",
+            "process_names:\n  - {}\n",
+        ] {
+            let e = reject(yaml);
+            assert!(e.message().contains("no matcher"), "{yaml}: {e}");
+            // The entry's first key (or its brace).
+            assert_eq!((e.line(), e.column()), (Some(2), Some(5)), "{e}");
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_rejected() {
+        for (yaml, says) in [
+            ("process_names:\n  - comm: bash\n", "must be a list"),
+            ("process_names:\n  - comm: []\n", "empty list"),
+            ("process_names:\n  - exe: [[a]]\n", "must be a string"),
+            ("process_names:\n  - exe: [~]\n", "must be a string"),
+            ("process_names:\n  - bash\n", "must be a mapping"),
+            ("process_names: bash\n", "list of entries"),
+            ("- comm: [a]\n", "mapping with a `process_names`"),
+            (
+                "process_names:\n  - comm: [a]\n    name: [x]\n",
+                "`name` must be a string",
+            ),
+            ("process_names:\n  - {[a]: 1}\n", "key name"),
+        ] {
+            let e = reject(yaml);
+            assert!(e.message().contains(says), "{yaml}: {e}");
+            assert!(e.line().is_some(), "{e}");
+        }
+    }
+
+    #[test]
+    fn empty_configs_match_nothing() {
+        for yaml in [
+            "",
+            "# nothing\n",
+            "---\n",
+            "process_names:\n",
+            "process_names: []\n",
+        ] {
+            let c = load(yaml);
+            assert!(c.matchers.is_empty(), "{yaml}");
+            assert_eq!(name(&c, "bash", &["bash"]), None);
+        }
+    }
+
+    #[test]
+    fn yaml_forms() {
+        // Quoted strings, block and flow lists, anchors and aliases, a second document ignored.
+        let c = load(
+            "process_names:\n\
+             \x20 - name: \"a:{{.Comm}}\"\n\
+             \x20   comm: &shells\n\
+             \x20     - \"bash\"\n\
+             \x20     - 'zsh'\n\
+             \x20 - name: b\n\
+             \x20   comm: *shells\n\
+             \x20   cmdline: [\"x\"]\n\
+             ---\n\
+             not: [read\n",
+        );
+        assert_eq!(c.matchers.len(), 2);
+        assert_eq!(name(&c, "zsh", &["x"]).as_deref(), Some("a:zsh"));
+        // A byte-order mark is skipped.
+        assert_eq!(
+            load("\u{feff}process_names:\n  - comm: [a]\n")
+                .matchers
+                .len(),
+            1
+        );
+        // Numbers and booleans are strings where strings are wanted.
+        let c = load("process_names:\n  - comm: [123, true]\n    name: 7\n");
+        assert_eq!(name(&c, "true", &[]).as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn needs() {
+        let comm_only = load("process_names:\n  - comm: [a]\n    name: '{{.Comm}}'\n");
+        assert!(!comm_only.needs_cmdline());
+        assert!(!comm_only.needs_username());
+        assert!(!comm_only.needs_cgroups());
+        // The default name is argv[0]'s basename.
+        assert!(load("process_names:\n  - comm: [a]\n").needs_cmdline());
+        assert!(load("process_names:\n  - exe: [a]\n    name: x\n").needs_cmdline());
+        assert!(load("process_names:\n  - cmdline: [a]\n    name: x\n").needs_cmdline());
+        assert!(load("process_names:\n  - comm: [a]\n    name: '{{.ExeFull}}'\n").needs_cmdline());
+        let u = load("process_names:\n  - comm: [a]\n    name: '{{.Username}}{{.Cgroups}}'\n");
+        assert!(u.needs_username() && u.needs_cgroups() && !u.needs_cmdline());
+    }
+
+    #[test]
+    fn default_by_comm_is_all_yaml() {
+        let c = Config::default_by_comm();
+        assert_eq!(name(&c, "bash", &["/bin/bash"]).as_deref(), Some("bash"));
+        assert_eq!(
+            name(&c, "sshd", &["sshd: alice@pts/0"]).as_deref(),
+            Some("sshd")
+        );
+        // Kernel threads have no command line: left out, as process-exporter's all.yaml does.
+        assert_eq!(name(&c, "kworker/0:1", &[]), None);
+        assert!(c.needs_cmdline());
+    }
+
+    #[test]
+    fn non_utf8_does_not_panic() {
+        let c = load(
+            "process_names:\n  - name: '{{.Comm}}|{{.ExeBase}}|{{.Matches.A}}'\n    cmdline: ['(?P<A>o.)']\n",
+        );
+        let argv: [&[u8]; 2] = [b"/bin/\xffx", b"fo\xfe"];
+        let mut p = proc("", &argv);
+        p.comm = b"c\xc3";
+        // The regexes see U+FFFD where a byte is not UTF-8, and `.` matches it, as in Go.
+        assert_eq!(
+            c.group_name(&p).as_deref(),
+            Some("c\u{fffd}|\u{fffd}x|o\u{fffd}")
+        );
+        let comm = load("process_names:\n  - comm: [a]\n");
+        p.comm = b"\xff\xfe";
+        assert_eq!(comm.group_name(&p), None);
+    }
+
+    #[test]
+    fn hostile_processes() {
+        let c = load(
+            "process_names:\n  - name: '{{.Matches.T}}'\n    cmdline: ['(?P<T>z+)$']\n  - name: '{{.Comm}}'\n    cmdline: ['.*']\n",
+        );
+        // A huge argument and a huge argv.
+        let big = vec![b'z'; 4 << 20];
+        let argv: [&[u8]; 2] = [b"x", &big];
+        assert_eq!(
+            c.group_name(&proc("x", &argv)).map(|n| n.len()),
+            Some(4 << 20)
+        );
+        let many: Vec<&[u8]> = vec![b"a".as_slice(); 200_000];
+        assert_eq!(c.group_name(&proc("many", &many)).as_deref(), Some("many"));
+        // Empty argv, and an empty comm.
+        assert_eq!(c.group_name(&proc("", &[])).as_deref(), Some(""));
+        // A comm with a newline (a program may set any comm with prctl) is kept as it is.
+        assert_eq!(c.group_name(&proc("a\nb", &[])).as_deref(), Some("a\nb"));
+        let nl = load("process_names:\n  - comm: [\"a\\nb\"]\n");
+        assert_eq!(name(&nl, "a\nb", &[]).as_deref(), Some("a\nb"));
+        assert_eq!(name(&nl, "a", &[]), None);
+        // Odd argv[0]s for Base.
+        let base = load("process_names:\n  - comm: [x]\n");
+        for (argv0, want) in [
+            ("/", "/"),
+            ("///", "/"),
+            ("a//", "a"),
+            ("", "."),
+            ("/a/b", "b"),
+        ] {
+            assert_eq!(
+                name(&base, "x", &[argv0]).as_deref(),
+                Some(want),
+                "{argv0:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_yaml() {
+        // Deep nesting: refused, not recursed into.
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(Config::from_yaml(&deep).is_err());
+        let deep_block: String = (0..5000)
+            .map(|i| format!("{}- \n", " ".repeat(i * 2)))
+            .collect();
+        assert!(Config::from_yaml(&deep_block).is_err());
+        // An alias bomb: refused by size.
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let e = reject(&bomb);
+        assert!(e.message().contains("aliases expanded"), "{e}");
+        // Assorted junk: an error or a config, never a panic.
+        for junk in [
+            "\u{0}",
+            "{",
+            "}",
+            "[",
+            ":",
+            "- -",
+            "? a",
+            "&a *a",
+            "*unknown",
+            "process_names: *x",
+            "!!binary abc",
+            "%YAML 1.2\n---\n",
+            "process_names:\n- comm: [a]\n  exe: [\u{7f}]\n",
+            "'",
+            "\"\\x\"",
+            "a: b: c",
+            "process_names:\n  - comm: [\u{fffd}]\n",
+            "\t",
+            "---\n---\n...",
+            ">\n  x",
+        ] {
+            let _ = Config::from_yaml(junk);
+        }
+    }
+
+    #[test]
+    fn split_cmdline_like_procfs() {
+        assert!(split_cmdline(b"").is_empty());
+        assert_eq!(split_cmdline(b"\0"), vec![b"".as_slice()]);
+        assert_eq!(split_cmdline(b"a\0b\0\0"), vec![b"a".as_slice(), b"b"]);
+        assert_eq!(split_cmdline(b"a\0\0b\0"), vec![b"a".as_slice(), b"", b"b"]);
+        // A program that rewrote its argv into one string with no trailing NUL.
+        assert_eq!(split_cmdline(b"sshd: x"), vec![b"sshd: x".as_slice()]);
+    }
+
+    #[test]
+    fn cgroup_paths_like_procfs() {
+        assert_eq!(
+            cgroup_paths(b"0::/user.slice/a.scope\n"),
+            vec![b"/user.slice/a.scope".as_slice()]
+        );
+        assert_eq!(
+            cgroup_paths(b"12:cpu,cpuacct:/a\n1:name=systemd:/b:c\n"),
+            vec![b"/a".as_slice(), b"/b:c"]
+        );
+        assert!(cgroup_paths(b"").is_empty());
+        assert!(cgroup_paths(b"0::/a\ngarbage\n").is_empty());
+        assert!(cgroup_paths(b"x::/a\n").is_empty());
+    }
+
+    #[test]
+    fn load_names_the_file() {
+        let dir = std::env::temp_dir().join(format!("procfast-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = dir.join("missing.yml");
+        let e = Config::load(&missing).unwrap_err();
+        assert_eq!(e.path(), Some(missing.as_path()));
+        assert!(
+            e.to_string().starts_with(&missing.display().to_string()),
+            "{e}"
+        );
+        assert!(e.line().is_none());
+
+        let bad = dir.join("bad.yml");
+        std::fs::write(&bad, "process_names:\n  - comm: [a]\n    nam: x\n").unwrap();
+        let e = Config::load(&bad).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}:3:5: unknown key `nam` in a process_names entry",
+                bad.display()
+            )
+        );
+
+        let latin1 = dir.join("latin1.yml");
+        std::fs::write(&latin1, b"process_names:\n  - comm: [caf\xe9]\n").unwrap();
+        let e = Config::load(&latin1).unwrap_err();
+        assert_eq!((e.line(), e.column()), (Some(2), Some(15)), "{e}");
+
+        let good = dir.join("good.yml");
+        std::fs::write(&good, "process_names:\n  - comm: [a]\n").unwrap();
+        assert_eq!(Config::load(&good).unwrap().matchers.len(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -1,0 +1,700 @@
+//! The host exporter's state between scrapes: which group each process belongs to, what each
+//! one had consumed when last seen, and each group's counters, which never go backwards.
+//!
+//! process-exporter's rules, kept here so its dashboards read the same:
+//! - A process is known by its pid and start time; its group is decided once, when it is first
+//!   seen: the first config entry that matches it, or with `children`, the group of its nearest
+//!   tracked ancestor. A process neither matched nor descended from a match is ignored for good.
+//! - A group's counters (CPU, I/O, faults, context switches) are the sum of its members' growth
+//!   since they were first seen, accumulated: a member that exits takes nothing away. A process
+//!   started after the exporter's first scrape counts from zero (all it has consumed is new); one
+//!   already running at the first scrape counts from what it had then.
+//! - A group stays in the output once seen, with gauges at zero when it has no members.
+
+use super::config::{self, Config, ProcInfo};
+use procfast::{Budget, Fields, ProcFs, Row, ScanSummary, Scanner};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use uzers::Users as _;
+
+/// What one scan asks for: everything process-exporter reports, from `stat`, `status`, `io`,
+/// the fd directory, `/proc/<pid>` and the fd limit.
+const FIELDS: Fields = Fields::ALL;
+
+/// A process as the tracker knows it across scrapes: pid and start time (a reused pid has a
+/// later start time).
+type Id = (i32, u64);
+
+/// The counters of a process or a group.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Counts {
+    cpu_user: f64,
+    cpu_system: f64,
+    read_bytes: u64,
+    write_bytes: u64,
+    major_faults: u64,
+    minor_faults: u64,
+    voluntary: u64,
+    nonvoluntary: u64,
+}
+
+impl Counts {
+    fn of(row: &Row) -> Counts {
+        Counts {
+            cpu_user: row.cpu_user_seconds.unwrap_or(0.0),
+            cpu_system: row.cpu_system_seconds.unwrap_or(0.0),
+            read_bytes: row.io_read_bytes.unwrap_or(0),
+            write_bytes: row.io_write_bytes.unwrap_or(0),
+            major_faults: row.major_faults.unwrap_or(0),
+            minor_faults: row.minor_faults.unwrap_or(0),
+            voluntary: row.voluntary_ctxt_switches.unwrap_or(0),
+            nonvoluntary: row.nonvoluntary_ctxt_switches.unwrap_or(0),
+        }
+    }
+
+    /// `self - earlier`, never below zero (a figure that could not be read this time reads 0).
+    fn growth_since(&self, earlier: &Counts) -> Counts {
+        Counts {
+            cpu_user: (self.cpu_user - earlier.cpu_user).max(0.0),
+            cpu_system: (self.cpu_system - earlier.cpu_system).max(0.0),
+            read_bytes: self.read_bytes.saturating_sub(earlier.read_bytes),
+            write_bytes: self.write_bytes.saturating_sub(earlier.write_bytes),
+            major_faults: self.major_faults.saturating_sub(earlier.major_faults),
+            minor_faults: self.minor_faults.saturating_sub(earlier.minor_faults),
+            voluntary: self.voluntary.saturating_sub(earlier.voluntary),
+            nonvoluntary: self.nonvoluntary.saturating_sub(earlier.nonvoluntary),
+        }
+    }
+
+    fn add(&mut self, other: &Counts) {
+        self.cpu_user += other.cpu_user;
+        self.cpu_system += other.cpu_system;
+        self.read_bytes = self.read_bytes.saturating_add(other.read_bytes);
+        self.write_bytes = self.write_bytes.saturating_add(other.write_bytes);
+        self.major_faults = self.major_faults.saturating_add(other.major_faults);
+        self.minor_faults = self.minor_faults.saturating_add(other.minor_faults);
+        self.voluntary = self.voluntary.saturating_add(other.voluntary);
+        self.nonvoluntary = self.nonvoluntary.saturating_add(other.nonvoluntary);
+    }
+}
+
+/// A process's place in the tracker: its group (`None`: ignored for good), its last row and
+/// counters, and the scrape that last saw it.
+#[derive(Debug)]
+struct Tracked {
+    group: Option<Arc<str>>,
+    row: Row,
+    counts: Counts,
+    seen: u64,
+}
+
+/// A group's gauges, summed over its members in one scrape.
+#[derive(Clone, Copy, Debug, Default)]
+struct Gauges {
+    procs: u64,
+    resident: u64,
+    virtual_bytes: u64,
+    swapped: u64,
+    open_fds: u64,
+    worst_fd_ratio: f64,
+    threads: u64,
+    oldest_start: Option<f64>,
+    running: u64,
+    sleeping: u64,
+    waiting: u64,
+    zombie: u64,
+    other: u64,
+}
+
+impl Gauges {
+    fn add(&mut self, row: &Row, boot_time: f64) {
+        self.procs += 1;
+        self.resident += row.rss_bytes.unwrap_or(0);
+        self.virtual_bytes += row.vsize_bytes.unwrap_or(0);
+        self.swapped += row.swap_bytes.unwrap_or(0);
+        self.open_fds += row.fds.unwrap_or(0);
+        if let (Some(fds), Some(limit)) = (row.fds, row.fd_limit) {
+            let ratio = fds as f64 / limit.max(1) as f64;
+            self.worst_fd_ratio = self.worst_fd_ratio.max(ratio);
+        }
+        self.threads += row.threads.unwrap_or(0);
+        if let Some(start) = row.start_time_seconds {
+            let start = boot_time + start;
+            self.oldest_start = Some(self.oldest_start.map_or(start, |o| o.min(start)));
+        }
+        match row.state {
+            Some(b'R') => self.running += 1,
+            Some(b'S') => self.sleeping += 1,
+            Some(b'D') => self.waiting += 1,
+            Some(b'Z') => self.zombie += 1,
+            _ => self.other += 1,
+        }
+    }
+}
+
+/// How a metric's value comes from a group's counters and gauges.
+type ValueOf<'a> = &'a dyn Fn(&Counts, &Gauges) -> f64;
+
+/// Counters of the exporter's own work, as process-exporter names them.
+#[derive(Clone, Copy, Debug, Default)]
+struct ScrapeErrors {
+    /// Scrapes that failed as a whole.
+    scrape: u64,
+    /// Processes whose figures could not be read at all.
+    procread: u64,
+    /// Processes some of whose figures were denied.
+    partial: u64,
+}
+
+/// The exporter: a kept scanner and the tracker's state.
+pub struct Exporter {
+    procfs: &'static ProcFs,
+    scanner: Scanner,
+    config: Config,
+    children: bool,
+    boot_time: f64,
+    tracked: HashMap<Id, Tracked>,
+    groups: BTreeMap<Arc<str>, Counts>,
+    scrapes: u64,
+    first_scrape_ticks: Option<u64>,
+    errors: ScrapeErrors,
+    rows: Vec<Row>,
+    users: uzers::UsersCache,
+}
+
+/// What one scrape saw, for the `procfast_scrape_*` metrics.
+#[derive(Clone, Copy, Debug)]
+pub struct ScrapeReport {
+    /// The scan's summary (complete, scanned, vanished, denied, refused).
+    pub summary: ScanSummary,
+    /// How long the scan and the grouping took.
+    pub duration: Duration,
+    /// The budget the scan ran under.
+    pub budget: Option<Duration>,
+}
+
+impl Exporter {
+    /// An exporter of the processes of `procfs`, grouped by `config`; with `children`, a process
+    /// no entry matches joins its nearest tracked ancestor's group. Keeps handles for up to
+    /// `fd_budget` fds.
+    pub fn new(
+        procfs: &'static ProcFs,
+        config: Config,
+        children: bool,
+        fd_budget: usize,
+    ) -> procfast::Result<Exporter> {
+        let scanner = Scanner::in_procfs(procfs, FIELDS)?.keep_handles(fd_budget);
+        let boot_time = procfast::System::in_procfs(procfs)?
+            .stat()
+            .map(|stat| stat.btime as f64)
+            .unwrap_or_else(|_| boot_time_from_clock());
+        Ok(Exporter {
+            procfs,
+            scanner,
+            config,
+            children,
+            boot_time,
+            tracked: HashMap::new(),
+            groups: BTreeMap::new(),
+            scrapes: 0,
+            first_scrape_ticks: None,
+            errors: ScrapeErrors::default(),
+            rows: Vec::new(),
+            users: uzers::UsersCache::new(),
+        })
+    }
+
+    /// Scans, updates the groups and writes the exposition text into `out`. The scan ends
+    /// within `budget` if one is given; a scan it stopped serves what it has and says so
+    /// (`procfast_scrape_complete 0`).
+    pub fn scrape(&mut self, budget: Option<Duration>, out: &mut String) -> ScrapeReport {
+        let started = Instant::now();
+        self.scrapes += 1;
+        let summary = match self.update(budget) {
+            Ok(summary) => summary,
+            Err(e) => {
+                self.errors.scrape += 1;
+                eprintln!("procfast serve: scanning /proc: {e}");
+                ScanSummary::default()
+            }
+        };
+        let report = ScrapeReport {
+            summary,
+            duration: started.elapsed(),
+            budget,
+        };
+        self.write(out, &report);
+        report
+    }
+
+    /// One scan: rows for every process the budget allows, the tracker brought up to date.
+    fn update(&mut self, budget: Option<Duration>) -> procfast::Result<ScanSummary> {
+        let budget = budget.map_or(Budget::UNLIMITED, Budget::within);
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.clear();
+        let scanned = self.scanner.scan(&budget, |row| {
+            rows.push(*row);
+            ControlFlow::Continue(())
+        });
+        let summary = match scanned {
+            Ok(summary) => summary,
+            Err(e) => {
+                self.rows = rows;
+                return Err(e);
+            }
+        };
+        // A process counts from zero if it started after the first scrape: what it consumed
+        // happened while we were watching.
+        let ticks_now = uptime_ticks();
+        let first = *self.first_scrape_ticks.get_or_insert(ticks_now);
+
+        let gen = self.scrapes;
+        let mut new: Vec<usize> = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            self.errors.partial += u64::from(row.denied);
+            let Some(start) = row.start_time_ticks else {
+                self.errors.procread += 1;
+                continue;
+            };
+            match self.tracked.get_mut(&(row.pid, start)) {
+                Some(tracked) => {
+                    let now = Counts::of(row);
+                    let growth = now.growth_since(&tracked.counts);
+                    tracked.counts = now;
+                    tracked.row = *row;
+                    tracked.seen = gen;
+                    if let Some(group) = &tracked.group {
+                        self.groups.entry(group.clone()).or_default().add(&growth);
+                    }
+                }
+                None => new.push(i),
+            }
+        }
+        // New processes: named by the config first, then (children) by their ancestry.
+        let mut unnamed = Vec::new();
+        for &i in &new {
+            let row = &rows[i];
+            let group = self.name(row);
+            if group.is_none() {
+                unnamed.push(i);
+            }
+            self.track(row, group, first, gen);
+        }
+        if self.children {
+            let by_pid: HashMap<i32, usize> =
+                rows.iter().enumerate().map(|(i, r)| (r.pid, i)).collect();
+            for &i in &unnamed {
+                let group = self.ancestor_group(&rows, &by_pid, i);
+                if let Some(group) = group {
+                    let row = &rows[i];
+                    if let Some(start) = row.start_time_ticks {
+                        if let Some(tracked) = self.tracked.get_mut(&(row.pid, start)) {
+                            tracked.group = Some(group.clone());
+                            let counts = if start > first {
+                                tracked.counts
+                            } else {
+                                Counts::default()
+                            };
+                            self.groups.entry(group).or_default().add(&counts);
+                        }
+                    }
+                }
+            }
+        }
+        // Processes not seen by a complete scan have exited; a stopped scan proves nothing.
+        if summary.is_complete() {
+            self.tracked.retain(|_, t| t.seen == gen);
+        }
+        self.rows = rows;
+        Ok(summary)
+    }
+
+    /// Starts tracking a process first seen now, in `group` (or ignored).
+    fn track(&mut self, row: &Row, group: Option<Arc<str>>, first: u64, gen: u64) {
+        let Some(start) = row.start_time_ticks else {
+            return;
+        };
+        let counts = Counts::of(row);
+        if let Some(group) = &group {
+            // Started after the first scrape: all it has consumed is growth we saw.
+            let initial = if start > first {
+                counts
+            } else {
+                Counts::default()
+            };
+            self.groups.entry(group.clone()).or_default().add(&initial);
+        }
+        self.tracked.insert(
+            (row.pid, start),
+            Tracked {
+                group,
+                row: *row,
+                counts,
+                seen: gen,
+            },
+        );
+    }
+
+    /// The group the config gives a process, reading its command line, cgroups and user name
+    /// only if the config uses them.
+    fn name(&mut self, row: &Row) -> Option<Arc<str>> {
+        let username = match (self.config.needs_username(), row.uid) {
+            (true, Some(uid)) => self
+                .users
+                .get_user_by_uid(uid)
+                .map(|u| u.name().to_string_lossy().into_owned())
+                .unwrap_or_else(|| uid.to_string()),
+            _ => String::new(),
+        };
+        let (mut args, mut cgroups) = (Vec::new(), Vec::new());
+        if self.config.needs_cmdline() || self.config.needs_cgroups() {
+            // Through a handle, checked to be the process of the row (same start time).
+            if let Ok(mut proc) = self.procfs.open_pid(row.pid) {
+                let same = proc
+                    .stat()
+                    .is_ok_and(|st| Some(st.starttime()) == row.start_time_ticks);
+                if same && self.config.needs_cmdline() {
+                    // Split as process-exporter splits it (every trailing NUL dropped).
+                    if let Ok(cmdline) = proc.cmdline() {
+                        args = config::split_cmdline(cmdline.as_bytes())
+                            .into_iter()
+                            .map(<[u8]>::to_vec)
+                            .collect();
+                    }
+                }
+                if same && self.config.needs_cgroups() {
+                    if let Ok(raw) = proc.read_file(c"cgroup") {
+                        cgroups = config::cgroup_paths(raw)
+                            .into_iter()
+                            .map(<[u8]>::to_vec)
+                            .collect();
+                    }
+                }
+            }
+        }
+        let argv: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        let cgroup_paths: Vec<&[u8]> = cgroups.iter().map(Vec::as_slice).collect();
+        let start_ticks = row.start_time_ticks.unwrap_or(0);
+        let start_time = SystemTime::UNIX_EPOCH
+            + Duration::from_secs(self.boot_time as u64)
+            + Duration::from_secs_f64(
+                start_ticks as f64 / procfast::clock_ticks_per_second() as f64,
+            );
+        let info = ProcInfo {
+            pid: row.pid,
+            comm: row.comm(),
+            cmdline: &argv,
+            username: &username,
+            start_time,
+            cgroups: &cgroup_paths,
+        };
+        self.config.group_name(&info).map(Arc::from)
+    }
+
+    /// The group of the nearest tracked ancestor of `rows[i]`, if the chain of parents reaches
+    /// one: a new parent without a group passes the question on to its own parent.
+    fn ancestor_group(
+        &self,
+        rows: &[Row],
+        by_pid: &HashMap<i32, usize>,
+        i: usize,
+    ) -> Option<Arc<str>> {
+        let mut at = i;
+        // A chain of parents is at most as long as the list of processes.
+        for _ in 0..rows.len() {
+            let ppid = rows[at].ppid?;
+            if ppid < 1 {
+                return None;
+            }
+            let &parent = by_pid.get(&ppid)?;
+            let start = rows[parent].start_time_ticks?;
+            let tracked = self.tracked.get(&(ppid, start))?;
+            if tracked.group.is_some() {
+                return tracked.group.clone();
+            }
+            at = parent;
+        }
+        None
+    }
+
+    /// Writes the exposition: process-exporter's metrics per group, its scrape counters, and
+    /// procfast's own account of the scrape.
+    fn write(&self, out: &mut String, report: &ScrapeReport) {
+        let mut gauges: BTreeMap<&Arc<str>, Gauges> =
+            self.groups.keys().map(|g| (g, Gauges::default())).collect();
+        for tracked in self.tracked.values() {
+            if let Some(group) = &tracked.group {
+                if let Some(g) = gauges.get_mut(group) {
+                    g.add(&tracked.row, self.boot_time);
+                }
+            }
+        }
+        let groups: Vec<(String, &Counts, &Gauges)> = self
+            .groups
+            .iter()
+            .filter_map(|(name, counts)| Some((escape_label(name), counts, gauges.get(name)?)))
+            .collect();
+        let family = |out: &mut String, name: &str, help: &str, kind: &str| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        };
+        let per_group = |out: &mut String, name: &str, help: &str, kind: &str, value: ValueOf| {
+            family(out, name, help, kind);
+            for (group, counts, g) in &groups {
+                let _ = writeln!(out, "{name}{{groupname=\"{group}\"}} {}", value(counts, g));
+            }
+        };
+        let labelled = |out: &mut String,
+                        name: &str,
+                        help: &str,
+                        kind: &str,
+                        label: &str,
+                        values: &[(&str, ValueOf)]| {
+            family(out, name, help, kind);
+            for (group, counts, g) in &groups {
+                for (label_value, value) in values {
+                    let _ = writeln!(
+                        out,
+                        "{name}{{groupname=\"{group}\",{label}=\"{label_value}\"}} {}",
+                        value(counts, g)
+                    );
+                }
+            }
+        };
+        let n = |v: u64| v as f64;
+        per_group(
+            out,
+            "namedprocess_namegroup_num_procs",
+            "number of processes in this group",
+            "gauge",
+            &|_, g| n(g.procs),
+        );
+        labelled(
+            out,
+            "namedprocess_namegroup_cpu_seconds_total",
+            "Cpu user usage in seconds",
+            "counter",
+            "mode",
+            &[
+                ("user", &|c, _| c.cpu_user),
+                ("system", &|c, _| c.cpu_system),
+            ],
+        );
+        per_group(
+            out,
+            "namedprocess_namegroup_read_bytes_total",
+            "number of bytes read by this group",
+            "counter",
+            &|c, _| n(c.read_bytes),
+        );
+        per_group(
+            out,
+            "namedprocess_namegroup_write_bytes_total",
+            "number of bytes written by this group",
+            "counter",
+            &|c, _| n(c.write_bytes),
+        );
+        per_group(
+            out,
+            "namedprocess_namegroup_major_page_faults_total",
+            "Major page faults",
+            "counter",
+            &|c, _| n(c.major_faults),
+        );
+        per_group(
+            out,
+            "namedprocess_namegroup_minor_page_faults_total",
+            "Minor page faults",
+            "counter",
+            &|c, _| n(c.minor_faults),
+        );
+        labelled(
+            out,
+            "namedprocess_namegroup_context_switches_total",
+            "Context switches",
+            "counter",
+            "ctxswitchtype",
+            &[
+                ("voluntary", &|c, _| n(c.voluntary)),
+                ("nonvoluntary", &|c, _| n(c.nonvoluntary)),
+            ],
+        );
+        labelled(
+            out,
+            "namedprocess_namegroup_memory_bytes",
+            "number of bytes of memory in use",
+            "gauge",
+            "memtype",
+            &[
+                ("resident", &|_, g| n(g.resident)),
+                ("virtual", &|_, g| n(g.virtual_bytes)),
+                ("swapped", &|_, g| n(g.swapped)),
+            ],
+        );
+        per_group(
+            out,
+            "namedprocess_namegroup_open_filedesc",
+            "number of open file descriptors for this group",
+            "gauge",
+            &|_, g| n(g.open_fds),
+        );
+        per_group(
+            out,
+            "namedprocess_namegroup_worst_fd_ratio",
+            "the worst (closest to 1) ratio between open fds and max fds among all procs in this group",
+            "gauge",
+            &|_, g| g.worst_fd_ratio,
+        );
+        per_group(
+            out,
+            "namedprocess_namegroup_oldest_start_time_seconds",
+            "start time in seconds since 1970/01/01 of oldest process in group",
+            "gauge",
+            &|_, g| g.oldest_start.map_or(0.0, f64::trunc),
+        );
+        per_group(
+            out,
+            "namedprocess_namegroup_num_threads",
+            "Number of threads",
+            "gauge",
+            &|_, g| n(g.threads),
+        );
+        labelled(
+            out,
+            "namedprocess_namegroup_states",
+            "Number of processes in states Running, Sleeping, Waiting, Zombie, or Other",
+            "gauge",
+            "state",
+            &[
+                ("Running", &|_, g| n(g.running)),
+                ("Sleeping", &|_, g| n(g.sleeping)),
+                ("Waiting", &|_, g| n(g.waiting)),
+                ("Zombie", &|_, g| n(g.zombie)),
+                ("Other", &|_, g| n(g.other)),
+            ],
+        );
+        let scalar = |out: &mut String, name: &str, help: &str, kind: &str, value: f64| {
+            family(out, name, help, kind);
+            let _ = writeln!(out, "{name} {value}");
+        };
+        scalar(
+            out,
+            "namedprocess_scrape_errors",
+            "general scrape errors: no proc metrics collected during a cycle",
+            "counter",
+            n(self.errors.scrape),
+        );
+        scalar(
+            out,
+            "namedprocess_scrape_procread_errors",
+            "incremented each time a proc's metrics collection fails",
+            "counter",
+            n(self.errors.procread),
+        );
+        scalar(
+            out,
+            "namedprocess_scrape_partial_errors",
+            "incremented each time a tracked proc's metrics collection fails partially, e.g. unreadable I/O stats",
+            "counter",
+            n(self.errors.partial),
+        );
+        let summary = &report.summary;
+        scalar(
+            out,
+            "procfast_scrape_complete",
+            "1 if the scrape visited every process, 0 if its time budget stopped it first.",
+            "gauge",
+            if summary.is_complete() { 1.0 } else { 0.0 },
+        );
+        scalar(
+            out,
+            "procfast_scrape_duration_seconds",
+            "Time the scrape's scan and grouping took.",
+            "gauge",
+            report.duration.as_secs_f64(),
+        );
+        scalar(
+            out,
+            "procfast_scrape_budget_seconds",
+            "The time budget the scan ran under (from the scrape timeout and --budget-ms); 0 for none.",
+            "gauge",
+            report.budget.map_or(0.0, |b| b.as_secs_f64()),
+        );
+        family(
+            out,
+            "procfast_scrape_processes",
+            "Processes the scrape's scan accounted for, by outcome.",
+            "gauge",
+        );
+        for (outcome, count) in [
+            ("scanned", summary.scanned),
+            ("vanished", summary.vanished),
+            ("denied", summary.denied),
+            ("refused", summary.refused),
+        ] {
+            let _ = writeln!(
+                out,
+                "procfast_scrape_processes{{outcome=\"{outcome}\"}} {count}"
+            );
+        }
+    }
+}
+
+/// A label value as the text format writes it: `\`, `"` and newlines escaped.
+fn escape_label(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            '"' => escaped.push_str("\\\""),
+            '\n' => escaped.push_str("\\n"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// Seconds since the epoch at boot, from the clock (for mounts without `/proc/stat`).
+fn boot_time_from_clock() -> f64 {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    now - uptime_seconds()
+}
+
+fn uptime_seconds() -> f64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
+/// Clock ticks since boot now, in the unit of a process's start time.
+fn uptime_ticks() -> u64 {
+    (uptime_seconds() * procfast::clock_ticks_per_second() as f64) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growth_never_goes_below_zero() {
+        let earlier = Counts {
+            cpu_user: 2.0,
+            read_bytes: 10,
+            ..Counts::default()
+        };
+        let now = Counts {
+            cpu_user: 1.5,
+            read_bytes: 4,
+            ..Counts::default()
+        };
+        assert_eq!(now.growth_since(&earlier), Counts::default());
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}
