@@ -450,3 +450,86 @@ fn promtool_accepts_the_output() {
         );
     }
 }
+
+/// The value of an instant query's single sample, through Prometheus' HTTP API.
+fn query(api: &str, promql: &str) -> Option<f64> {
+    let body = ureq::get(format!("{api}/api/v1/query"))
+        .query("query", promql)
+        .call()
+        .ok()?
+        .body_mut()
+        .read_to_string()
+        .ok()?;
+    let json: serde_json::Value = serde_json::from_str(&body).ok()?;
+    json["data"]["result"].as_array()?.first()?["value"][1]
+        .as_str()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn a_real_prometheus_scrapes_serve() {
+    let Some(prometheus) = find_in_path("prometheus") else {
+        eprintln!("skipped: no prometheus binary on PATH (apt-get install prometheus)");
+        return;
+    };
+    let dir = scratch("prometheus");
+    let config = dir.join("config.yml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let a = group(&dir, "pfgroupa", 3);
+    let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
+    let prometheus_config = dir.join("prometheus.yml");
+    std::fs::write(
+        &prometheus_config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 500ms\n\
+             scrape_configs:\n  - job_name: serve\n    static_configs:\n      - targets: ['{address}']\n"
+        ),
+    )
+    .unwrap();
+    let web = format!("127.0.0.1:{}", free_port());
+    let _prometheus = Running(
+        Command::new(prometheus)
+            .arg(format!("--config.file={}", prometheus_config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address={web}"))
+            .arg("--log.level=warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let api = format!("http://{web}");
+    let wait = |promql: &str| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(v) = query(&api, promql) {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "no answer to {promql}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    assert_eq!(wait("up{job=\"serve\"}"), 1.0);
+    let fds: f64 = a.iter().map(|m| fds_of(m.0.id())).sum();
+    assert_eq!(
+        wait("namedprocess_namegroup_num_procs{groupname=\"pfgroupa\"}"),
+        3.0
+    );
+    assert_eq!(
+        wait("namedprocess_namegroup_open_filedesc{groupname=\"pfgroupa\"}"),
+        fds
+    );
+    assert_eq!(
+        wait("namedprocess_namegroup_num_threads{groupname=\"pfgroupa\"}"),
+        3.0
+    );
+    assert_eq!(wait("procfast_scrape_complete{job=\"serve\"}"), 1.0);
+    // The budget Prometheus' 500 ms timeout left the scan: 450 ms.
+    assert_eq!(wait("procfast_scrape_budget_seconds{job=\"serve\"}"), 0.45);
+    drop(a);
+    let _ = std::fs::remove_dir_all(&dir);
+}
