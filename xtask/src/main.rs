@@ -27,6 +27,7 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod serve_bench;
 #[path = "../../benches/shared/stat_fields.rs"]
 mod stat_fields;
 
@@ -1383,6 +1384,11 @@ fn msrv() -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // This binary re-executed as a helper process holding fds (see tests/common).
+    if common::in_helper() {
+        common::helper_main();
+        return ExitCode::SUCCESS;
+    }
     match std::env::args().nth(1).as_deref() {
         Some("bench-report") => {}
         Some("paired-opens") => {
@@ -1390,14 +1396,22 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some("msrv") => return msrv(),
+        Some("serve-bench") => {
+            return match serve_bench::run(workspace_root()) {
+                Ok(md) => {
+                    print!("{md}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("serve-bench: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         _ => {
-            eprintln!("usage: cargo xtask bench-report | paired-opens | msrv");
+            eprintln!("usage: cargo xtask bench-report | paired-opens | msrv | serve-bench");
             return ExitCode::from(2);
         }
-    }
-    if common::in_helper() {
-        common::helper_main();
-        return ExitCode::SUCCESS;
     }
     let dir = criterion_dir();
     let mut benches = vec![];
