@@ -374,6 +374,14 @@ impl Proc {
         }
     }
 
+    /// `/proc/<pid>/smaps_rollup`, read afresh: RSS, PSS and their parts, in bytes. The kernel
+    /// walks every page table of the process to write it, so it costs in proportion to the
+    /// process's memory (milliseconds for gigabytes): read it deliberately, not every scrape of
+    /// every process.
+    pub fn smaps_rollup(&mut self) -> Result<parse::smaps_rollup::SmapsRollup> {
+        parse::smaps_rollup::parse(self.read_file(c"smaps_rollup")?)
+    }
+
     /// Any file below `/proc/<pid>` (`c"cgroup"`, `c"smaps_rollup"`, `c"task/123/stat"`, …),
     /// opened through the handle (so pid-reuse safe, and refusing a stacked mount like every
     /// open), read whole into the handle's buffer and closed: the general door, for files

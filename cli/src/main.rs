@@ -112,7 +112,7 @@ the metric set of the Prometheus process collector.
 
 const SERVE_USAGE: &str = "\
 usage: procfast serve [--listen ADDR] [--config FILE] [--procfs DIR] [--budget-ms MS]
-                      [--children true|false] [--once]
+                      [--children true|false] [--smaps] [--smaps-max-rss-mib MIB] [--once]
 
 A host process exporter, a drop-in for process-exporter: its YAML config (process_names with
 comm, exe, cmdline and name templates), its metric names (namedprocess_namegroup_*), answering
@@ -127,6 +127,11 @@ a scrape within the timeout Prometheus announces (X-Prometheus-Scrape-Timeout-Se
                       (default true, as process-exporter's -children)
   --once              print one scrape to stdout and exit (a second scan after the first, so
                       counters have a baseline)
+  --smaps             also report PSS (memtype proportionalResident, proportionalSwapped) from
+                      smaps_rollup, for processes whose RSS is at most 1 GiB
+  --smaps-max-rss-mib MIB
+                      --smaps, with that RSS cap (the kernel walks a process's page tables to
+                      write smaps_rollup: its cost grows with the memory)
 
 Every scrape also says how it went: procfast_scrape_complete (0 when the budget stopped the
 scan, which then serves what it saw), procfast_scrape_duration_seconds,
@@ -900,6 +905,10 @@ fn format_bytes(bytes: u64) -> String {
     }
 }
 
+/// `--smaps` reads `smaps_rollup` only of processes up to this RSS: the kernel walks every page
+/// table of a process to write it, milliseconds for gigabytes.
+const DEFAULT_SMAPS_MAX_RSS: u64 = 1 << 30;
+
 fn serve_command(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
     let mut options = serve::Options::default();
     while let Some(arg) = args.next()? {
@@ -931,6 +940,13 @@ fn serve_command(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), F
                 }
             }
             Long("once") => options.once = true,
+            Long("smaps") => {
+                options.smaps_max_rss.get_or_insert(DEFAULT_SMAPS_MAX_RSS);
+            }
+            Long("smaps-max-rss-mib") => {
+                let mib = number_value(&mut args, "--smaps-max-rss-mib", 1..=u64::MAX >> 20)?;
+                options.smaps_max_rss = Some(mib << 20);
+            }
             other => return Err(other.unexpected().into()),
         }
     }

@@ -231,7 +231,7 @@ fn agrees_with_process_exporter() {
             .spawn()
             .unwrap(),
     );
-    let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
+    let (_serve, address) = serve(&["--config", config.to_str().unwrap(), "--smaps"]);
     let deadline = Instant::now() + Duration::from_secs(30);
     let theirs = loop {
         let body = ureq::get(format!("http://{peer_address}/metrics"))

@@ -18,6 +18,7 @@
 //! | [`proc_stat`] | `/proc/stat` | [`proc_stat::ProcStat`] |
 //! | [`meminfo`] | `/proc/meminfo` | [`meminfo::Meminfo`] |
 //! | [`loadavg`] | `/proc/loadavg` | [`loadavg::Loadavg`] |
+//! | [`smaps_rollup`] | `/proc/<pid>/smaps_rollup` | [`smaps_rollup::SmapsRollup`] |
 //! | [`sockstat`] | `/proc/net/sockstat`, `/proc/net/sockstat6` | [`sockstat::Sockstat`] |
 //! | [`file_nr`] | `/proc/sys/fs/file-nr` | [`file_nr::FileNr`] |
 //! | [`cmdline`] | `/proc/<pid>/cmdline`, `/proc/<pid>/environ` | [`cmdline::Cmdline`] |
@@ -47,6 +48,7 @@ pub mod meminfo;
 pub mod net_dev;
 pub mod num;
 pub mod proc_stat;
+pub mod smaps_rollup;
 pub mod sockstat;
 pub mod stat;
 pub mod statm;

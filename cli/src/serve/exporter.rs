@@ -89,6 +89,8 @@ struct Tracked {
     row: Row,
     counts: Counts,
     seen: u64,
+    /// PSS and swap PSS from `smaps_rollup`, with `--smaps`, for processes under its RSS cap.
+    pss: Option<(u64, u64)>,
 }
 
 /// A group's gauges, summed over its members in one scrape.
@@ -98,6 +100,8 @@ struct Gauges {
     resident: u64,
     virtual_bytes: u64,
     swapped: u64,
+    proportional: u64,
+    proportional_swapped: u64,
     open_fds: u64,
     worst_fd_ratio: f64,
     threads: u64,
@@ -110,8 +114,12 @@ struct Gauges {
 }
 
 impl Gauges {
-    fn add(&mut self, row: &Row, boot_time: f64) {
+    fn add(&mut self, row: &Row, pss: Option<(u64, u64)>, boot_time: f64) {
         self.procs += 1;
+        if let Some((pss, swap_pss)) = pss {
+            self.proportional += pss;
+            self.proportional_swapped += swap_pss;
+        }
         self.resident += row.rss_bytes.unwrap_or(0);
         self.virtual_bytes += row.vsize_bytes.unwrap_or(0);
         self.swapped += row.swap_bytes.unwrap_or(0);
@@ -163,6 +171,8 @@ pub struct Exporter {
     errors: ScrapeErrors,
     rows: Vec<Row>,
     users: uzers::UsersCache,
+    /// With `--smaps`: read `smaps_rollup` of tracked processes whose RSS is at most this.
+    smaps_max_rss: Option<u64>,
 }
 
 /// What one scrape saw, for the `procfast_scrape_*` metrics.
@@ -204,7 +214,16 @@ impl Exporter {
             errors: ScrapeErrors::default(),
             rows: Vec::new(),
             users: uzers::UsersCache::new(),
+            smaps_max_rss: None,
         })
+    }
+
+    /// Also report PSS (`memtype="proportionalResident"` and `"proportionalSwapped"`) from
+    /// `smaps_rollup`, for tracked processes whose RSS is at most `max_rss` (the kernel walks
+    /// every page table of a process to write that file).
+    pub fn with_smaps(mut self, max_rss: Option<u64>) -> Exporter {
+        self.smaps_max_rss = max_rss;
+        self
     }
 
     /// Scans, updates the groups and writes the exposition text into `out`. The scan ends
@@ -308,8 +327,35 @@ impl Exporter {
         if summary.is_complete() {
             self.tracked.retain(|_, t| t.seen == gen);
         }
+        if let Some(max_rss) = self.smaps_max_rss {
+            self.read_smaps(gen, max_rss);
+        }
         self.rows = rows;
         Ok(summary)
+    }
+
+    /// PSS of every tracked process seen in this scrape, through a handle checked to be it.
+    fn read_smaps(&mut self, gen: u64, max_rss: u64) {
+        for tracked in self.tracked.values_mut() {
+            if tracked.group.is_none() || tracked.seen != gen {
+                continue;
+            }
+            if tracked.row.rss_bytes.map_or(true, |rss| rss > max_rss) {
+                tracked.pss = None;
+                continue;
+            }
+            let Ok(mut proc) = self.procfs.open_pid(tracked.row.pid) else {
+                continue;
+            };
+            let same = proc
+                .stat()
+                .is_ok_and(|st| Some(st.starttime()) == tracked.row.start_time_ticks);
+            tracked.pss = proc
+                .smaps_rollup()
+                .ok()
+                .filter(|_| same)
+                .map(|s| (s.pss_bytes, s.swap_pss_bytes.unwrap_or(0)));
+        }
     }
 
     /// Starts tracking a process first seen now, in `group` (or ignored).
@@ -334,6 +380,7 @@ impl Exporter {
                 row: *row,
                 counts,
                 seen: gen,
+                pss: None,
             },
         );
     }
@@ -428,7 +475,7 @@ impl Exporter {
         for tracked in self.tracked.values() {
             if let Some(group) = &tracked.group {
                 if let Some(g) = gauges.get_mut(group) {
-                    g.add(&tracked.row, self.boot_time);
+                    g.add(&tracked.row, tracked.pss, self.boot_time);
                 }
             }
         }
@@ -521,17 +568,27 @@ impl Exporter {
                 ("nonvoluntary", &|c, _| n(c.nonvoluntary)),
             ],
         );
+        let resident = |_: &Counts, g: &Gauges| n(g.resident);
+        let virtual_bytes = |_: &Counts, g: &Gauges| n(g.virtual_bytes);
+        let swapped = |_: &Counts, g: &Gauges| n(g.swapped);
+        let proportional = |_: &Counts, g: &Gauges| n(g.proportional);
+        let proportional_swapped = |_: &Counts, g: &Gauges| n(g.proportional_swapped);
+        let mut memory: Vec<(&str, ValueOf)> = vec![
+            ("resident", &resident),
+            ("virtual", &virtual_bytes),
+            ("swapped", &swapped),
+        ];
+        if self.smaps_max_rss.is_some() {
+            memory.push(("proportionalResident", &proportional));
+            memory.push(("proportionalSwapped", &proportional_swapped));
+        }
         labelled(
             out,
             "namedprocess_namegroup_memory_bytes",
             "number of bytes of memory in use",
             "gauge",
             "memtype",
-            &[
-                ("resident", &|_, g| n(g.resident)),
-                ("virtual", &|_, g| n(g.virtual_bytes)),
-                ("swapped", &|_, g| n(g.swapped)),
-            ],
+            &memory,
         );
         per_group(
             out,

@@ -34,6 +34,8 @@ pub struct Options {
     pub children: bool,
     /// Serve one scrape to stdout and exit (for checking a config).
     pub once: bool,
+    /// With `--smaps`: PSS from `smaps_rollup` for processes whose RSS is at most this.
+    pub smaps_max_rss: Option<u64>,
 }
 
 impl Default for Options {
@@ -45,6 +47,7 @@ impl Default for Options {
             budget: None,
             children: true,
             once: false,
+            smaps_max_rss: None,
         }
     }
 }
@@ -90,7 +93,8 @@ pub fn run(options: Options) -> Result<(), String> {
     // Keep handles for at most half the fds this process may hold.
     let fd_budget = raise_fd_limit() / 2;
     let mut exporter = Exporter::new(procfs, config, options.children, fd_budget)
-        .map_err(|e| format!("{}: {e}", options.procfs.display()))?;
+        .map_err(|e| format!("{}: {e}", options.procfs.display()))?
+        .with_smaps(options.smaps_max_rss);
     // The first scrape sets the baseline every counter grows from.
     let mut text = String::new();
     exporter.scrape(options.budget, &mut text);
