@@ -152,3 +152,20 @@ fn cmdline_and_exe_through_the_handle() {
         assert_eq!(kthreadd.exe(&mut buf).unwrap(), None);
     }
 }
+
+#[test]
+fn smaps_rollup_through_the_handle() {
+    let mut me = Proc::myself().unwrap();
+    let smaps = me.smaps_rollup().unwrap();
+    assert!(
+        smaps.rss_bytes > 0 && smaps.pss_bytes <= smaps.rss_bytes,
+        "{smaps:?}"
+    );
+    // The same figures as a read by path, within what the process touched in between.
+    let text = std::fs::read("/proc/self/smaps_rollup").unwrap();
+    let again = procfast::parse::smaps_rollup::parse(&text).unwrap();
+    assert!(
+        again.rss_bytes.abs_diff(smaps.rss_bytes) < 1 << 20,
+        "{smaps:?} {again:?}"
+    );
+}
