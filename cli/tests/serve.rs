@@ -153,6 +153,14 @@ fn fds_of(pid: u32) -> f64 {
         .count() as f64
 }
 
+/// The config of the group tests, with its names made the test's own by `tag` (the tests run
+/// at once, and a group is everything with its comm on the host).
+fn config_for(tag: &str) -> String {
+    CONFIG
+        .replace("pfgroup", tag)
+        .replace("byarg", &format!("{tag}arg"))
+}
+
 const CONFIG: &str = "\
 process_names:
   - name: \"{{.Comm}}\"
@@ -165,13 +173,13 @@ process_names:
 fn groups_match_the_truth() {
     let dir = scratch("truth");
     let config = dir.join("config.yml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let a = group(&dir, "pfgroupa", 3);
-    let b = group(&dir, "pfgroupb", 2);
-    let c = group(&dir, "pfgroupc", 4);
+    std::fs::write(&config, config_for("pftruth")).unwrap();
+    let a = group(&dir, "pftrutha", 3);
+    let b = group(&dir, "pftruthb", 2);
+    let c = group(&dir, "pftruthc", 4);
     let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
     let got = samples(&scrape(&address, Some("10")));
-    for (name, members) in [("pfgroupa", &a), ("pfgroupb", &b), ("byarg-600", &c)] {
+    for (name, members) in [("pftrutha", &a), ("pftruthb", &b), ("pftrutharg-600", &c)] {
         let procs = sample(&got, "namedprocess_namegroup_num_procs", name, "");
         assert_eq!(procs, Some(members.len() as f64), "{name}");
         let fds: f64 = members.iter().map(|m| fds_of(m.0.id())).sum();
@@ -217,10 +225,10 @@ fn agrees_with_process_exporter() {
     };
     let dir = scratch("peer");
     let config = dir.join("config.yml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let _a = group(&dir, "pfgroupa", 3);
-    let _b = group(&dir, "pfgroupb", 2);
-    let _c = group(&dir, "pfgroupc", 4);
+    std::fs::write(&config, config_for("pfpeer")).unwrap();
+    let _a = group(&dir, "pfpeera", 3);
+    let _b = group(&dir, "pfpeerb", 2);
+    let _c = group(&dir, "pfpeerc", 4);
     let peer_address = format!("127.0.0.1:{}", free_port());
     let _peer = Running(
         Command::new(peer)
@@ -246,7 +254,7 @@ fn agrees_with_process_exporter() {
     };
     let ours = samples(&scrape(&address, None));
     let mut compared = 0;
-    for group in ["pfgroupa", "pfgroupb", "byarg-600"] {
+    for group in ["pfpeera", "pfpeerb", "pfpeerarg-600"] {
         for (name, extra) in [
             ("namedprocess_namegroup_num_procs", ""),
             ("namedprocess_namegroup_open_filedesc", ""),
@@ -282,7 +290,7 @@ fn agrees_with_process_exporter() {
     // Every family process-exporter writes for a group, procfast writes too.
     for key in theirs
         .keys()
-        .filter(|k| k.contains("groupname=\"pfgroupa\""))
+        .filter(|k| k.contains("groupname=\"pfpeera\""))
     {
         let family = key.split('{').next().unwrap();
         if family.contains("thread") || key.contains("proportional") {
@@ -475,8 +483,8 @@ fn a_real_prometheus_scrapes_serve() {
     };
     let dir = scratch("prometheus");
     let config = dir.join("config.yml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let a = group(&dir, "pfgroupa", 3);
+    std::fs::write(&config, config_for("pfprom")).unwrap();
+    let a = group(&dir, "pfproma", 3);
     let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
     let prometheus_config = dir.join("prometheus.yml");
     std::fs::write(
@@ -516,15 +524,15 @@ fn a_real_prometheus_scrapes_serve() {
     assert_eq!(wait("up{job=\"serve\"}"), 1.0);
     let fds: f64 = a.iter().map(|m| fds_of(m.0.id())).sum();
     assert_eq!(
-        wait("namedprocess_namegroup_num_procs{groupname=\"pfgroupa\"}"),
+        wait("namedprocess_namegroup_num_procs{groupname=\"pfproma\"}"),
         3.0
     );
     assert_eq!(
-        wait("namedprocess_namegroup_open_filedesc{groupname=\"pfgroupa\"}"),
+        wait("namedprocess_namegroup_open_filedesc{groupname=\"pfproma\"}"),
         fds
     );
     assert_eq!(
-        wait("namedprocess_namegroup_num_threads{groupname=\"pfgroupa\"}"),
+        wait("namedprocess_namegroup_num_threads{groupname=\"pfproma\"}"),
         3.0
     );
     assert_eq!(wait("procfast_scrape_complete{job=\"serve\"}"), 1.0);
