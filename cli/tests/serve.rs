@@ -153,8 +153,15 @@ fn fds_of(pid: u32) -> f64 {
         .count() as f64
 }
 
-/// The config of the group tests, with its names made the test's own by `tag` (the tests run
-/// at once, and a group is everything with its comm on the host).
+/// `name` made this test run's own: the tests run at once, other runs may share the host, and
+/// a group is everything on the host with its comm (at most 15 bytes, with room for a suffix).
+fn own(name: &str) -> String {
+    let mut tagged = format!("{name}{}", std::process::id());
+    tagged.truncate(14);
+    tagged
+}
+
+/// The config of the group tests, with its names made the test's own by `tag` (see [`own`]).
 fn config_for(tag: &str) -> String {
     CONFIG
         .replace("pfgroup", tag)
@@ -171,15 +178,20 @@ process_names:
 
 #[test]
 fn groups_match_the_truth() {
+    let tag = own("pftruth");
     let dir = scratch("truth");
     let config = dir.join("config.yml");
-    std::fs::write(&config, config_for("pftruth")).unwrap();
-    let a = group(&dir, "pftrutha", 3);
-    let b = group(&dir, "pftruthb", 2);
-    let c = group(&dir, "pftruthc", 4);
+    std::fs::write(&config, config_for(&tag)).unwrap();
+    let a = group(&dir, &format!("{tag}a"), 3);
+    let b = group(&dir, &format!("{tag}b"), 2);
+    let c = group(&dir, &format!("{tag}c"), 4);
     let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
     let got = samples(&scrape(&address, Some("10")));
-    for (name, members) in [("pftrutha", &a), ("pftruthb", &b), ("pftrutharg-600", &c)] {
+    for (name, members) in [
+        (&format!("{tag}a"), &a),
+        (&format!("{tag}b"), &b),
+        (&format!("{tag}arg-600"), &c),
+    ] {
         let procs = sample(&got, "namedprocess_namegroup_num_procs", name, "");
         assert_eq!(procs, Some(members.len() as f64), "{name}");
         let fds: f64 = members.iter().map(|m| fds_of(m.0.id())).sum();
@@ -219,16 +231,17 @@ fn groups_match_the_truth() {
 
 #[test]
 fn agrees_with_process_exporter() {
+    let tag = own("pfpeer");
     let Some(peer) = find_in_path("prometheus-process-exporter") else {
         eprintln!("skipped: no prometheus-process-exporter on PATH (apt-get install prometheus-process-exporter)");
         return;
     };
     let dir = scratch("peer");
     let config = dir.join("config.yml");
-    std::fs::write(&config, config_for("pfpeer")).unwrap();
-    let _a = group(&dir, "pfpeera", 3);
-    let _b = group(&dir, "pfpeerb", 2);
-    let _c = group(&dir, "pfpeerc", 4);
+    std::fs::write(&config, config_for(&tag)).unwrap();
+    let _a = group(&dir, &format!("{tag}a"), 3);
+    let _b = group(&dir, &format!("{tag}b"), 2);
+    let _c = group(&dir, &format!("{tag}c"), 4);
     let peer_address = format!("127.0.0.1:{}", free_port());
     let _peer = Running(
         Command::new(peer)
@@ -254,7 +267,11 @@ fn agrees_with_process_exporter() {
     };
     let ours = samples(&scrape(&address, None));
     let mut compared = 0;
-    for group in ["pfpeera", "pfpeerb", "pfpeerarg-600"] {
+    for group in [
+        &format!("{tag}a"),
+        &format!("{tag}b"),
+        &format!("{tag}arg-600"),
+    ] {
         for (name, extra) in [
             ("namedprocess_namegroup_num_procs", ""),
             ("namedprocess_namegroup_open_filedesc", ""),
@@ -290,7 +307,7 @@ fn agrees_with_process_exporter() {
     // Every family process-exporter writes for a group, procfast writes too.
     for key in theirs
         .keys()
-        .filter(|k| k.contains("groupname=\"pfpeera\""))
+        .filter(|k| k.contains(&format!("groupname=\"{tag}a\"")))
     {
         let family = key.split('{').next().unwrap();
         if family.contains("thread") || key.contains("proportional") {
@@ -304,17 +321,18 @@ fn agrees_with_process_exporter() {
 
 #[test]
 fn counters_never_go_backwards_when_members_exit() {
+    let busy_name = own("pfbusy");
     let dir = scratch("counters");
     let config = dir.join("config.yml");
     std::fs::write(
         &config,
-        "process_names:\n  - name: busy\n    cmdline: ['pfbusy']\n",
+        format!("process_names:\n  - name: busy\n    cmdline: ['{busy_name}']\n"),
     )
     .unwrap();
     let busy = |_| {
         Running(
             Command::new("sh")
-                .args(["-c", "while :; do :; done", "pfbusy"])
+                .args(["-c", "while :; do :; done", &busy_name])
                 .spawn()
                 .unwrap(),
         )
@@ -372,7 +390,8 @@ fn counters_never_go_backwards_when_members_exit() {
 fn a_scrape_stays_inside_its_timeout() {
     // 2,000 sleeping helpers: a complete scrape takes tens of milliseconds here.
     let dir = scratch("timeout");
-    let many = group(&dir, "pfmany", 2_000);
+    let many_name = own("pfmany");
+    let many = group(&dir, &many_name, 2_000);
     let (_serve, address) = serve(&[]);
     let started = Instant::now();
     let tight = samples(&scrape(&address, Some("0.055")));
@@ -388,7 +407,12 @@ fn a_scrape_stays_inside_its_timeout() {
     );
     let generous = samples(&scrape(&address, Some("10")));
     assert_eq!(generous.get("procfast_scrape_complete"), Some(&1.0));
-    let members = sample(&generous, "namedprocess_namegroup_num_procs", "pfmany", "");
+    let members = sample(
+        &generous,
+        "namedprocess_namegroup_num_procs",
+        &many_name,
+        "",
+    );
     assert_eq!(members, Some(many.len() as f64));
     drop(many);
     let _ = std::fs::remove_dir_all(&dir);
@@ -426,15 +450,24 @@ fn bad_input_is_a_clear_error() {
 
 #[test]
 fn promtool_accepts_the_output() {
-    let Some(promtool) = find_in_path("promtool") else {
+    if find_in_path("promtool").is_none() {
         eprintln!("skipped: no promtool on PATH (apt-get install prometheus)");
         return;
-    };
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_procfast"))
-        .args(["serve", "--once"])
+        .args(["serve", "--once", "--smaps"])
         .output()
         .unwrap();
     assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let complaints = promtool_complaints(&text).expect("promtool found");
+    assert!(complaints.is_empty(), "{complaints:?}");
+}
+
+/// What `promtool check metrics` says of `text` beyond its lint of process-exporter's own
+/// `namedprocess_scrape_*` counter names (kept for compatibility); `None` without promtool.
+fn promtool_complaints(text: &str) -> Option<Vec<String>> {
+    let promtool = find_in_path("promtool")?;
     let mut check = Command::new(promtool)
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
@@ -442,21 +475,22 @@ fn promtool_accepts_the_output() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::io::Write::write_all(check.stdin.as_mut().unwrap(), &out.stdout).unwrap();
+    std::io::Write::write_all(check.stdin.as_mut().unwrap(), text.as_bytes()).unwrap();
     drop(check.stdin.take());
     let result = check.wait_with_output().unwrap();
-    let complaints = String::from_utf8_lossy(&result.stdout).to_string()
+    let said = String::from_utf8_lossy(&result.stdout).to_string()
         + &String::from_utf8_lossy(&result.stderr);
-    // Its lint dislikes a few of process-exporter's own names (counters without _total), kept
-    // for compatibility; it must find nothing else, and nothing of procfast's own.
-    for line in complaints.lines().filter(|l| !l.trim().is_empty()) {
-        assert!(!line.contains("procfast_"), "{line}");
-        assert!(
-            line.contains("namedprocess_scrape_")
-                && line.contains("counter metrics should have \"_total\" suffix"),
-            "unexpected complaint: {line}"
-        );
-    }
+    let known = |l: &str| {
+        l.contains("namedprocess_scrape_")
+            && l.contains("counter metrics should have \"_total\" suffix")
+            && !l.contains("procfast_")
+    };
+    Some(
+        said.lines()
+            .filter(|l| !l.trim().is_empty() && !known(l))
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// The value of an instant query's single sample, through Prometheus' HTTP API.
@@ -477,14 +511,15 @@ fn query(api: &str, promql: &str) -> Option<f64> {
 
 #[test]
 fn a_real_prometheus_scrapes_serve() {
+    let tag = own("pfprom");
     let Some(prometheus) = find_in_path("prometheus") else {
         eprintln!("skipped: no prometheus binary on PATH (apt-get install prometheus)");
         return;
     };
     let dir = scratch("prometheus");
     let config = dir.join("config.yml");
-    std::fs::write(&config, config_for("pfprom")).unwrap();
-    let a = group(&dir, "pfproma", 3);
+    std::fs::write(&config, config_for(&tag)).unwrap();
+    let a = group(&dir, &format!("{tag}a"), 3);
     let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
     let prometheus_config = dir.join("prometheus.yml");
     std::fs::write(
@@ -524,20 +559,119 @@ fn a_real_prometheus_scrapes_serve() {
     assert_eq!(wait("up{job=\"serve\"}"), 1.0);
     let fds: f64 = a.iter().map(|m| fds_of(m.0.id())).sum();
     assert_eq!(
-        wait("namedprocess_namegroup_num_procs{groupname=\"pfproma\"}"),
+        wait(&format!(
+            "namedprocess_namegroup_num_procs{{groupname=\"{tag}a\"}}"
+        )),
         3.0
     );
     assert_eq!(
-        wait("namedprocess_namegroup_open_filedesc{groupname=\"pfproma\"}"),
+        wait(&format!(
+            "namedprocess_namegroup_open_filedesc{{groupname=\"{tag}a\"}}"
+        )),
         fds
     );
     assert_eq!(
-        wait("namedprocess_namegroup_num_threads{groupname=\"pfproma\"}"),
+        wait(&format!(
+            "namedprocess_namegroup_num_threads{{groupname=\"{tag}a\"}}"
+        )),
         3.0
     );
     assert_eq!(wait("procfast_scrape_complete{job=\"serve\"}"), 1.0);
     // The budget Prometheus' 500 ms timeout left the scan: 450 ms.
     assert_eq!(wait("procfast_scrape_budget_seconds{job=\"serve\"}"), 0.45);
     drop(a);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A shell that names itself `comm` and then waits on its stdin (kept open by the caller).
+fn named_shell(comm: &[u8]) -> Running {
+    let mut escaped = String::new();
+    for b in comm {
+        escaped.push_str(&format!("\\{b:03o}"));
+    }
+    let script = format!("printf '{escaped}' > /proc/$$/comm; read x");
+    Running(
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn hostile_names_are_escaped_labels() {
+    let name = format!("p\"\\\n{}", std::process::id() % 100_000);
+    let shell = named_shell(name.as_bytes());
+    let comm = format!("/proc/{}/comm", shell.0.id());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read(&comm).unwrap_or_default() != format!("{name}\n").as_bytes() {
+        assert!(Instant::now() < deadline, "the shell never renamed itself");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (_serve, address) = serve(&[]);
+    let text = scrape(&address, None);
+    let escaped = format!("p\\\"\\\\\\n{}", std::process::id() % 100_000);
+    assert!(
+        text.contains(&format!(
+            "namedprocess_namegroup_num_procs{{groupname=\"{escaped}\"}} 1"
+        )),
+        "no escaped group in:\n{}",
+        text.lines()
+            .filter(|l| l.contains("pf"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    if let Some(complaints) = promtool_complaints(&text) {
+        assert!(complaints.is_empty(), "{complaints:?}");
+    }
+}
+
+#[test]
+fn a_reused_pid_is_a_new_process_not_a_member() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: reusing a pid on purpose needs root (ns_last_pid)");
+        return;
+    }
+    let dir = scratch("reuse");
+    let config = dir.join("config.yml");
+    let (reuse, other_name) = (own("pfreuse"), own("pfother"));
+    let yaml =
+        format!("process_names:\n  - name: \"{{{{.Comm}}}}\"\n    comm: [{reuse}, {other_name}]\n");
+    std::fs::write(&config, yaml).unwrap();
+    let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
+    let mut member = spawn_group(&dir, &reuse, 1);
+    let pid = member[0].0.id();
+    let procs = |text: &str, group: &str| {
+        sample(
+            &samples(text),
+            "namedprocess_namegroup_num_procs",
+            group,
+            "",
+        )
+    };
+    assert_eq!(procs(&scrape(&address, None), &reuse), Some(1.0));
+    // A process is known by pid and start time, in clock ticks (10 ms): a pid reused within the
+    // same tick would pass for the same process, here as in process-exporter.
+    std::thread::sleep(Duration::from_millis(50));
+    member.clear();
+    // Ask the kernel for the same pid again; other processes may take it first, so retry.
+    for _ in 0..50 {
+        std::fs::write("/proc/sys/kernel/ns_last_pid", (pid - 1).to_string()).unwrap();
+        let other = spawn_group(&dir, &other_name, 1);
+        if other[0].0.id() == pid {
+            let text = scrape(&address, None);
+            assert_eq!(procs(&text, &reuse), Some(0.0), "the old member is gone");
+            assert_eq!(
+                procs(&text, &other_name),
+                Some(1.0),
+                "the new process is its own"
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+            return;
+        }
+    }
+    eprintln!("skipped: pid {pid} could not be had again in 50 tries");
     let _ = std::fs::remove_dir_all(&dir);
 }
