@@ -61,7 +61,9 @@
 //! # Beyond fd counts
 //!
 //! - [`Proc::stat`], [`Proc::status`], [`Proc::limits`], … and [`System`] re-read held files
-//!   with `pread` at offset 0 into a capped [`ReadBuf`] and return [`parse`] views borrowing it.
+//!   with `pread` at offset 0 into a capped [`ReadBuf`] and return [`parse`] views borrowing it;
+//!   [`Proc::cmdline`], [`Proc::exe`], [`Proc::smaps_rollup`] and [`Proc::read_file`] reach the
+//!   rest of `/proc/<pid>` through the same pid-reuse-safe handle.
 //! - [`ProcessMetrics`] reads the Prometheus process collector's metric set and writes it in the
 //!   text format; with feature `prometheus-client`, `ProcessCollector` plugs it into that crate.
 //! - [`Scanner`] scans every process for just the [`Fields`] asked for, under a [`Budget`], with
