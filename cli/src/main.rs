@@ -112,7 +112,8 @@ the metric set of the Prometheus process collector.
 
 const SERVE_USAGE: &str = "\
 usage: procfast serve [--listen ADDR] [--config FILE] [--procfs DIR] [--budget-ms MS]
-                      [--children true|false] [--smaps] [--smaps-max-rss-mib MIB] [--once]
+                      [--children true|false] [--threads] [--smaps]
+                      [--smaps-max-rss-mib MIB] [--once]
 
 A host process exporter, a drop-in for process-exporter: its YAML config (process_names with
 comm, exe, cmdline and name templates), its metric names (namedprocess_namegroup_*), answering
@@ -127,6 +128,8 @@ a scrape within the timeout Prometheus announces (X-Prometheus-Scrape-Timeout-Se
                       (default true, as process-exporter's -children)
   --once              print one scrape to stdout and exit (a second scan after the first, so
                       counters have a baseline)
+  --threads           also report per-thread metrics (namedprocess_namegroup_thread_*), by
+                      thread name, for multi-threaded processes: a scan of every thread
   --smaps             also report PSS (memtype proportionalResident, proportionalSwapped) from
                       smaps_rollup, for processes whose RSS is at most 1 GiB
   --smaps-max-rss-mib MIB
@@ -940,6 +943,7 @@ fn serve_command(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), F
                 }
             }
             Long("once") => options.once = true,
+            Long("threads") => options.threads = true,
             Long("smaps") => {
                 options.smaps_max_rss.get_or_insert(DEFAULT_SMAPS_MAX_RSS);
             }

@@ -455,7 +455,7 @@ fn promtool_accepts_the_output() {
         return;
     }
     let out = Command::new(env!("CARGO_BIN_EXE_procfast"))
-        .args(["serve", "--once", "--smaps"])
+        .args(["serve", "--once", "--smaps", "--threads"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -481,9 +481,11 @@ fn promtool_complaints(text: &str) -> Option<Vec<String>> {
     let said = String::from_utf8_lossy(&result.stdout).to_string()
         + &String::from_utf8_lossy(&result.stderr);
     let known = |l: &str| {
-        l.contains("namedprocess_scrape_")
-            && l.contains("counter metrics should have \"_total\" suffix")
-            && !l.contains("procfast_")
+        let scrape_counter = l.contains("namedprocess_scrape_")
+            && l.contains("counter metrics should have \"_total\" suffix");
+        let thread_count = l.starts_with("namedprocess_namegroup_thread_count ")
+            && l.contains("should not have \"_count\" suffix");
+        (scrape_counter || thread_count) && !l.contains("procfast_")
     };
     Some(
         said.lines()
@@ -673,5 +675,104 @@ fn a_reused_pid_is_a_new_process_not_a_member() {
         }
     }
     eprintln!("skipped: pid {pid} could not be had again in 50 tries");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn thread_metrics_agree_with_process_exporter() {
+    let Some(peer) = find_in_path("prometheus-process-exporter") else {
+        eprintln!("skipped: no prometheus-process-exporter on PATH");
+        return;
+    };
+    let Some(python) = find_in_path("python3") else {
+        eprintln!("skipped: no python3 to make threads with");
+        return;
+    };
+    let dir = scratch("threads");
+    let tag = own("pfthreads");
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!("process_names:\n  - name: \"{tag}\"\n    cmdline: ['{tag}']\n"),
+    )
+    .unwrap();
+    // Two processes of 1 + 5 threads each, all named python3.
+    let script = "import threading,time\n\
+                  [threading.Thread(target=time.sleep,args=(600,),daemon=True).start() for _ in range(5)]\n\
+                  time.sleep(600)";
+    let members: Vec<Running> = (0..2)
+        .map(|_| {
+            Running(
+                Command::new(&python)
+                    .args(["-c", script, &tag])
+                    .stdin(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    for m in &members {
+        let task = format!("/proc/{}/task", m.0.id());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::fs::read_dir(&task).map_or(0, |d| d.count()) < 6 {
+            assert!(Instant::now() < deadline, "python never made its threads");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    let peer_address = format!("127.0.0.1:{}", free_port());
+    let _peer = Running(
+        Command::new(peer)
+            .arg(format!("-config.path={}", config.display()))
+            .arg(format!("-web.listen-address={peer_address}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let (_serve, address) = serve(&["--config", config.to_str().unwrap(), "--threads"]);
+    let key = format!(
+        "namedprocess_namegroup_thread_count{{groupname=\"{tag}\",threadname=\"python3\"}}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let theirs = loop {
+        let body = ureq::get(format!("http://{peer_address}/metrics"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .map(|b| samples(&b));
+        if let Some(v) = body
+            .as_ref()
+            .and_then(|s| s.get(&normalized(&key)).copied())
+        {
+            break v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "process-exporter never reported {key}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let ours = samples(&scrape(&address, None));
+    assert_eq!(
+        ours.get(&normalized(&key)),
+        Some(&12.0),
+        "two processes of six threads"
+    );
+    assert_eq!(theirs, 12.0);
+    // Every thread family process-exporter writes for the group, procfast writes too.
+    let peer_body = ureq::get(format!("http://{peer_address}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    for key in samples(&peer_body)
+        .keys()
+        // threads_wchan needs a read of every thread's wchan: not reported (see the README).
+        .filter(|k| k.contains("namegroup_thread_") && k.contains(&tag))
+    {
+        assert!(ours.contains_key(key), "procfast lacks {key}");
+    }
+    drop(members);
     let _ = std::fs::remove_dir_all(&dir);
 }

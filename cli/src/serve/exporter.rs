@@ -173,6 +173,22 @@ pub struct Exporter {
     users: uzers::UsersCache,
     /// With `--smaps`: read `smaps_rollup` of tracked processes whose RSS is at most this.
     smaps_max_rss: Option<u64>,
+    /// With `--threads`: a scanner of every thread, and what it has seen.
+    threads: Option<Threads>,
+}
+
+/// The per-thread metrics of `--threads`, as process-exporter keeps them: threads of a tracked
+/// process with more than one thread, by group and thread name; counters grow by each thread's
+/// growth since it was first seen, and start again when a group has no such threads left.
+struct Threads {
+    scanner: Scanner,
+    rows: Vec<Row>,
+    /// Each thread by tid and start time: its group, name and last counters.
+    seen: HashMap<Id, (Arc<str>, Arc<str>, Counts, u64)>,
+    /// Counters by (group, thread name).
+    accum: BTreeMap<(Arc<str>, Arc<str>), Counts>,
+    /// Threads by (group, thread name), in the last scrape.
+    counts: BTreeMap<(Arc<str>, Arc<str>), u64>,
 }
 
 /// What one scrape saw, for the `procfast_scrape_*` metrics.
@@ -215,6 +231,7 @@ impl Exporter {
             rows: Vec::new(),
             users: uzers::UsersCache::new(),
             smaps_max_rss: None,
+            threads: None,
         })
     }
 
@@ -224,6 +241,27 @@ impl Exporter {
     pub fn with_smaps(mut self, max_rss: Option<u64>) -> Exporter {
         self.smaps_max_rss = max_rss;
         self
+    }
+
+    /// Also report process-exporter's per-thread metrics (`namedprocess_namegroup_thread_*`),
+    /// from a scan of every thread each scrape.
+    pub fn with_threads(mut self, threads: bool) -> procfast::Result<Exporter> {
+        if threads {
+            let fields = Fields::COMM
+                | Fields::CPU
+                | Fields::START_TIME
+                | Fields::FAULTS
+                | Fields::CTXT_SWITCHES
+                | Fields::IO;
+            self.threads = Some(Threads {
+                scanner: Scanner::in_procfs(self.procfs, fields)?.threads(true),
+                rows: Vec::new(),
+                seen: HashMap::new(),
+                accum: BTreeMap::new(),
+                counts: BTreeMap::new(),
+            });
+        }
+        Ok(self)
     }
 
     /// Scans, updates the groups and writes the exposition text into `out`. The scan ends
@@ -330,8 +368,70 @@ impl Exporter {
         if let Some(max_rss) = self.smaps_max_rss {
             self.read_smaps(gen, max_rss);
         }
+        if self.threads.is_some() {
+            self.update_threads(&rows, &budget, gen, first)?;
+        }
         self.rows = rows;
         Ok(summary)
+    }
+
+    /// One scan of every thread: the threads of tracked processes with more than one thread,
+    /// grouped by their process's group and their own name.
+    fn update_threads(
+        &mut self,
+        processes: &[Row],
+        budget: &Budget,
+        gen: u64,
+        first: u64,
+    ) -> procfast::Result<()> {
+        // The group of each tracked, multi-threaded process seen now, by pid.
+        let groups: HashMap<i32, Arc<str>> = processes
+            .iter()
+            .filter(|r| r.threads.unwrap_or(0) > 1)
+            .filter_map(|r| {
+                let tracked = self.tracked.get(&(r.pid, r.start_time_ticks?))?;
+                Some((r.pid, tracked.group.clone()?))
+            })
+            .collect();
+        let Some(threads) = self.threads.as_mut() else {
+            return Ok(());
+        };
+        let mut rows = std::mem::take(&mut threads.rows);
+        rows.clear();
+        let summary = threads.scanner.scan(budget, |row| {
+            if groups.contains_key(&row.tgid) {
+                rows.push(*row);
+            }
+            ControlFlow::Continue(())
+        });
+        threads.counts.clear();
+        for row in &rows {
+            let (Some(group), Some(start)) = (groups.get(&row.tgid), row.start_time_ticks) else {
+                continue;
+            };
+            let name: Arc<str> = Arc::from(String::from_utf8_lossy(row.comm()).as_ref());
+            let now = Counts::of(row);
+            let key = (group.clone(), name.clone());
+            let growth = match threads.seen.get(&(row.pid, start)) {
+                Some((_, _, last, _)) => now.growth_since(last),
+                // A thread started while we watched counts from zero.
+                None if start > first => now,
+                None => Counts::default(),
+            };
+            threads
+                .seen
+                .insert((row.pid, start), (group.clone(), name, now, gen));
+            threads.accum.entry(key.clone()).or_default().add(&growth);
+            *threads.counts.entry(key).or_default() += 1;
+        }
+        if summary.as_ref().is_ok_and(|s| s.is_complete()) {
+            threads.seen.retain(|_, t| t.3 == gen);
+            // A name no thread of the group has now starts again from zero, as process-exporter's.
+            let counts = &threads.counts;
+            threads.accum.retain(|key, _| counts.contains_key(key));
+        }
+        threads.rows = rows;
+        summary.map(drop)
     }
 
     /// PSS of every tracked process seen in this scrape, through a handle checked to be it.
@@ -632,6 +732,9 @@ impl Exporter {
                 ("Other", &|_, g| n(g.other)),
             ],
         );
+        if let Some(threads) = &self.threads {
+            self.write_threads(out, threads);
+        }
         let scalar = |out: &mut String, name: &str, help: &str, kind: &str, value: f64| {
             family(out, name, help, kind);
             let _ = writeln!(out, "{name} {value}");
@@ -695,6 +798,90 @@ impl Exporter {
                 out,
                 "procfast_scrape_processes{{outcome=\"{outcome}\"}} {count}"
             );
+        }
+    }
+}
+
+impl Exporter {
+    /// process-exporter's `namedprocess_namegroup_thread_*` families.
+    fn write_threads(&self, out: &mut String, threads: &Threads) {
+        type Of = fn(&Counts, u64) -> f64;
+        /// Name, help, type, the label that tells values apart, and the values.
+        type Family<'a> = (
+            &'a str,
+            &'a str,
+            &'a str,
+            Option<&'a str>,
+            &'a [(&'a str, Of)],
+        );
+        let families: [Family; 6] = [
+            (
+                "namedprocess_namegroup_thread_count",
+                "Number of threads in this group with same threadname",
+                "gauge",
+                None,
+                &[("", |_, n| n as f64)],
+            ),
+            (
+                "namedprocess_namegroup_thread_cpu_seconds_total",
+                "Cpu user/system usage in seconds",
+                "counter",
+                Some("mode"),
+                &[("user", |c, _| c.cpu_user), ("system", |c, _| c.cpu_system)],
+            ),
+            (
+                "namedprocess_namegroup_thread_io_bytes_total",
+                "number of bytes read/written by these threads",
+                "counter",
+                Some("iomode"),
+                &[
+                    ("read", |c, _| c.read_bytes as f64),
+                    ("write", |c, _| c.write_bytes as f64),
+                ],
+            ),
+            (
+                "namedprocess_namegroup_thread_major_page_faults_total",
+                "Major page faults for these threads",
+                "counter",
+                None,
+                &[("", |c, _| c.major_faults as f64)],
+            ),
+            (
+                "namedprocess_namegroup_thread_minor_page_faults_total",
+                "Minor page faults for these threads",
+                "counter",
+                None,
+                &[("", |c, _| c.minor_faults as f64)],
+            ),
+            (
+                "namedprocess_namegroup_thread_context_switches_total",
+                "Context switches for these threads",
+                "counter",
+                Some("ctxswitchtype"),
+                &[
+                    ("voluntary", |c, _| c.voluntary as f64),
+                    ("nonvoluntary", |c, _| c.nonvoluntary as f64),
+                ],
+            ),
+        ];
+        for (name, help, kind, label, values) in families {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for ((group, thread), count) in &threads.counts {
+                let counts = threads
+                    .accum
+                    .get(&(group.clone(), thread.clone()))
+                    .copied()
+                    .unwrap_or_default();
+                let (group, thread) = (escape_label(group), escape_label(thread));
+                for (value_label, value) in values {
+                    let extra = label.map_or(String::new(), |l| format!(",{l}=\"{value_label}\""));
+                    let _ = writeln!(
+                        out,
+                        "{name}{{groupname=\"{group}\",threadname=\"{thread}\"{extra}}} {}",
+                        value(&counts, *count)
+                    );
+                }
+            }
         }
     }
 }

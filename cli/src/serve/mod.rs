@@ -36,6 +36,8 @@ pub struct Options {
     pub once: bool,
     /// With `--smaps`: PSS from `smaps_rollup` for processes whose RSS is at most this.
     pub smaps_max_rss: Option<u64>,
+    /// process-exporter's per-thread metrics, from a scan of every thread.
+    pub threads: bool,
 }
 
 impl Default for Options {
@@ -48,6 +50,7 @@ impl Default for Options {
             children: true,
             once: false,
             smaps_max_rss: None,
+            threads: false,
         }
     }
 }
@@ -94,7 +97,9 @@ pub fn run(options: Options) -> Result<(), String> {
     let fd_budget = raise_fd_limit() / 2;
     let mut exporter = Exporter::new(procfs, config, options.children, fd_budget)
         .map_err(|e| format!("{}: {e}", options.procfs.display()))?
-        .with_smaps(options.smaps_max_rss);
+        .with_smaps(options.smaps_max_rss)
+        .with_threads(options.threads)
+        .map_err(|e| format!("{}: {e}", options.procfs.display()))?;
     // The first scrape sets the baseline every counter grows from.
     let mut text = String::new();
     exporter.scrape(options.budget, &mut text);
