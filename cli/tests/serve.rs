@@ -776,3 +776,135 @@ fn thread_metrics_agree_with_process_exporter() {
     drop(members);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// True if every directory above `path` lets others through and `path` lets them run it.
+fn executable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.ancestors()
+        .skip(1)
+        .all(|dir| std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
+        && std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
+}
+
+#[test]
+fn unprivileged_it_counts_what_it_may_not_read() {
+    use std::os::unix::process::CommandExt;
+    let binary = Path::new(env!("CARGO_BIN_EXE_procfast"));
+    if !rustix::process::geteuid().is_root() || !executable_by_others(binary) {
+        eprintln!("skipped: needs root to run serve as nobody, and a binary nobody may run");
+        return;
+    }
+    let out = Command::new(binary)
+        .args(["serve", "--once", "--smaps"])
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = samples(&String::from_utf8_lossy(&out.stdout));
+    // Root's processes (pid 1 among them) are listed, their io and smaps denied: counted.
+    assert!(got
+        .get("namedprocess_scrape_partial_errors")
+        .is_some_and(|&v| v > 0.0));
+    assert_eq!(got.get("procfast_scrape_complete"), Some(&1.0));
+    let groups = got
+        .keys()
+        .filter(|k| k.starts_with("namedprocess_namegroup_num_procs"))
+        .count();
+    assert!(groups > 1, "{groups} groups");
+}
+
+#[test]
+fn inside_a_pid_namespace_and_with_procfs_pointed_at_one() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: a new pid namespace needs root");
+        return;
+    }
+    // serve itself in a new pid namespace, with its own /proc: it is pid 1's child there.
+    let out = Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc"])
+        .arg(env!("CARGO_BIN_EXE_procfast"))
+        .args(["serve", "--once"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inside = samples(&String::from_utf8_lossy(&out.stdout));
+    let procs: f64 = inside
+        .iter()
+        .filter(|(k, _)| k.starts_with("namedprocess_namegroup_num_procs"))
+        .map(|(_, v)| v)
+        .sum();
+    assert!(
+        (1.0..=3.0).contains(&procs),
+        "a new namespace holds a few processes: {procs}"
+    );
+
+    // From the host, --procfs at a container's /proc: its processes, its limits.
+    let tag = own("pfns");
+    let dir = scratch("pidns");
+    let exe = dir.join(&tag);
+    std::fs::copy(find_in_path("sleep").unwrap(), &exe).unwrap();
+    // Another test's fork may hold the fresh copy open for writing a moment (ETXTBSY): wait
+    // until it runs.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Command::new(&exe).arg("0").status().is_err() {
+        assert!(Instant::now() < deadline, "the copy of sleep never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let script = format!("ulimit -n 777 && exec {} 600", exe.display());
+    let mut container = Running(
+        Command::new("unshare")
+            .args(["--pid", "--fork", "--mount-proc", "--kill-child"])
+            .args(["sh", "-c", &script])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let parent = container.0.id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let init = loop {
+        let children = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
+            .unwrap_or_default();
+        let comm = format!("{tag}\n");
+        let sleeping = children
+            .split_whitespace()
+            .find(|c| std::fs::read(format!("/proc/{c}/comm")).is_ok_and(|l| l == comm.as_bytes()));
+        if let Some(pid) = sleeping {
+            break pid.to_string();
+        }
+        assert!(Instant::now() < deadline, "the container never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let procfs = format!("/proc/{init}/root/proc");
+    let out = Command::new(env!("CARGO_BIN_EXE_procfast"))
+        .args(["serve", "--once", "--procfs", &procfs])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = samples(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        sample(&got, "namedprocess_namegroup_num_procs", &tag, ""),
+        Some(1.0)
+    );
+    // Its fd limit is the container's 777, read from its limits file, not prlimit of a host pid.
+    let ratio = sample(&got, "namedprocess_namegroup_worst_fd_ratio", &tag, "").unwrap();
+    let fds = sample(&got, "namedprocess_namegroup_open_filedesc", &tag, "").unwrap();
+    assert!(
+        (ratio - fds / 777.0).abs() < 1e-9,
+        "ratio {ratio}, fds {fds}"
+    );
+    let _ = container.0.kill();
+    let _ = std::fs::remove_dir_all(&dir);
+}
