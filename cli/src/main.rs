@@ -382,8 +382,8 @@ impl Filter {
         // A process's pid is its threads' tgid: with --threads, --pid shows its threads.
         let pid =
             self.pids.is_empty() || self.pids.contains(&row.pid) || self.pids.contains(&row.tgid);
-        let uid = self.uid.map_or(true, |uid| row.uid == Some(uid));
-        let comm = self.comm.as_deref().map_or(true, |text| {
+        let uid = self.uid.is_none_or(|uid| row.uid == Some(uid));
+        let comm = self.comm.as_deref().is_none_or(|text| {
             text.is_empty() || row.comm().windows(text.len()).any(|w| w == text)
         });
         pid && uid && comm

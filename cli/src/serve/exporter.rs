@@ -440,7 +440,7 @@ impl Exporter {
             if tracked.group.is_none() || tracked.seen != gen {
                 continue;
             }
-            if tracked.row.rss_bytes.map_or(true, |rss| rss > max_rss) {
+            if tracked.row.rss_bytes.is_none_or(|rss| rss > max_rss) {
                 tracked.pss = None;
                 continue;
             }
