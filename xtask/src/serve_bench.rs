@@ -165,8 +165,9 @@ fn fmt_ms(d: f64) -> String {
     }
 }
 
-/// Scrapes both exporters `rounds` times in rotating order and writes a table.
-fn compare(md: &mut String, title: &str, exporters: &[Exporter], rounds: usize) {
+/// Scrapes both exporters `rounds` times in rotating order and writes a table; returns each
+/// exporter's median latency and CPU per scrape, in seconds.
+fn compare(md: &mut String, title: &str, exporters: &[Exporter], rounds: usize) -> Vec<(f64, f64)> {
     let mut costs: Vec<Vec<Cost>> = vec![Vec::new(); exporters.len()];
     for round in 0..rounds {
         for k in 0..exporters.len() {
@@ -180,9 +181,11 @@ fn compare(md: &mut String, title: &str, exporters: &[Exporter], rounds: usize) 
          | exporter | scrape latency | CPU per scrape (schedstat) | slab growth per scrape | response |\n\
          |---|---:|---:|---:|---:|"
     );
+    let mut medians = Vec::new();
     for (e, c) in exporters.iter().zip(&costs) {
         let wall = median(c.iter().map(|c| c.wall.as_secs_f64()).collect());
         let cpu = median(c.iter().map(|c| c.cpu.as_secs_f64()).collect());
+        medians.push((wall, cpu));
         let slab = median(c.iter().map(|c| c.slab_bytes as f64).collect());
         let bytes = median(c.iter().map(|c| c.bytes as f64).collect());
         let _ = writeln!(
@@ -212,6 +215,7 @@ fn compare(md: &mut String, title: &str, exporters: &[Exporter], rounds: usize) 
             ratio(&|c| c.cpu.as_secs_f64()),
         );
     }
+    medians
 }
 
 /// A config naming every process by its comm (process-exporter's all.yaml).
@@ -265,7 +269,7 @@ pub fn run(root: &Path) -> Result<String, String> {
         holders.len(),
         holders.len() * per
     );
-    compare(&mut md, &title, &exporters, 5);
+    let at_fds = compare(&mut md, &title, &exporters, 5);
     drop(exporters);
     drop(holders);
 
@@ -302,7 +306,20 @@ pub fn run(root: &Path) -> Result<String, String> {
         sleepers.len() + threaded.len(),
         threaded.len()
     );
-    compare(&mut md, &title, &exporters, 5);
+    let at_procs = compare(&mut md, &title, &exporters, 5);
+    let svg = root.join("serve.svg");
+    match plot(
+        &svg,
+        &[("~1M fds", &at_fds), ("2,000 processes", &at_procs)],
+    ) {
+        Ok(()) => {
+            let _ = writeln!(
+                md,
+                "![procfast serve against process-exporter](serve.svg)\n"
+            );
+        }
+        Err(e) => eprintln!("serve-bench: drawing {}: {e}", svg.display()),
+    }
     // procfast top's cold listing of the same host, for the warm scrape to be held against.
     let mut top = Vec::new();
     let mut warm = Vec::new();
@@ -352,4 +369,76 @@ pub fn run(root: &Path) -> Result<String, String> {
     drop(sleepers);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(md)
+}
+
+/// `serve.svg`: scrape latency and CPU per scrape of both exporters in each scenario, as bars
+/// on a log scale (medians of the rounds).
+fn plot(
+    path: &Path,
+    scenarios: &[(&str, &Vec<(f64, f64)>)],
+) -> Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let root = SVGBackend::new(path, (900, 520)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let bars = scenarios.len() * 4;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "One scrape: procfast serve against process-exporter 0.7.10 (log scale)",
+            ("sans-serif", 20),
+        )
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0f64..bars as f64 + 1.0, (1e-4f64..10.0).log_scale())?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .disable_x_axis()
+        .y_desc("seconds per scrape")
+        .y_label_formatter(&|y| fmt_ms(*y))
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    let colors = [RGBColor(0x1f, 0x77, 0xb4), RGBColor(0xd6, 0x27, 0x28)];
+    let names = ["procfast serve", "process-exporter"];
+    for (i, (scenario, medians)) in scenarios.iter().enumerate() {
+        for (j, (wall, cpu)) in medians.iter().enumerate().take(2) {
+            for (k, (value, what)) in [(*wall, "latency"), (*cpu, "CPU")].into_iter().enumerate() {
+                let x = (i * 4 + k * 2 + j) as f64 + 0.6;
+                let style = if k == 0 {
+                    colors[j].filled()
+                } else {
+                    colors[j].mix(0.45).filled()
+                };
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x, 1e-4), (x + 0.8, value.max(1e-4))],
+                    style,
+                )))?;
+                chart.draw_series(std::iter::once(Text::new(
+                    format!("{what} {}", fmt_ms(value)),
+                    (x, value.max(1e-4) * 1.4),
+                    ("sans-serif", 11),
+                )))?;
+            }
+            if i == 0 {
+                chart
+                    .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+                    .label(names[j])
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 12, y + 5)], colors[j].filled())
+                    });
+            }
+        }
+        chart.draw_series(std::iter::once(Text::new(
+            scenario.to_string(),
+            ((i * 4) as f64 + 1.2, 1.6e-4),
+            ("sans-serif", 15),
+        )))?;
+    }
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .draw()?;
+    root.present()?;
+    Ok(())
 }

@@ -94,7 +94,7 @@ pub fn run(options: Options) -> Result<(), String> {
         ProcFs::open(&options.procfs).map_err(|e| format!("{}: {e}", options.procfs.display()))?,
     ));
     // Keep handles for at most half the fds this process may hold.
-    let fd_budget = raise_fd_limit() / 2;
+    let fd_budget = crate::raise_fd_limit() / 2;
     let mut exporter = Exporter::new(procfs, config, options.children, fd_budget)
         .map_err(|e| format!("{}: {e}", options.procfs.display()))?
         .with_smaps(options.smaps_max_rss)
@@ -156,16 +156,6 @@ pub fn run(options: Options) -> Result<(), String> {
             .await
             .map_err(|e| format!("serving: {e}"))
     })
-}
-
-/// Raises the soft `RLIMIT_NOFILE` to the hard one (always allowed) and returns it.
-fn raise_fd_limit() -> usize {
-    use rustix::process::{getrlimit, setrlimit, Resource};
-    let mut limit = getrlimit(Resource::Nofile);
-    limit.current = limit.maximum;
-    let _ = setrlimit(Resource::Nofile, limit);
-    let soft = getrlimit(Resource::Nofile).current.unwrap_or(1 << 20);
-    usize::try_from(soft).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]
