@@ -436,6 +436,8 @@ fn plot(
     }
     chart
         .configure_series_labels()
+        // Above the bars: none reaches 10 s.
+        .position(SeriesLabelPosition::UpperMiddle)
         .border_style(BLACK)
         .background_style(WHITE.mix(0.9))
         .draw()?;
