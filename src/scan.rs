@@ -725,12 +725,8 @@ impl Scanner {
                     exiting_from_stat(&mut row, read)?
                 };
                 if suspect && exiting == Some(false) {
-                    held.kthread = self
-                        .read_buf
-                        .filled()
-                        .get(..)
-                        .and_then(parse::stat_state_flags)
-                        .is_some_and(|(_, flags)| flags & parse::PF_KTHREAD != 0);
+                    let flags = parse::stat_state_flags(self.read_buf.filled());
+                    held.kthread = flags.is_some_and(|(_, f)| f & parse::PF_KTHREAD != 0);
                 }
             }
         }
