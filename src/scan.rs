@@ -73,6 +73,16 @@ impl Fields {
     const FROM_STAT: Fields = Fields(((1 << 7) - 1) | (1 << 10) | (1 << 11));
     const FROM_STATUS: Fields = Fields((1 << 12) | (1 << 13));
 
+    /// These fields and `other`'s (a `const` `self | other`).
+    pub const fn with(self, other: Fields) -> Fields {
+        Fields(self.0 | other.0)
+    }
+
+    /// These fields but `other`'s (a `const` `self & !other`).
+    pub const fn without(self, other: Fields) -> Fields {
+        Fields(self.0 & !other.0)
+    }
+
     /// True if every figure of `other` is in `self`.
     pub const fn contains(self, other: Fields) -> bool {
         self.0 & other.0 == other.0
@@ -213,6 +223,9 @@ pub struct Row {
     pub io_write_bytes: Option<u64>,
     /// True if some figure asked for was denied; the others are still filled.
     pub denied: bool,
+    /// True if read through handles held since an earlier scan: the same process as that
+    /// scan's row of this pid (see [`Scanner::scan_choosing`]).
+    pub kept: bool,
 }
 
 impl Row {
@@ -243,6 +256,7 @@ impl Row {
             io_read_bytes: None,
             io_write_bytes: None,
             denied: false,
+            kept: false,
         }
     }
 
@@ -476,9 +490,55 @@ impl Scanner {
         budget: &Budget,
         mut visit: impl FnMut(&Row) -> ControlFlow<()>,
     ) -> Result<ScanSummary> {
+        self.scan_inner(budget, None, &mut visit)
+    }
+
+    /// Scans as [`scan`](Scanner::scan) does, reading for each process only the fields
+    /// `choose` returns (within the scanner's own).
+    ///
+    /// `choose` is told the pid and whether the scanner holds handles for it from an earlier
+    /// scan ([`keep_handles`](Scanner::keep_handles)). Held handles stay with the process they
+    /// were opened on, so `true` means *the same process as that scan's row of this pid*: a
+    /// caller that already knows it can ask for less, e.g. only what changes. If the held
+    /// handles turn out to belong to a process that has exited, the pid is read afresh and
+    /// `choose` is asked again with `false`; the row's [`kept`](Row::kept) says which it was.
+    ///
+    /// ```
+    /// use procfast::{Budget, Fields, Scanner};
+    /// use std::ops::ControlFlow;
+    ///
+    /// let mut scanner = Scanner::new(Fields::COMM | Fields::CPU | Fields::UID)?.keep_handles(1024);
+    /// for _ in 0..2 {
+    ///     // The owner of a process never changes: read it once, at first sight.
+    ///     scanner.scan_choosing(
+    ///         &Budget::UNLIMITED,
+    ///         |_pid, kept| if kept { Fields::COMM | Fields::CPU } else { Fields::ALL },
+    ///         |row| {
+    ///             assert!(row.kept || row.cpu_seconds.is_some() || row.denied);
+    ///             ControlFlow::Continue(())
+    ///         },
+    ///     )?;
+    /// }
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn scan_choosing(
+        &mut self,
+        budget: &Budget,
+        mut choose: impl FnMut(i32, bool) -> Fields,
+        mut visit: impl FnMut(&Row) -> ControlFlow<()>,
+    ) -> Result<ScanSummary> {
+        self.scan_inner(budget, Some(&mut choose), &mut visit)
+    }
+
+    fn scan_inner(
+        &mut self,
+        budget: &Budget,
+        mut choose: Option<&mut dyn FnMut(i32, bool) -> Fields>,
+        visit: &mut dyn FnMut(&Row) -> ControlFlow<()>,
+    ) -> Result<ScanSummary> {
         let mut summary = ScanSummary::default();
         let mut cache = self.cache.take();
-        let result = self.scan_into(budget, &mut summary, cache.as_mut(), &mut visit);
+        let result = self.scan_into(budget, &mut summary, cache.as_mut(), &mut choose, visit);
         if let Some(cache) = cache.as_mut() {
             cache.finish(result.is_ok() && summary.is_complete());
         }
@@ -491,7 +551,8 @@ impl Scanner {
         budget: &Budget,
         summary: &mut ScanSummary,
         mut cache: Option<&mut Cache>,
-        visit: &mut impl FnMut(&Row) -> ControlFlow<()>,
+        choose: &mut Option<&mut dyn FnMut(i32, bool) -> Fields>,
+        visit: &mut dyn FnMut(&Row) -> ControlFlow<()>,
     ) -> Result<()> {
         sys::rewind(self.list.as_fd()).map_err(|e| errno_error(e, "/proc"))?;
         loop {
@@ -516,6 +577,7 @@ impl Scanner {
                         budget,
                         summary,
                         cache.as_deref_mut(),
+                        choose,
                         visit,
                     )?;
                 } else {
@@ -530,7 +592,8 @@ impl Scanner {
                     }
                     for i in 0..self.tids.len() {
                         let task = Task::thread(pid, self.tids[i]);
-                        self.visit_task(task, budget, summary, cache.as_deref_mut(), visit)?;
+                        let cache = cache.as_deref_mut();
+                        self.visit_task(task, budget, summary, cache, choose, visit)?;
                         if summary.stopped.is_some() {
                             return Ok(());
                         }
@@ -551,13 +614,14 @@ impl Scanner {
         budget: &Budget,
         summary: &mut ScanSummary,
         cache: Option<&mut Cache>,
-        visit: &mut impl FnMut(&Row) -> ControlFlow<()>,
+        choose: &mut Option<&mut dyn FnMut(i32, bool) -> Fields>,
+        visit: &mut dyn FnMut(&Row) -> ControlFlow<()>,
     ) -> Result<()> {
         if budget.entries_exhausted(summary.scanned + summary.vanished + summary.refused) {
             summary.stopped = Some(Stop::Entries);
             return Ok(());
         }
-        match self.row(task, cache) {
+        match self.row(task, cache, choose) {
             Ok(row) => {
                 summary.scanned += 1;
                 summary.denied += u64::from(row.denied);
@@ -618,15 +682,48 @@ impl Scanner {
     }
 
     /// One process's row, through kept handles where there are some.
-    fn row(&mut self, task: Task, cache: Option<&mut Cache>) -> Result<Row> {
+    fn row(
+        &mut self,
+        task: Task,
+        cache: Option<&mut Cache>,
+        choose: &mut Option<&mut dyn FnMut(i32, bool) -> Fields>,
+    ) -> Result<Row> {
+        let own = self.fields;
+        let mut fields_for = |kept: bool| match choose.as_mut() {
+            Some(choose) => choose(task.tid, kept) & own,
+            None => own,
+        };
         let Some(cache) = cache else {
-            return self.row_cold(task);
+            return self.row_cold(task, fields_for(false));
         };
-        let Some(mut held) = cache.take_or_open(task, self.fields, self.list.as_fd()) else {
-            return self.row_cold(task);
+        let list = self.list.as_fd();
+        let (mut held, fields, kept) = match cache.take_held(task) {
+            Some(held) => {
+                let fields = fields_for(true);
+                if held.fields.contains(fields) {
+                    (held, fields, true)
+                } else {
+                    // Opened for fewer figures than asked now: reopen, on whatever is there now.
+                    cache.held_fds -= held.fds();
+                    drop(held);
+                    let fields = fields_for(false);
+                    match cache.open(task, fields, list) {
+                        Some(held) => (held, fields, false),
+                        None => return self.row_cold(task, fields),
+                    }
+                }
+            }
+            None => {
+                let fields = fields_for(false);
+                match cache.open(task, fields, list) {
+                    Some(held) => (held, fields, false),
+                    None => return self.row_cold(task, fields),
+                }
+            }
         };
-        match self.row_held(task, &mut held) {
-            Ok(row) => {
+        match self.row_held(task, &mut held, fields) {
+            Ok(mut row) => {
+                row.kept = kept;
                 cache.keep(held);
                 Ok(row)
             }
@@ -634,7 +731,8 @@ impl Scanner {
             Err(Error::Gone) => {
                 cache.held_fds -= held.fds();
                 drop(held);
-                self.row_cold(task)
+                let fields = if kept { fields_for(false) } else { fields };
+                self.row_cold(task, fields)
             }
             Err(e) => {
                 cache.keep(held);
@@ -643,11 +741,11 @@ impl Scanner {
         }
     }
 
-    fn row_cold(&mut self, task: Task) -> Result<Row> {
+    fn row_cold(&mut self, task: Task, fields: Fields) -> Result<Row> {
         let mut row = Row::new(task);
         // fds before stat: a stat read after the count tells whether the count can be believed.
         let mut suspect = false;
-        if self.fields.contains(Fields::FDS) {
+        if fields.contains(Fields::FDS) {
             let path = PidPath::new(task, b"/fd\0");
             let size =
                 sys::statx_on(self.list.as_fd(), path.as_c_str()?, self.mount).map(|st| st.size);
@@ -655,30 +753,30 @@ impl Scanner {
                 sys::openat_dir(list, path.as_c_str().map_err(|_| Errno::INVAL)?)
             })?;
         }
-        if self.fields.contains(Fields::UID) {
+        if fields.contains(Fields::UID) {
             let path = PidPath::new(task, b"\0");
             let owner = sys::statx_on(self.list.as_fd(), path.as_c_str()?, self.mount);
             fill_uid(&mut row, owner)?;
         }
-        if self.fields.contains(Fields::FD_LIMIT) {
+        if fields.contains(Fields::FD_LIMIT) {
             self.fill_fd_limit(&mut row, task)?;
         }
         let list = self.list.as_fd();
         let mut exiting = None;
-        if self.fields.any(Fields::FROM_STAT) {
+        if fields.any(Fields::FROM_STAT) {
             let read = read_cold(list, &mut self.read_buf, task, b"/stat\0", "stat");
             let (ticks, page) = (self.ticks_per_second, self.page_size);
-            exiting = fill_from_stat(&mut row, self.fields, read, ticks, page)?;
+            exiting = fill_from_stat(&mut row, fields, read, ticks, page)?;
         } else if suspect {
             let read = read_cold(list, &mut self.read_buf, task, b"/stat\0", "stat");
             exiting = exiting_from_stat(&mut row, read)?;
         }
         forget_counts_of_exiting(&mut row, exiting, suspect);
-        if self.fields.any(Fields::FROM_STATUS) {
+        if fields.any(Fields::FROM_STATUS) {
             let read = read_cold(list, &mut self.read_buf, task, b"/status\0", "status");
-            fill_from_status(&mut row, self.fields, read)?;
+            fill_from_status(&mut row, fields, read)?;
         }
-        if self.fields.contains(Fields::IO) {
+        if fields.contains(Fields::IO) {
             fill_from_io(
                 &mut row,
                 read_cold(list, &mut self.read_buf, task, b"/io\0", "io"),
@@ -687,10 +785,9 @@ impl Scanner {
         Ok(row)
     }
 
-    fn row_held(&mut self, task: Task, held: &mut Held) -> Result<Row> {
+    fn row_held(&mut self, task: Task, held: &mut Held, fields: Fields) -> Result<Row> {
         let mut row = Row::new(task);
         row.denied = held.denied;
-        let fields = self.fields;
         let mut suspect = false;
         if let Some(fd) = held
             .fd_dir
@@ -973,9 +1070,8 @@ fn fill_from_status(row: &mut Row, fields: Fields, read: Result<&[u8]>) -> Resul
 }
 
 impl Cache {
-    /// The held handles of `pid`, from the previous scan or newly opened within the budget;
-    /// `None` to read the process cold.
-    fn take_or_open(&mut self, task: Task, fields: Fields, list: BorrowedFd<'_>) -> Option<Held> {
+    /// The handles of `task` held since an earlier scan, taken out of the cache.
+    fn take_held(&mut self, task: Task) -> Option<Held> {
         // Entries are sorted by pid and /proc lists pids in ascending order: entries before
         // `pid` belong to processes that exited since the last scan.
         while let Some(first) = self.entries.last() {
@@ -989,13 +1085,14 @@ impl Cache {
             }
         }
         if self.entries.last().is_some_and(|held| held.task == task) {
-            match self.entries.pop() {
-                Some(held) if held.fields.contains(fields) => return Some(held),
-                // Opened for fewer figures than asked now: reopen for these.
-                Some(stale) => self.held_fds -= stale.fds(),
-                None => {}
-            }
+            return self.entries.pop();
         }
+        None
+    }
+
+    /// Handles of `task` for `fields`, newly opened within the budget; `None` to read the
+    /// process cold.
+    fn open(&mut self, task: Task, fields: Fields, list: BorrowedFd<'_>) -> Option<Held> {
         // `stat` is also what tells a real 0 fds from an exiting process's.
         let stat_wanted = fields.any(Fields::FROM_STAT) || fields.contains(Fields::FDS);
         let wanted = usize::from(stat_wanted)

@@ -20,9 +20,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use uzers::Users as _;
 
-/// What one scan asks for: everything process-exporter reports, from `stat`, `status`, `io`,
-/// the fd directory, `/proc/<pid>` and the fd limit.
+/// What one scan asks of a process first seen: everything process-exporter reports, from
+/// `stat`, `status`, `io`, the fd directory, `/proc/<pid>` and the fd limit.
 const FIELDS: Fields = Fields::ALL;
+
+/// What a scan asks of a grouped process it holds from the last scrape: its owner (read for
+/// `{{.Username}}`, once) cannot have changed.
+const KNOWN: Fields = FIELDS.without(Fields::UID);
+
+/// What a scan asks of an ignored process it holds from the last scrape: one `stat` read, for
+/// its parent (a `children` ancestry may pass through it).
+const IGNORED: Fields = Fields::START_TIME.with(Fields::PPID);
 
 /// A process as the tracker knows it across scrapes: pid and start time (a reused pid has a
 /// later start time).
@@ -170,6 +178,8 @@ pub struct Exporter {
     first_scrape_ticks: Option<u64>,
     errors: ScrapeErrors,
     rows: Vec<Row>,
+    /// The rows of the last scrape, by ascending pid: what a kept handle's process was.
+    last_rows: Vec<Row>,
     users: uzers::UsersCache,
     /// With `--smaps`: read `smaps_rollup` of tracked processes whose RSS is at most this.
     smaps_max_rss: Option<u64>,
@@ -229,6 +239,7 @@ impl Exporter {
             first_scrape_ticks: None,
             errors: ScrapeErrors::default(),
             rows: Vec::new(),
+            last_rows: Vec::new(),
             users: uzers::UsersCache::new(),
             smaps_max_rss: None,
             threads: None,
@@ -292,7 +303,21 @@ impl Exporter {
         let budget = budget.map_or(Budget::UNLIMITED, Budget::within);
         let mut rows = std::mem::take(&mut self.rows);
         rows.clear();
-        let scanned = self.scanner.scan(&budget, |row| {
+        let (last, tracked) = (&self.last_rows, &self.tracked);
+        // A process held since the last scrape is the one that scrape saw at its pid: what is
+        // known of it need not be read again.
+        let choose = |pid: i32, kept: bool| {
+            let known = kept
+                .then(|| last.binary_search_by_key(&pid, |r| r.pid).ok())
+                .flatten()
+                .and_then(|i| tracked.get(&(pid, last[i].start_time_ticks?)));
+            match known {
+                Some(t) if t.group.is_some() => KNOWN,
+                Some(_) => IGNORED,
+                None => FIELDS,
+            }
+        };
+        let scanned = self.scanner.scan_choosing(&budget, choose, |row| {
             rows.push(*row);
             ControlFlow::Continue(())
         });
@@ -371,7 +396,13 @@ impl Exporter {
         if self.threads.is_some() {
             self.update_threads(&rows, &budget, gen, first)?;
         }
-        self.rows = rows;
+        // A stopped scan's rows are a prefix; the scanner still holds the processes after it,
+        // as the last scrape saw them.
+        if !summary.is_complete() {
+            let end = rows.last().map_or(i32::MIN, |r| r.pid);
+            rows.extend(self.last_rows.iter().filter(|r| r.pid > end).copied());
+        }
+        self.rows = std::mem::replace(&mut self.last_rows, rows);
         Ok(summary)
     }
 
