@@ -68,8 +68,11 @@ impl Fields {
     pub const SWAP: Fields = Fields(1 << 13);
     /// The soft `RLIMIT_NOFILE`.
     pub const FD_LIMIT: Fields = Fields(1 << 14);
+    /// Where the task sleeps in the kernel ([`Row::wchan`]): one more file read per row, by
+    /// path (never held).
+    pub const WCHAN: Fields = Fields(1 << 15);
     /// Every figure.
-    pub const ALL: Fields = Fields((1 << 15) - 1);
+    pub const ALL: Fields = Fields((1 << 16) - 1);
     const FROM_STAT: Fields = Fields(((1 << 7) - 1) | (1 << 10) | (1 << 11));
     const FROM_STATUS: Fields = Fields((1 << 12) | (1 << 13));
 
@@ -142,6 +145,9 @@ impl BitAndAssign for Fields {
 /// The longest command name a [`Row`] keeps; longer names (some kernel threads) are cut here.
 pub const COMM_CAP: usize = 64;
 
+/// The longest `wchan` symbol a [`Row`] keeps; longer ones are cut here.
+pub const WCHAN_CAP: usize = 64;
+
 /// A process (`tid == pid`) or one thread of it. Ordered as /proc lists them: by process, then
 /// by thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -180,6 +186,8 @@ pub struct Row {
     pub tgid: i32,
     comm: [u8; COMM_CAP],
     comm_len: u8,
+    wchan: [u8; WCHAN_CAP],
+    wchan_len: u8,
     /// The state letter (`R`, `S`, `D`, `Z`, …).
     pub state: Option<u8>,
     /// The parent's pid.
@@ -235,6 +243,8 @@ impl Row {
             tgid: task.pid,
             comm: [0; COMM_CAP],
             comm_len: 0,
+            wchan: [0; WCHAN_CAP],
+            wchan_len: 0,
             state: None,
             ppid: None,
             uid: None,
@@ -272,6 +282,19 @@ impl Row {
         let len = comm.len().min(COMM_CAP);
         self.comm[..len].copy_from_slice(&comm[..len]);
         self.comm_len = len as u8;
+    }
+
+    /// The kernel function the task sleeps in (`wchan`, cut at [`WCHAN_CAP`]); empty if it is
+    /// running, if the kernel hides it from the caller (another user's task, without
+    /// `CAP_SYS_PTRACE`), or if not asked for.
+    pub fn wchan(&self) -> &[u8] {
+        &self.wchan[..usize::from(self.wchan_len).min(WCHAN_CAP)]
+    }
+
+    fn set_wchan(&mut self, wchan: &[u8]) {
+        let len = wchan.len().min(WCHAN_CAP);
+        self.wchan[..len].copy_from_slice(&wchan[..len]);
+        self.wchan_len = len as u8;
     }
 }
 
@@ -761,6 +784,9 @@ impl Scanner {
         if fields.contains(Fields::FD_LIMIT) {
             self.fill_fd_limit(&mut row, task)?;
         }
+        if fields.contains(Fields::WCHAN) {
+            self.fill_wchan(&mut row, task)?;
+        }
         let list = self.list.as_fd();
         let mut exiting = None;
         if fields.any(Fields::FROM_STAT) {
@@ -809,9 +835,14 @@ impl Scanner {
         if fields.contains(Fields::FD_LIMIT) {
             self.fill_fd_limit(&mut row, task)?;
         }
+        if fields.contains(Fields::WCHAN) {
+            self.fill_wchan(&mut row, task)?;
+        }
+        // A figure read by path is the held process's if the held `stat` still reads after it.
+        let by_path = fields.any(Fields::FD_LIMIT.with(Fields::WCHAN));
         let mut exiting = None;
         if let Some(fd) = held.stat.as_ref() {
-            if fields.any(Fields::FROM_STAT) || suspect {
+            if fields.any(Fields::FROM_STAT) || suspect || by_path {
                 let read = self
                     .read_buf
                     .pread_all(fd.as_fd(), "stat", Generated::Whole);
@@ -847,6 +878,17 @@ impl Scanner {
             )?;
         }
         Ok(row)
+    }
+
+    /// Fills the row's `wchan` from its file, read by path; called before the `stat` read.
+    fn fill_wchan(&mut self, row: &mut Row, task: Task) -> Result<()> {
+        let list = self.list.as_fd();
+        match read_cold(list, &mut self.read_buf, task, b"/wchan\0", "wchan") {
+            Ok(bytes) => row.set_wchan(parse::wchan(bytes).unwrap_or_default()),
+            Err(Error::Denied { .. }) => row.denied = true,
+            Err(e) => return Err(e),
+        }
+        Ok(())
     }
 
     /// Fills `row.fd_limit`: `prlimit`, one syscall, where the mount numbers pids as the caller's

@@ -421,3 +421,32 @@ fn scan_choosing_reads_a_reused_pid_as_new() {
     }
     eprintln!("skipped: no pid could be had again in 50 tries");
 }
+
+#[test]
+fn wchan_is_where_the_task_sleeps() {
+    let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+    let pid = child.id() as i32;
+    let truth = || std::fs::read(format!("/proc/{pid}/wchan")).unwrap();
+    // Wait until it sleeps in nanosleep rather than anywhere on its way there.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !truth().windows(5).any(|w| w == b"sleep") {
+        assert!(Instant::now() < deadline, "sleep never slept");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for mut scanner in [
+        Scanner::new(Fields::WCHAN).unwrap(),
+        Scanner::new(Fields::WCHAN | Fields::CPU)
+            .unwrap()
+            .keep_handles(64),
+    ] {
+        for _ in 0..2 {
+            let (row, _) = find(&mut scanner, pid);
+            assert_eq!(row.unwrap().wchan(), &truth()[..]);
+        }
+    }
+    // Not asked for, none.
+    let (row, _) = find(&mut Scanner::new(Fields::CPU).unwrap(), pid);
+    assert!(row.unwrap().wchan().is_empty());
+    let _ = child.kill();
+    let _ = child.wait();
+}

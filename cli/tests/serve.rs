@@ -720,9 +720,11 @@ fn thread_metrics_agree_with_process_exporter() {
         format!("process_names:\n  - name: \"{tag}\"\n    cmdline: ['{tag}']\n"),
     )
     .unwrap();
-    // Two processes of 1 + 5 threads each, all named python3.
+    // Two processes of 1 + 5 threads each, all named python3; the five wake 20 times a second
+    // (a voluntary context switch each time), the main thread sleeps.
     let script = "import threading,time\n\
-                  [threading.Thread(target=time.sleep,args=(600,),daemon=True).start() for _ in range(5)]\n\
+                  def tick():\n  while True: time.sleep(0.05)\n\
+                  [threading.Thread(target=tick,daemon=True).start() for _ in range(5)]\n\
                   time.sleep(600)";
     let members: Vec<Running> = (0..2)
         .map(|_| {
@@ -757,13 +759,74 @@ fn thread_metrics_agree_with_process_exporter() {
     );
     assert_eq!(theirs, 12.0);
     // Every thread family process-exporter writes for the group, procfast writes too.
-    for key in peer_samples(&peer_address, &normalized(&key))
+    let theirs = peer_samples(&peer_address, &normalized(&key));
+    let of_group = |samples: &BTreeMap<String, f64>, family: &str| -> BTreeMap<String, f64> {
+        samples
+            .iter()
+            .filter(|(k, _)| k.starts_with(family) && k.contains(&format!("\"{tag}\"")))
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    };
+    for key in theirs
         .keys()
-        // threads_wchan needs a read of every thread's wchan: not reported (see the README).
-        .filter(|k| k.contains("namegroup_thread_") && k.contains(&tag))
+        .filter(|k| k.contains("namegroup_thread") && k.contains(&tag))
     {
         assert!(ours.contains_key(key), "procfast lacks {key}");
     }
+    // Context switches are the threads' sum, as process-exporter's: over a second, they grow
+    // as the truth read from every thread's status does (the main threads sleep throughout,
+    // so a main-thread figure would hardly grow).
+    let switches = |kind: &str| -> f64 {
+        let prefix = format!("{kind}_ctxt_switches:");
+        members
+            .iter()
+            .flat_map(|m| std::fs::read_dir(format!("/proc/{}/task", m.0.id())).unwrap())
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("status")).ok())
+            .filter_map(|status| {
+                let line = status.lines().find(|l| l.starts_with(&prefix))?;
+                line.split_whitespace().nth(1)?.parse::<f64>().ok()
+            })
+            .sum()
+    };
+    let key = normalized(&format!(
+        "namedprocess_namegroup_context_switches_total{{groupname=\"{tag}\",ctxswitchtype=\"voluntary\"}}"
+    ));
+    let (ours_then, theirs_then, truth_then) = (ours[&key], theirs[&key], switches("voluntary"));
+    std::thread::sleep(Duration::from_secs(1));
+    let ours_now = samples(&scrape(&address, None))[&key];
+    let theirs_now = peer_samples(&peer_address, &key)[&key];
+    let truth = switches("voluntary") - truth_then;
+    let (ours_growth, theirs_growth) = (ours_now - ours_then, theirs_now - theirs_then);
+    assert!(truth > 100.0, "the threads did not tick: {truth}");
+    for (who, growth) in [
+        ("procfast", ours_growth),
+        ("process-exporter", theirs_growth),
+    ] {
+        assert!(
+            (growth - truth).abs() <= truth * 0.3,
+            "{who}: grew {growth}, the threads {truth}"
+        );
+    }
+    // Twelve sleeping threads, each counted once, by state and by wchan. process-exporter
+    // counts each process's main thread twice (once as the process, once as a thread).
+    let states = of_group(&ours, "namedprocess_namegroup_states");
+    let sleeping = states
+        .iter()
+        .find(|(k, _)| k.contains("Sleeping"))
+        .map(|(_, v)| *v);
+    assert_eq!(sleeping, Some(12.0), "{states:?}");
+    assert_eq!(states.values().sum::<f64>(), 12.0, "{states:?}");
+    let their_states = of_group(&theirs, "namedprocess_namegroup_states");
+    assert_eq!(their_states.values().sum::<f64>(), 14.0, "{their_states:?}");
+    let wchans = of_group(&ours, "namedprocess_namegroup_threads_wchan");
+    let their_wchans = of_group(&theirs, "namedprocess_namegroup_threads_wchan");
+    assert_eq!(wchans.values().sum::<f64>(), 12.0, "{wchans:?}");
+    assert_eq!(their_wchans.values().sum::<f64>(), 14.0, "{their_wchans:?}");
+    assert_eq!(
+        wchans.keys().collect::<Vec<_>>(),
+        their_wchans.keys().collect::<Vec<_>>(),
+        "the same wchans"
+    );
     drop(members);
     let _ = std::fs::remove_dir_all(&dir);
 }

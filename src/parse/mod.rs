@@ -122,3 +122,19 @@ pub fn stat_state_flags(line: &[u8]) -> Option<(u8, u32)> {
     fields.next()?;
     Some((state, num::u32_dec(flags)?))
 }
+
+/// The symbol of a `/proc/<pid>/wchan` file: the kernel function the task sleeps in, or `None`
+/// where the kernel wrote `0` (the task is running, or the caller may not see it). The kernel
+/// writes the name without a newline; one is tolerated.
+///
+/// ```
+/// assert_eq!(procfast::parse::wchan(b"do_epoll_wait"), Some(&b"do_epoll_wait"[..]));
+/// assert_eq!(procfast::parse::wchan(b"0"), None);
+/// ```
+pub fn wchan(bytes: &[u8]) -> Option<&[u8]> {
+    let name = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    match name {
+        b"" | b"0" => None,
+        name => Some(name),
+    }
+}

@@ -21,12 +21,9 @@ use std::time::{Duration, Instant, SystemTime};
 use uzers::Users as _;
 
 /// What one scan asks of a process first seen: everything process-exporter reports, from
-/// `stat`, `status`, `io`, the fd directory, `/proc/<pid>` and the fd limit.
-const FIELDS: Fields = Fields::ALL;
-
-/// What a scan asks of a grouped process it holds from the last scrape: its owner (read for
-/// `{{.Username}}`, once) cannot have changed.
-const KNOWN: Fields = FIELDS.without(Fields::UID);
+/// `stat`, `status`, `io`, the fd directory, `/proc/<pid>` and the fd limit (and with
+/// `--threads`, `wchan`).
+const FIELDS: Fields = Fields::ALL.without(Fields::WCHAN);
 
 /// What a scan asks of an ignored process it holds from the last scrape: one `stat` read, for
 /// its parent (a `children` ancestry may pass through it).
@@ -47,6 +44,9 @@ pub struct Counts {
     minor_faults: u64,
     voluntary: u64,
     nonvoluntary: u64,
+    /// False where the context switches could not be read whole (with `--threads`, a thread
+    /// scan stopped inside the process): they then grow by nothing, rather than by a part.
+    switches_read: bool,
 }
 
 impl Counts {
@@ -60,11 +60,25 @@ impl Counts {
             minor_faults: row.minor_faults.unwrap_or(0),
             voluntary: row.voluntary_ctxt_switches.unwrap_or(0),
             nonvoluntary: row.nonvoluntary_ctxt_switches.unwrap_or(0),
+            switches_read: row.voluntary_ctxt_switches.is_some()
+                && row.nonvoluntary_ctxt_switches.is_some(),
         }
+    }
+
+    /// These counts, with the context switches of `earlier` where these have none.
+    fn or_switches_of(mut self, earlier: &Counts) -> Counts {
+        if !self.switches_read {
+            self.voluntary = earlier.voluntary;
+            self.nonvoluntary = earlier.nonvoluntary;
+            self.switches_read = earlier.switches_read;
+        }
+        self
     }
 
     /// `self - earlier`, never below zero (a figure that could not be read this time reads 0).
     fn growth_since(&self, earlier: &Counts) -> Counts {
+        let both = self.switches_read && earlier.switches_read;
+        let switches = |now: u64, then: u64| if both { now.saturating_sub(then) } else { 0 };
         Counts {
             cpu_user: (self.cpu_user - earlier.cpu_user).max(0.0),
             cpu_system: (self.cpu_system - earlier.cpu_system).max(0.0),
@@ -72,8 +86,9 @@ impl Counts {
             write_bytes: self.write_bytes.saturating_sub(earlier.write_bytes),
             major_faults: self.major_faults.saturating_sub(earlier.major_faults),
             minor_faults: self.minor_faults.saturating_sub(earlier.minor_faults),
-            voluntary: self.voluntary.saturating_sub(earlier.voluntary),
-            nonvoluntary: self.nonvoluntary.saturating_sub(earlier.nonvoluntary),
+            voluntary: switches(self.voluntary, earlier.voluntary),
+            nonvoluntary: switches(self.nonvoluntary, earlier.nonvoluntary),
+            switches_read: true,
         }
     }
 
@@ -99,6 +114,9 @@ struct Tracked {
     seen: u64,
     /// PSS and swap PSS from `smaps_rollup`, with `--smaps`, for processes under its RSS cap.
     pss: Option<(u64, u64)>,
+    /// With `--threads`, its threads by state (Running, Sleeping, Waiting, Zombie, Other) in
+    /// this scrape, where every thread was read.
+    thread_states: Option<[u64; 5]>,
 }
 
 /// A group's gauges, summed over its members in one scrape.
@@ -122,7 +140,8 @@ struct Gauges {
 }
 
 impl Gauges {
-    fn add(&mut self, row: &Row, pss: Option<(u64, u64)>, boot_time: f64) {
+    fn add(&mut self, tracked: &Tracked, boot_time: f64) {
+        let (row, pss) = (&tracked.row, tracked.pss);
         self.procs += 1;
         if let Some((pss, swap_pss)) = pss {
             self.proportional += pss;
@@ -141,13 +160,35 @@ impl Gauges {
             let start = boot_time + start;
             self.oldest_start = Some(self.oldest_start.map_or(start, |o| o.min(start)));
         }
-        match row.state {
-            Some(b'R') => self.running += 1,
-            Some(b'S') => self.sleeping += 1,
-            Some(b'D') => self.waiting += 1,
-            Some(b'Z') => self.zombie += 1,
-            _ => self.other += 1,
+        let states = tracked.thread_states.unwrap_or_else(|| {
+            let mut one = [0; 5];
+            one[state_index(row.state)] = 1;
+            one
+        });
+        for (sum, n) in [
+            &mut self.running,
+            &mut self.sleeping,
+            &mut self.waiting,
+            &mut self.zombie,
+            &mut self.other,
+        ]
+        .into_iter()
+        .zip(states)
+        {
+            *sum += n;
         }
+    }
+}
+
+/// The place of a state letter among process-exporter's five states: Running, Sleeping,
+/// Waiting (disk sleep), Zombie, Other.
+fn state_index(state: Option<u8>) -> usize {
+    match state {
+        Some(b'R') => 0,
+        Some(b'S') => 1,
+        Some(b'D') => 2,
+        Some(b'Z') => 3,
+        _ => 4,
     }
 }
 
@@ -185,6 +226,8 @@ pub struct Exporter {
     smaps_max_rss: Option<u64>,
     /// With `--threads`: a scanner of every thread, and what it has seen.
     threads: Option<Threads>,
+    /// What a scan asks of a process first seen.
+    fields: Fields,
 }
 
 /// The per-thread metrics of `--threads`, as process-exporter keeps them: threads of a tracked
@@ -199,6 +242,13 @@ struct Threads {
     accum: BTreeMap<(Arc<str>, Arc<str>), Counts>,
     /// Threads by (group, thread name), in the last scrape.
     counts: BTreeMap<(Arc<str>, Arc<str>), u64>,
+    /// Per multi-threaded process of this scrape whose every thread was read: its threads'
+    /// context switches summed (process-exporter's figure), and its threads by state.
+    whole: HashMap<i32, ([u64; 2], [u64; 5])>,
+    /// Threads by group and `wchan`, in the last scrape (names kept, counts zeroed each time).
+    wchans: BTreeMap<Arc<str>, BTreeMap<Box<[u8]>, u64>>,
+    /// Whether the last thread scan visited every thread.
+    complete: bool,
 }
 
 /// What one scrape saw, for the `procfast_scrape_*` metrics.
@@ -243,6 +293,7 @@ impl Exporter {
             users: uzers::UsersCache::new(),
             smaps_max_rss: None,
             threads: None,
+            fields: FIELDS,
         })
     }
 
@@ -259,17 +310,24 @@ impl Exporter {
     pub fn with_threads(mut self, threads: bool) -> procfast::Result<Exporter> {
         if threads {
             let fields = Fields::COMM
+                | Fields::STATE
                 | Fields::CPU
                 | Fields::START_TIME
                 | Fields::FAULTS
                 | Fields::CTXT_SWITCHES
-                | Fields::IO;
+                | Fields::IO
+                | Fields::WCHAN;
+            // A single-threaded process's wchan is its own thread's.
+            self.fields.insert(Fields::WCHAN);
             self.threads = Some(Threads {
                 scanner: Scanner::in_procfs(self.procfs, fields)?.threads(true),
                 rows: Vec::new(),
                 seen: HashMap::new(),
                 accum: BTreeMap::new(),
                 counts: BTreeMap::new(),
+                whole: HashMap::new(),
+                wchans: BTreeMap::new(),
+                complete: false,
             });
         }
         Ok(self)
@@ -303,7 +361,9 @@ impl Exporter {
         let budget = budget.map_or(Budget::UNLIMITED, Budget::within);
         let mut rows = std::mem::take(&mut self.rows);
         rows.clear();
-        let (last, tracked) = (&self.last_rows, &self.tracked);
+        let (last, tracked, first_sight) = (&self.last_rows, &self.tracked, self.fields);
+        // Its owner (read for `{{.Username}}`, once) cannot have changed.
+        let known_fields = first_sight.without(Fields::UID);
         // A process held since the last scrape is the one that scrape saw at its pid: what is
         // known of it need not be read again.
         let choose = |pid: i32, kept: bool| {
@@ -312,9 +372,9 @@ impl Exporter {
                 .flatten()
                 .and_then(|i| tracked.get(&(pid, last[i].start_time_ticks?)));
             match known {
-                Some(t) if t.group.is_some() => KNOWN,
+                Some(t) if t.group.is_some() => known_fields,
                 Some(_) => IGNORED,
-                None => FIELDS,
+                None => first_sight,
             }
         };
         let scanned = self.scanner.scan_choosing(&budget, choose, |row| {
@@ -328,6 +388,9 @@ impl Exporter {
                 return Err(e);
             }
         };
+        if self.threads.is_some() {
+            self.scan_threads(&mut rows, &budget)?;
+        }
         // A process counts from zero if it started after the first scrape: what it consumed
         // happened while we were watching.
         let ticks_now = uptime_ticks();
@@ -345,9 +408,13 @@ impl Exporter {
                 Some(tracked) => {
                     let now = Counts::of(row);
                     let growth = now.growth_since(&tracked.counts);
-                    tracked.counts = now;
+                    tracked.counts = now.or_switches_of(&tracked.counts);
                     tracked.row = *row;
                     tracked.seen = gen;
+                    tracked.thread_states = self
+                        .threads
+                        .as_ref()
+                        .and_then(|t| t.whole.get(&row.pid).map(|&(_, states)| states));
                     if let Some(group) = &tracked.group {
                         self.groups.entry(group.clone()).or_default().add(&growth);
                     }
@@ -394,7 +461,7 @@ impl Exporter {
             self.read_smaps(gen, max_rss);
         }
         if self.threads.is_some() {
-            self.update_threads(&rows, &budget, gen, first)?;
+            self.update_threads(gen, first);
         }
         // A stopped scan's rows are a prefix; the scanner still holds the processes after it,
         // as the last scrape saw them.
@@ -406,43 +473,106 @@ impl Exporter {
         Ok(summary)
     }
 
-    /// One scan of every thread: the threads of tracked processes with more than one thread,
-    /// grouped by their process's group and their own name.
-    fn update_threads(
-        &mut self,
-        processes: &[Row],
-        budget: &Budget,
-        gen: u64,
-        first: u64,
-    ) -> procfast::Result<()> {
-        // The group of each tracked, multi-threaded process seen now, by pid.
-        let groups: HashMap<i32, Arc<str>> = processes
-            .iter()
-            .filter(|r| r.threads.unwrap_or(0) > 1)
-            .filter_map(|r| {
-                let tracked = self.tracked.get(&(r.pid, r.start_time_ticks?))?;
-                Some((r.pid, tracked.group.clone()?))
-            })
-            .collect();
+    /// One scan of every thread, keeping those of multi-threaded processes among `processes`.
+    /// Where every thread of a process was read, its row's context switches become its
+    /// threads' sum, as process-exporter reports them; where not, they are left unread.
+    fn scan_threads(&mut self, processes: &mut [Row], budget: &Budget) -> procfast::Result<()> {
         let Some(threads) = self.threads.as_mut() else {
             return Ok(());
         };
+        let multi: HashMap<i32, u64> = processes
+            .iter()
+            .filter_map(|r| Some((r.pid, r.threads.filter(|&n| n > 1)?)))
+            .collect();
         let mut rows = std::mem::take(&mut threads.rows);
         rows.clear();
         let summary = threads.scanner.scan(budget, |row| {
-            if groups.contains_key(&row.tgid) {
+            if multi.contains_key(&row.tgid) {
                 rows.push(*row);
             }
             ControlFlow::Continue(())
-        });
+        })?;
+        // A thread scan lists a process's threads one after another: sum them up by process.
+        threads.whole.clear();
+        let mut at = 0;
+        while at < rows.len() {
+            let tgid = rows[at].tgid;
+            let end = at + rows[at..].iter().take_while(|r| r.tgid == tgid).count();
+            let mine = &rows[at..end];
+            let mut switches = Some([0u64; 2]);
+            let mut states = [0u64; 5];
+            for t in mine {
+                switches = switches.and_then(|[v, n]| {
+                    Some([
+                        v + t.voluntary_ctxt_switches?,
+                        n + t.nonvoluntary_ctxt_switches?,
+                    ])
+                });
+                states[state_index(t.state)] += 1;
+            }
+            // The last process of a stopped scan may have been cut short.
+            let cut = end == rows.len() && !summary.is_complete();
+            if let (Some(switches), false) = (switches, cut) {
+                threads.whole.insert(tgid, (switches, states));
+            }
+            at = end;
+        }
+        for row in processes.iter_mut().filter(|r| multi.contains_key(&r.pid)) {
+            let summed = threads.whole.get(&row.pid).map(|&(s, _)| s);
+            row.voluntary_ctxt_switches = summed.map(|[v, _]| v);
+            row.nonvoluntary_ctxt_switches = summed.map(|[_, n]| n);
+        }
+        threads.complete = summary.is_complete();
+        threads.rows = rows;
+        Ok(())
+    }
+
+    /// The per-thread metrics of this scrape's thread rows, by group and thread name, and the
+    /// group's threads by `wchan`.
+    fn update_threads(&mut self, gen: u64, first: u64) {
+        let Some(threads) = self.threads.as_mut() else {
+            return;
+        };
         threads.counts.clear();
-        for row in &rows {
-            let (Some(group), Some(start)) = (groups.get(&row.tgid), row.start_time_ticks) else {
+        for counts in threads.wchans.values_mut() {
+            counts.values_mut().for_each(|n| *n = 0);
+        }
+        let mut count_wchan = |group: &Arc<str>, wchan: &[u8]| {
+            if wchan.is_empty() {
+                return;
+            }
+            let of_group = threads.wchans.entry(group.clone()).or_default();
+            match of_group.get_mut(wchan) {
+                Some(n) => *n += 1,
+                None => {
+                    of_group.insert(wchan.into(), 1);
+                }
+            }
+        };
+        // The group of each tracked process seen now, by pid. A process whose threads were
+        // not all read counts as its main thread in the wchan census.
+        let mut groups: HashMap<i32, &Arc<str>> = HashMap::new();
+        for tracked in self.tracked.values().filter(|t| t.seen == gen) {
+            if let Some(group) = &tracked.group {
+                groups.insert(tracked.row.pid, group);
+                if !threads.whole.contains_key(&tracked.row.pid) {
+                    count_wchan(group, tracked.row.wchan());
+                }
+            }
+        }
+        for row in &threads.rows {
+            let Some(start) = row.start_time_ticks else {
                 continue;
             };
+            let Some(group) = groups.get(&row.tgid) else {
+                continue;
+            };
+            if threads.whole.contains_key(&row.tgid) {
+                count_wchan(group, row.wchan());
+            }
             let name: Arc<str> = Arc::from(String::from_utf8_lossy(row.comm()).as_ref());
             let now = Counts::of(row);
-            let key = (group.clone(), name.clone());
+            let key = ((*group).clone(), name.clone());
             let growth = match threads.seen.get(&(row.pid, start)) {
                 Some((_, _, last, _)) => now.growth_since(last),
                 // A thread started while we watched counts from zero.
@@ -451,18 +581,18 @@ impl Exporter {
             };
             threads
                 .seen
-                .insert((row.pid, start), (group.clone(), name, now, gen));
+                .insert((row.pid, start), ((*group).clone(), name, now, gen));
             threads.accum.entry(key.clone()).or_default().add(&growth);
             *threads.counts.entry(key).or_default() += 1;
         }
-        if summary.as_ref().is_ok_and(|s| s.is_complete()) {
+        // Threads not seen by a complete scan have exited; a stopped scan proves nothing.
+        if threads.complete {
             threads.seen.retain(|_, t| t.3 == gen);
-            // A name no thread of the group has now starts again from zero, as process-exporter's.
+            // A name no thread of the group has now starts again from zero, as
+            // process-exporter's.
             let counts = &threads.counts;
             threads.accum.retain(|key, _| counts.contains_key(key));
         }
-        threads.rows = rows;
-        summary.map(drop)
     }
 
     /// PSS of every tracked process seen in this scrape, through a handle checked to be it.
@@ -512,6 +642,10 @@ impl Exporter {
                 counts,
                 seen: gen,
                 pss: None,
+                thread_states: self
+                    .threads
+                    .as_ref()
+                    .and_then(|t| t.whole.get(&row.pid).map(|&(_, states)| states)),
             },
         );
     }
@@ -606,7 +740,7 @@ impl Exporter {
         for tracked in self.tracked.values() {
             if let Some(group) = &tracked.group {
                 if let Some(g) = gauges.get_mut(group) {
-                    g.add(&tracked.row, tracked.pss, self.boot_time);
+                    g.add(tracked, self.boot_time);
                 }
             }
         }
@@ -912,6 +1046,21 @@ impl Exporter {
                         value(&counts, *count)
                     );
                 }
+            }
+        }
+        let name = "namedprocess_namegroup_threads_wchan";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Number of threads in this group waiting on each wchan\n# TYPE {name} gauge"
+        );
+        for (group, wchans) in &threads.wchans {
+            let group = escape_label(group);
+            for (wchan, count) in wchans.iter().filter(|(_, &n)| n > 0) {
+                let wchan = escape_label(&String::from_utf8_lossy(wchan));
+                let _ = writeln!(
+                    out,
+                    "{name}{{groupname=\"{group}\",wchan=\"{wchan}\"}} {count}"
+                );
             }
         }
     }
