@@ -554,37 +554,8 @@ fn render(parts: &[Part], p: &ProcInfo, captures: &[(&str, &str)]) -> String {
 /// start times are): `2006-01-02 15:04:05.999999999 +0000 UTC`, the fraction without trailing
 /// zeros, and without its dot when it is zero. Times before 1970 print as 1970.
 fn go_time(out: &mut String, t: SystemTime) {
-    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let (secs, nanos) = (since.as_secs(), since.subsec_nanos());
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    let s = secs % 86_400;
-    let _ = write!(
-        out,
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    );
-    if nanos != 0 {
-        let fraction = format!("{nanos:09}");
-        out.push('.');
-        out.push_str(fraction.trim_end_matches('0'));
-    }
-    out.push_str(" +0000 UTC");
-}
-
-/// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let t = jiff::Timestamp::try_from(t.max(UNIX_EPOCH)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let _ = write!(out, "{}", t.strftime("%Y-%m-%d %H:%M:%S%.f +0000 UTC"));
 }
 
 // ----------------------------------------------------------------------------------------------
