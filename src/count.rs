@@ -263,6 +263,7 @@ pub(crate) fn walk_numbered(
     budget: &Budget,
     mut visit: impl FnMut(RawFd) -> ControlFlow<()>,
 ) -> Result<Walk> {
+    let budget = &budget.start();
     sys::rewind(dir).map_err(|e| errno_error(e, file))?;
     let mut count = 0u64;
     loop {

@@ -559,6 +559,8 @@ impl Scanner {
         mut choose: Option<&mut dyn FnMut(i32, bool) -> Fields>,
         visit: &mut dyn FnMut(&Row) -> ControlFlow<()>,
     ) -> Result<ScanSummary> {
+        // A budget's time counts from the start of this scan.
+        let budget = &budget.start();
         let mut summary = ScanSummary::default();
         let mut cache = self.cache.take();
         let result = self.scan_into(budget, &mut summary, cache.as_mut(), &mut choose, visit);

@@ -5,7 +5,7 @@ mod common;
 use common::{naive_fd_count, Helper};
 use procfast::{Budget, DirBuf, Error, Method, Proc, ProcFs, Stop};
 use std::ops::ControlFlow;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[test]
 #[ignore = "helper process, started by the other tests"]
@@ -129,6 +129,30 @@ fn past_deadline_stops_after_the_first_getdents() {
     // take a record each but are not counted.
     assert!(walked.count > 0, "{walked:?}");
     assert!(walked.count <= (capacity / 24) as u64, "{walked:?}");
+}
+
+#[test]
+fn a_budget_of_time_built_once_serves_every_walk() {
+    let helper = Helper::holding_fds(1_000);
+    let mut proc = Proc::open(helper.pid).unwrap();
+    // Built once, used long after: each walk and scan gets its own 200 ms from its start.
+    let budget = Budget::within(Duration::from_millis(200));
+    let mut scanner = procfast::Scanner::new(procfast::Fields::FDS).unwrap();
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(250));
+        let walked = proc.fd_count_with(Method::Walk, &budget).unwrap();
+        assert_eq!((walked.count, walked.stopped), (1_000, None));
+        let scanned = scanner
+            .scan(&budget, |_| ControlFlow::Continue(()))
+            .unwrap();
+        assert!(scanned.is_complete(), "{scanned:?}");
+    }
+    // A deadline is a point in time: once passed, it stops every walk given it.
+    let shared = Budget::until(Instant::now() + Duration::from_millis(100))
+        .and_within(Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(150));
+    let walked = proc.fd_count_with(Method::Walk, &shared).unwrap();
+    assert_eq!(walked.stopped, Some(Stop::Deadline));
 }
 
 #[test]

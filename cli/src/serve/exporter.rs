@@ -358,7 +358,10 @@ impl Exporter {
 
     /// One scan: rows for every process the budget allows, the tracker brought up to date.
     fn update(&mut self, budget: Option<Duration>) -> procfast::Result<ScanSummary> {
-        let budget = budget.map_or(Budget::UNLIMITED, Budget::within);
+        // One deadline for the scrape, shared by the scan of processes and that of threads.
+        let budget = budget
+            .and_then(|b| Instant::now().checked_add(b))
+            .map_or(Budget::UNLIMITED, Budget::until);
         let mut rows = std::mem::take(&mut self.rows);
         rows.clear();
         let (last, tracked, first_sight) = (&self.last_rows, &self.tracked, self.fields);
