@@ -72,6 +72,9 @@
 //! # Crate features
 //!
 //! - `prometheus-client`: `ProcessCollector`, a `prometheus_client::collector::Collector`.
+//! - `prometheus`: `tikv_prometheus::ProcessCollector`, a `prometheus::core::Collector` for the
+//!   tikv `prometheus` crate (which needs Rust 1.81; the rest of procfast, 1.77).
+//! - `metrics`: `metrics_rs::ProcessRecorder`, which records the set into the `metrics` facade.
 //!
 //! # Layers
 //!
@@ -89,6 +92,8 @@ mod collect;
 mod count;
 mod error;
 mod held;
+#[cfg(feature = "metrics")]
+pub mod metrics_rs;
 pub mod parse;
 mod proc;
 #[cfg(feature = "prometheus-client")]
@@ -96,6 +101,8 @@ mod prometheus;
 mod scan;
 mod sys;
 mod system;
+#[cfg(feature = "prometheus")]
+pub mod tikv_prometheus;
 
 pub use budget::{Budget, Stop, Walk};
 pub use collect::{Metric, MetricKind, ProcessMetrics, ProcessSnapshot, TextError, Value};
@@ -104,7 +111,7 @@ pub use error::{Error, Result};
 pub use proc::{Proc, ProcFs};
 #[cfg(feature = "prometheus-client")]
 pub use prometheus::ProcessCollector;
-pub use scan::{Fields, Row, ScanSummary, Scanner, SortKey, TopRows, COMM_CAP};
+pub use scan::{Fields, Row, ScanSummary, Scanner, SortKey, TopRows, COMM_CAP, WCHAN_CAP};
 pub use sys::{DirBuf, ReadBuf};
 pub use system::{clock_ticks_per_second, page_size, System};
 

@@ -47,6 +47,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 const BEGIN: &str = "<!-- bench:begin -->";
 const END: &str = "<!-- bench:end -->";
+const SERVE_BEGIN: &str = "<!-- serve-bench:begin -->";
+const SERVE_END: &str = "<!-- serve-bench:end -->";
 /// The groups the benches define, in the order the report shows them first; any other group
 /// found (benches/parse.rs writes one per /proc file) follows.
 const GROUPS: &[&str] = &["fd_count", "collect", "scan"];
@@ -1278,10 +1280,22 @@ fn version_key(version: &str) -> Vec<u64> {
 
 /// Prints the `rust-version` of every normal dependency of `root`, transitively, and returns how
 /// many declare a newer one than `root` does.
-fn check_rust_versions(root: &Value, packages: &[Value], nodes: &[Value]) -> usize {
-    let package = |id: &str| packages.iter().find(|p| p["id"] == id);
-    let ours = root["rust_version"].as_str().unwrap_or("0").to_string();
-    let mut todo = vec![root["id"].as_str().unwrap_or_default().to_string()];
+/// The normal dependencies reached from `start` (transitively), not through `skip`.
+fn reached(
+    start: &str,
+    nodes: &[Value],
+    packages: &[Value],
+    skip: &[&str],
+) -> std::collections::BTreeSet<String> {
+    let name_of = |id: &str| {
+        packages
+            .iter()
+            .find(|p| p["id"] == id)
+            .and_then(|p| p["name"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut todo = vec![start.to_string()];
     let mut seen = std::collections::BTreeSet::new();
     while let Some(id) = todo.pop() {
         let Some(node) = nodes.iter().find(|n| n["id"] == id.as_str()) else {
@@ -1294,9 +1308,45 @@ fn check_rust_versions(root: &Value, packages: &[Value], nodes: &[Value]) -> usi
                 .flatten()
                 .any(|k| k["kind"].is_null());
             let dep_id = dep["pkg"].as_str().unwrap_or_default().to_string();
-            if normal && seen.insert(dep_id.clone()) {
+            if normal && !skip.contains(&name_of(&dep_id).as_str()) && seen.insert(dep_id.clone()) {
                 todo.push(dep_id);
             }
+        }
+    }
+    seen
+}
+
+/// Checks the `rust-version` of every normal dependency of `root` against its own. An optional
+/// dependency named in `[package.metadata.msrv-by-feature]` (feature → Rust version) is held,
+/// with what only it brings in, to that version instead: the feature's documented MSRV.
+fn check_rust_versions(root: &Value, packages: &[Value], nodes: &[Value]) -> usize {
+    let package = |id: &str| packages.iter().find(|p| p["id"] == id);
+    let ours = root["rust_version"].as_str().unwrap_or("0").to_string();
+    let by_feature: Vec<(String, String)> = root["metadata"]["msrv-by-feature"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(dep, v)| (dep.clone(), v.as_str().unwrap_or("0").to_string()))
+        .collect();
+    let skip: Vec<&str> = by_feature.iter().map(|(d, _)| d.as_str()).collect();
+    let root_id = root["id"].as_str().unwrap_or_default();
+    let always = reached(root_id, nodes, packages, &skip);
+    let mut checks: Vec<(String, String, String)> = always
+        .iter()
+        .map(|id| (id.clone(), ours.clone(), String::new()))
+        .collect();
+    for (dep, version) in &by_feature {
+        let Some(dep_id) = packages
+            .iter()
+            .find(|p| p["name"] == dep.as_str())
+            .and_then(|p| p["id"].as_str())
+        else {
+            continue;
+        };
+        let mut only = reached(dep_id, nodes, packages, &[]);
+        only.insert(dep_id.to_string());
+        for id in only.into_iter().filter(|id| !always.contains(id)) {
+            checks.push((id, version.clone(), format!(" (feature {dep}: {version})")));
         }
     }
     let mut too_new = 0;
@@ -1304,12 +1354,12 @@ fn check_rust_versions(root: &Value, packages: &[Value], nodes: &[Value]) -> usi
         "{}'s rust-version: {ours}",
         root["name"].as_str().unwrap_or("?")
     );
-    for id in &seen {
+    for (id, allowed, why) in &checks {
         let Some(p) = package(id) else { continue };
         let (name, version) = (&p["name"], &p["version"]);
         let theirs = p["rust_version"].as_str();
         let verdict = match theirs {
-            Some(v) if version_key(v) > version_key(&ours) => {
+            Some(v) if version_key(v) > version_key(allowed) => {
                 too_new += 1;
                 "NEWER"
             }
@@ -1317,7 +1367,7 @@ fn check_rust_versions(root: &Value, packages: &[Value], nodes: &[Value]) -> usi
             None => "ok (none declared)",
         };
         println!(
-            "  {} {}: {} {verdict}",
+            "  {} {}: {} {verdict}{why}",
             name.as_str().unwrap_or("?"),
             version.as_str().unwrap_or("?"),
             theirs.unwrap_or("-")
@@ -1384,16 +1434,23 @@ fn main() -> ExitCode {
         }
         Some("msrv") => return msrv(),
         Some("serve-bench") => {
-            return match serve_bench::run(workspace_root()) {
+            let root = workspace_root();
+            return match serve_bench::run(root) {
                 Ok(md) => {
                     print!("{md}");
-                    ExitCode::SUCCESS
+                    match write_section(&root.join("README.md"), SERVE_BEGIN, SERVE_END, &md) {
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(e) => {
+                            eprintln!("serve-bench: {e}");
+                            ExitCode::FAILURE
+                        }
+                    }
                 }
                 Err(e) => {
                     eprintln!("serve-bench: {e}");
                     ExitCode::FAILURE
                 }
-            }
+            };
         }
         _ => {
             eprintln!("usage: cargo xtask bench-report | paired-opens | msrv | serve-bench");
@@ -1498,31 +1555,44 @@ fn main() -> ExitCode {
     }
     print!("{md}");
 
-    let readme = root.join("README.md");
-    let text = match std::fs::read_to_string(&readme) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("bench_report: reading {}: {e}", readme.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    let markers = text
-        .find(BEGIN)
-        .and_then(|begin| Some((begin, begin + text[begin..].find(END)?)));
-    let Some((begin, end)) = markers else {
-        eprintln!("bench_report: README.md has no {BEGIN} … {END} markers; not written");
-        return ExitCode::FAILURE;
-    };
-    let updated = format!(
-        "{}{BEGIN}\n{}{}",
-        &text[..begin],
-        md.trim_end().to_string() + "\n",
-        &text[end..]
-    );
-    if let Err(e) = std::fs::write(&readme, updated) {
-        eprintln!("bench_report: writing {}: {e}", readme.display());
+    if let Err(e) = write_section(&root.join("README.md"), BEGIN, END, &md) {
+        eprintln!("bench_report: {e}");
         return ExitCode::FAILURE;
     }
-    eprintln!("bench_report: wrote {}", readme.display());
+    // The serve benchmark needs root and process-exporter; without them its section stays.
+    match serve_bench::run(root) {
+        Ok(md) => {
+            print!("{md}");
+            if let Err(e) = write_section(&root.join("README.md"), SERVE_BEGIN, SERVE_END, &md) {
+                eprintln!("bench_report: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        Err(e) => eprintln!("bench_report: serve section left as it was: {e}"),
+    }
     ExitCode::SUCCESS
+}
+
+/// Rewrites the part of `readme` between the `begin` and `end` markers with `md`.
+fn write_section(readme: &Path, begin: &str, end: &str, md: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(readme)
+        .map_err(|e| format!("reading {}: {e}", readme.display()))?;
+    let markers = text
+        .find(begin)
+        .and_then(|at| Some((at, at + text[at..].find(end)?)));
+    let Some((at, until)) = markers else {
+        return Err(format!(
+            "{} has no {begin} … {end} markers; not written",
+            readme.display()
+        ));
+    };
+    let updated = format!(
+        "{}{begin}\n{}\n{}",
+        &text[..at],
+        md.trim_end(),
+        &text[until..]
+    );
+    std::fs::write(readme, updated).map_err(|e| format!("writing {}: {e}", readme.display()))?;
+    eprintln!("wrote {} ({begin})", readme.display());
+    Ok(())
 }
