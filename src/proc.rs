@@ -1,10 +1,13 @@
 //! [`ProcFs`], a handle on the /proc mount, and [`Proc`], a pid-reuse-safe handle on one process.
 
+use crate::budget::{Budget, Walk};
+use crate::count::walk_numbered;
 use crate::error::errno_error;
 use crate::held::{FileSpec, HeldFiles};
 use crate::sys::{self, Beneath, DirBuf, Errno, Generated, ReadBuf};
 use crate::{parse, Error, Result};
 use core::ffi::CStr;
+use core::ops::ControlFlow;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::path::DecInt;
 use std::path::Path;
@@ -156,13 +159,8 @@ pub(crate) fn probe_pid_namespace(root: BorrowedFd<'_>) -> bool {
                 .pread_all(file.as_fd(), "status", Generated::Whole)
                 .ok()?;
             let status = parse::status::parse(status).ok()?;
-            let nspid = status.get(b"NSpid").unwrap_or(b"0");
-            Some(
-                nspid
-                    .split(u8::is_ascii_whitespace)
-                    .filter(|p| !p.is_empty())
-                    .count(),
-            )
+            // No `NSpid` line (before Linux 4.1): no nested namespaces to list.
+            Some(status.nspid().ok()?.map_or(1, Iterator::count))
         });
     levels == Some(1) && pid == sys::getpid()
 }
@@ -233,7 +231,7 @@ pub struct Proc {
     dir: OwnedFd,
     fd_dir: Option<HeldDir>,
     task_dir: Option<HeldDir>,
-    files: HeldFiles<7>,
+    files: HeldFiles<11>,
     dir_buf: DirBuf,
     pub(crate) stat_counts_fds: bool,
     /// `None` for the shared `/proc`, which is asked when needed.
@@ -362,15 +360,201 @@ impl Proc {
     }
 
     /// The target of `/proc/<pid>/exe` (the executable's path as the kernel knows it, with
-    /// `" (deleted)"` appended if the file was since removed), read into `buf` and cut at its
-    /// length; `None` for a process with no executable (a kernel thread). Reading it needs
-    /// ptrace access to the process (else [`Error::Denied`]).
+    /// `" (deleted)"` appended if the file was since removed), read into `buf`; `None` for a
+    /// process with no executable (a kernel thread). Reading it needs ptrace access to the
+    /// process (else [`Error::Denied`]). [`readlink`](Proc::readlink) of `c"exe"`, with errors
+    /// naming `exe`.
     pub fn exe<'b>(&mut self, buf: &'b mut [u8]) -> Result<Option<&'b [u8]>> {
-        match sys::readlinkat(self.dir.as_fd(), c"exe", buf) {
-            Ok(target) => Ok(Some(target)),
-            // No link: a kernel thread, or a process that has gone; the state tells which.
+        self.readlink_named(c"exe", "exe", buf)
+    }
+
+    /// The target of the symbolic link `name` below `/proc/<pid>`: `c"exe"`, `c"cwd"`,
+    /// `c"root"`, `c"fd/3"`, `c"ns/net"`, `c"task/123/cwd"`. The link itself is opened through
+    /// the handle (pid-reuse safe, refusing a stacked mount like every open), never followed,
+    /// and its target read into `buf`; nothing is allocated.
+    ///
+    /// - `Ok(Some(target))`: the target's bytes, cut from `buf`. A path, with `" (deleted)"`
+    ///   appended if the file was removed since; for fds of other kinds `socket:[1234]`,
+    ///   `pipe:[5678]`, `anon_inode:[eventfd]`.
+    /// - `Ok(None)`: the process is alive but the link names nothing: no `exe`, `cwd` or `root`
+    ///   (a kernel thread), no such fd (closed, or never open).
+    /// - [`Error::TooLarge`] `{ cap: buf.len() }` if the target fills `buf`, for it may then
+    ///   have been cut: nothing is truncated silently. The kernel writes at most 4095 bytes, so
+    ///   a buffer of 4096 (`PATH_MAX`) always suffices.
+    /// - [`Error::Denied`] without ptrace access to the process (another user's, unless root),
+    ///   [`Error::Gone`] once it has exited, [`Error::Io`] with `EINVAL` if `name` is not a
+    ///   link.
+    ///
+    /// Errors name the file as `"/proc/<pid>/…"`.
+    ///
+    /// ```
+    /// let mut me = procfast::Proc::myself()?;
+    /// let mut buf = [0u8; 4096];
+    /// let cwd = me.readlink(c"cwd", &mut buf)?.unwrap().to_vec();
+    /// assert_eq!(cwd, std::env::current_dir().unwrap().into_os_string().into_encoded_bytes());
+    /// assert_eq!(me.readlink(c"fd/999999", &mut buf)?, None);
+    /// assert!(me.readlink(c"cwd", &mut [0u8; 1]).unwrap_err().to_string().contains("larger"));
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn readlink<'b>(&mut self, name: &CStr, buf: &'b mut [u8]) -> Result<Option<&'b [u8]>> {
+        self.readlink_named(name, "/proc/<pid>/…", buf)
+    }
+
+    fn readlink_named<'b>(
+        &mut self,
+        name: &CStr,
+        file: &'static str,
+        buf: &'b mut [u8],
+    ) -> Result<Option<&'b [u8]>> {
+        let cap = buf.len();
+        // No link, or none to read: a kernel thread's `exe`, a closed fd, or a process that has
+        // gone; the state tells which.
+        let link = match sys::openat_link(self.dir.as_fd(), name) {
+            Ok(link) => link,
+            Err(Errno::NOENT) => return self.check_not_exiting().map(|()| None),
+            Err(e) => return Err(errno_error(e, file)),
+        };
+        match sys::readlinkat(link.as_fd(), c"", buf) {
+            Ok(target) if target.len() < cap => Ok(Some(target)),
+            Ok(_) => Err(Error::TooLarge { file, cap }),
+            // With an empty path the kernel says ENOENT for a file that is no link at all, too.
+            Err(Errno::NOENT)
+                if !sys::is_symlink(link.as_fd()).map_err(|e| errno_error(e, file))? =>
+            {
+                Err(errno_error(Errno::INVAL, file))
+            }
             Err(Errno::NOENT) => self.check_not_exiting().map(|()| None),
-            Err(e) => Err(errno_error(e, "exe")),
+            Err(e) => Err(errno_error(e, file)),
+        }
+    }
+
+    /// `/proc/<pid>/environ`, read afresh: the environment the process was started with, as
+    /// NUL-separated `KEY=value` strings (split them with
+    /// [`Cmdline::vars`](parse::cmdline::Cmdline::vars)). What the process changed with
+    /// `setenv` is not there. Empty for a kernel thread, or a process started with none.
+    ///
+    /// The kernel ties an open `environ` to the process's memory at the time it was opened, so
+    /// it is opened afresh each time (a held one would read as empty after an `exec`); and since
+    /// an exited process's memory also reads as empty, the process is checked after the read:
+    /// one that has exited is [`Error::Gone`]. Reading another user's process needs ptrace
+    /// access (else [`Error::Denied`]).
+    ///
+    /// ```
+    /// let mut me = procfast::Proc::myself()?;
+    /// let path = std::env::var_os("PATH").map(std::ffi::OsString::into_encoded_bytes);
+    /// let environ = me.environ()?;
+    /// let found = environ.vars().find(|&(k, _)| k == b"PATH").map(|(_, v)| v.to_vec());
+    /// assert_eq!(found, path);
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn environ(&mut self) -> Result<parse::cmdline::Cmdline<'_>> {
+        let fd = sys::openat_file(self.dir.as_fd(), c"environ", Beneath::SameMount)
+            .map_err(|e| errno_error(e, "environ"))?;
+        self.files.read_fd(fd.as_fd(), "environ")?;
+        // Read first, check after: a process alive after the read was alive during it.
+        self.check_not_exiting()?;
+        Ok(parse::cmdline::Cmdline::new(self.files.last_read()))
+    }
+
+    /// `/proc/<pid>/schedstat`, read afresh: time on the CPU and waiting for one, in
+    /// nanoseconds, and timeslices run (those of the main thread; read
+    /// `task/<tid>/schedstat` with [`read_file`](Proc::read_file) for another thread's). A
+    /// kernel built without `CONFIG_SCHED_INFO` has no such file: [`Error::NotInMount`].
+    ///
+    /// ```
+    /// let mut me = procfast::Proc::myself()?;
+    /// let s = me.schedstat()?;
+    /// // This process has been put on a CPU at least once to run this.
+    /// assert!(s.timeslices >= 1);
+    /// let _seconds = s.cpu_time_seconds() + s.run_delay_seconds();
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn schedstat(&mut self) -> Result<parse::schedstat::Schedstat> {
+        parse::schedstat::parse(self.read_held(SCHEDSTAT)?)
+    }
+
+    /// `/proc/<pid>/cgroup`, read afresh: the process's cgroup in each hierarchy. A kernel
+    /// built without cgroups has no such file: [`Error::NotInMount`].
+    ///
+    /// ```
+    /// let mut me = procfast::Proc::myself()?;
+    /// let cgroups = me.cgroup()?;
+    /// assert!(cgroups.iter().all(|c| c.path.starts_with(b"/")));
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn cgroup(&mut self) -> Result<parse::cgroup::Cgroups<'_>> {
+        parse::cgroup::parse(self.read_held(CGROUP)?)
+    }
+
+    /// `/proc/<pid>/oom_score`, read afresh: the badness the OOM killer would see in the process
+    /// now (0 never chosen; higher, chosen first), `oom_score_adj` included.
+    pub fn oom_score(&mut self) -> Result<u32> {
+        parse::value::u32(self.read_held(OOM_SCORE)?, OOM_SCORE.name)
+    }
+
+    /// `/proc/<pid>/oom_score_adj`, read afresh: the adjustment of the OOM killer's badness,
+    /// from -1000 (never chosen) to 1000.
+    ///
+    /// ```
+    /// let mut me = procfast::Proc::myself()?;
+    /// assert!((-1000..=1000).contains(&me.oom_score_adj()?));
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn oom_score_adj(&mut self) -> Result<i32> {
+        parse::value::i32(self.read_held(OOM_SCORE_ADJ)?, OOM_SCORE_ADJ.name)
+    }
+
+    /// Visits the ids of the process's threads (the names in `/proc/<pid>/task`, the main
+    /// thread's being the pid) in the kernel's order, parsed from the directory entries into the
+    /// handle's [`DirBuf`] without allocating, until the end, the `budget`, or the visitor's
+    /// `Break`. Threads that start or exit during the walk may or may not be seen.
+    ///
+    /// A zombie still lists its main thread, so a walk that saw at most one is checked against
+    /// the process's state: a zombie or an exiting process is [`Error::Gone`] (as in
+    /// [`thread_count`](Proc::thread_count)). Listing needs search and read permission on
+    /// `task`, which every process grants unless /proc is mounted with `hidepid` (else
+    /// [`Error::Denied`]).
+    ///
+    /// ```
+    /// use core::ops::ControlFlow;
+    /// use procfast::{Budget, Proc};
+    ///
+    /// let mut me = Proc::myself()?;
+    /// let mut main_thread = false;
+    /// let walk = me.tids(&Budget::UNLIMITED, |tid| {
+    ///     main_thread |= tid == me_pid();
+    ///     ControlFlow::Continue(())
+    /// })?;
+    /// assert!(walk.is_complete() && walk.count >= 1 && main_thread);
+    /// # fn me_pid() -> i32 { std::process::id() as i32 }
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn tids(
+        &mut self,
+        budget: &Budget,
+        visit: impl FnMut(i32) -> ControlFlow<()>,
+    ) -> Result<Walk> {
+        let (dir, buf) = self.task_dir()?;
+        if !dir.listable {
+            return Err(Error::Denied { file: "task" });
+        }
+        let walk = walk_numbered(dir.fd.as_fd(), "task", buf, budget, visit)?;
+        if walk.count <= 1 {
+            self.check_not_exiting()?;
+        }
+        Ok(walk)
+    }
+
+    /// Reads a held file that a kernel may be built without: where it is missing but the
+    /// process is alive, [`Error::NotInMount`] rather than [`Error::Gone`].
+    fn read_held(&mut self, file: FileSpec) -> Result<&[u8]> {
+        match self.files.read(self.dir.as_fd(), file) {
+            Ok(_) => Ok(self.files.last_read()),
+            Err(Error::Gone) => {
+                self.check_not_exiting()?;
+                Err(Error::NotInMount { file: file.name })
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -416,6 +600,11 @@ const IO: FileSpec = FileSpec::whole(4, c"io", "io");
 const NET_DEV: FileSpec = FileSpec::records(5, c"net/dev", "net/dev");
 // Read from the process's memory a page at a time, not generated by seq_file.
 const CMDLINE: FileSpec = FileSpec::records(6, c"cmdline", "cmdline");
+const SCHEDSTAT: FileSpec = FileSpec::whole(7, c"schedstat", "schedstat");
+const CGROUP: FileSpec = FileSpec::whole(8, c"cgroup", "cgroup");
+const OOM_SCORE: FileSpec = FileSpec::whole(9, c"oom_score", "oom_score");
+// Not seq_file: `simple_read_from_buffer` of a formatted number, to the end of it.
+const OOM_SCORE_ADJ: FileSpec = FileSpec::whole(10, c"oom_score_adj", "oom_score_adj");
 
 fn held<'a>(
     dir: &OwnedFd,

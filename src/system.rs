@@ -5,7 +5,7 @@ use crate::held::{FileSpec, HeldFiles};
 use crate::parse;
 use crate::proc::ProcFs;
 use crate::sys::{self, Beneath, ReadBuf};
-use crate::Result;
+use crate::{Error, Result};
 use rustix::fd::{AsFd, OwnedFd};
 
 /// The host-wide files below /proc, opened once relative to the mount and re-read with `pread`
@@ -27,7 +27,7 @@ use rustix::fd::{AsFd, OwnedFd};
 #[derive(Debug)]
 pub struct System {
     root: OwnedFd,
-    files: HeldFiles<7>,
+    files: HeldFiles<15>,
 }
 
 impl System {
@@ -86,6 +86,58 @@ impl System {
     pub fn net_dev(&mut self) -> Result<parse::net_dev::NetDev<'_>> {
         parse::net_dev::parse(self.files.read(self.root.as_fd(), NET_DEV)?)
     }
+
+    /// `/proc/vmstat`: paging, swapping, reclaim and OOM counters.
+    pub fn vmstat(&mut self) -> Result<parse::vmstat::Vmstat<'_>> {
+        parse::vmstat::parse(self.files.read(self.root.as_fd(), VMSTAT)?)
+    }
+
+    /// `/proc/diskstats`: I/O counters per block device.
+    pub fn diskstats(&mut self) -> Result<parse::diskstats::Diskstats<'_>> {
+        parse::diskstats::parse(self.files.read(self.root.as_fd(), DISKSTATS)?)
+    }
+
+    /// `/proc/pressure/cpu`, `memory` or `io`: pressure stall information, host-wide.
+    ///
+    /// A kernel without PSI (older than 4.20, built without `CONFIG_PSI`, or booted with
+    /// `psi=0`) has no such file: [`Error::NotInMount`](crate::Error::NotInMount) naming it.
+    pub fn pressure(
+        &mut self,
+        resource: parse::pressure::Pressure,
+    ) -> Result<parse::pressure::Psi> {
+        use parse::pressure::Pressure;
+        let file = match resource {
+            Pressure::Cpu => PRESSURE_CPU,
+            Pressure::Memory => PRESSURE_MEMORY,
+            Pressure::Io => PRESSURE_IO,
+        };
+        let bytes = self
+            .files
+            .read(self.root.as_fd(), file)
+            .map_err(|e| match e {
+                // Kernels that create the files with PSI disabled refuse to open them.
+                Error::Io { errno, .. } if errno == libc::EOPNOTSUPP => {
+                    Error::NotInMount { file: file.name }
+                }
+                e => e,
+            })?;
+        parse::pressure::parse_file(bytes, file.name)
+    }
+
+    /// `/proc/uptime`: seconds since boot, and idle seconds summed over the CPUs.
+    pub fn uptime(&mut self) -> Result<parse::uptime::Uptime> {
+        parse::uptime::parse(self.files.read(self.root.as_fd(), UPTIME)?)
+    }
+
+    /// `/proc/net/snmp`: the IP, ICMP, TCP and UDP counters (MIB-II).
+    pub fn snmp(&mut self) -> Result<parse::snmp::Snmp<'_>> {
+        parse::snmp::parse(self.files.read(self.root.as_fd(), SNMP)?)
+    }
+
+    /// `/proc/net/netstat`: the Linux extensions of the TCP and IP counters (`TcpExt`, `IpExt`).
+    pub fn netstat(&mut self) -> Result<parse::snmp::Snmp<'_>> {
+        parse::snmp::parse_netstat(self.files.read(self.root.as_fd(), NETSTAT)?)
+    }
 }
 
 /// Clock ticks per second, the unit of the tick counts in /proc (`sysconf(_SC_CLK_TCK)`, read
@@ -99,7 +151,8 @@ pub fn page_size() -> u64 {
     sys::page_size()
 }
 
-// The host files a `System` holds open: all but `net/dev` are generated whole.
+// The host files a `System` holds open: all but `net/dev`, `vmstat` and `diskstats` are
+// generated whole.
 const STAT: FileSpec = FileSpec::whole(0, c"stat", "/proc/stat");
 const MEMINFO: FileSpec = FileSpec::whole(1, c"meminfo", "meminfo");
 const LOADAVG: FileSpec = FileSpec::whole(2, c"loadavg", "loadavg");
@@ -107,3 +160,11 @@ const SOCKSTAT: FileSpec = FileSpec::whole(3, c"net/sockstat", "net/sockstat");
 const SOCKSTAT6: FileSpec = FileSpec::whole(4, c"net/sockstat6", "net/sockstat6");
 const FILE_NR: FileSpec = FileSpec::whole(5, c"sys/fs/file-nr", "sys/fs/file-nr");
 const NET_DEV: FileSpec = FileSpec::records(6, c"net/dev", "net/dev");
+const VMSTAT: FileSpec = FileSpec::records(7, c"vmstat", "vmstat");
+const DISKSTATS: FileSpec = FileSpec::records(8, c"diskstats", "diskstats");
+const PRESSURE_CPU: FileSpec = FileSpec::whole(9, c"pressure/cpu", "pressure/cpu");
+const PRESSURE_MEMORY: FileSpec = FileSpec::whole(10, c"pressure/memory", "pressure/memory");
+const PRESSURE_IO: FileSpec = FileSpec::whole(11, c"pressure/io", "pressure/io");
+const UPTIME: FileSpec = FileSpec::whole(12, c"uptime", "uptime");
+const SNMP: FileSpec = FileSpec::whole(13, c"net/snmp", "net/snmp");
+const NETSTAT: FileSpec = FileSpec::whole(14, c"net/netstat", "net/netstat");

@@ -7,6 +7,11 @@
 //! Each argument ends in a NUL. A process may overwrite its own argument area (`setproctitle`),
 //! leaving one string with spaces and no NUL, or a last string without its NUL: both are kept as
 //! they are, never an error. A kernel thread and a zombie have an empty command line.
+//!
+//! `environ` has the same shape, each string a `KEY=value`: [`Cmdline::vars`] splits them. It
+//! is the environment the process was started with; `setenv` in the process does not change it.
+
+use crate::parse::text;
 
 /// A command line (or environment) split at its NULs, borrowing the bytes read.
 ///
@@ -51,6 +56,21 @@ impl<'a> Cmdline<'a> {
     pub fn argv0(&self) -> Option<&'a [u8]> {
         self.args().next()
     }
+
+    /// For `environ`: each string split at its first `=` into the name and the value (which may
+    /// itself contain `=`). Strings without a `=` are skipped, as `getenv` skips them; they
+    /// remain in [`args`](Cmdline::args).
+    ///
+    /// ```
+    /// use procfast::parse::cmdline::Cmdline;
+    /// let environ = Cmdline::new(b"HOME=/root\0A=b=c\0junk\0=x\0");
+    /// let vars: Vec<_> = environ.vars().collect();
+    /// assert_eq!(vars, [(&b"HOME"[..], &b"/root"[..]), (b"A", b"b=c"), (b"", b"x")]);
+    /// assert_eq!(Cmdline::new(b"").vars().count(), 0);
+    /// ```
+    pub fn vars(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        self.args().filter_map(|arg| text::split_once(arg, b'='))
+    }
 }
 
 #[cfg(test)]
@@ -75,5 +95,13 @@ mod tests {
         assert_eq!(args(b"\0"), [&b""[..]]);
         assert_eq!(args(b"\0\0"), [&b""[..], b""]);
         assert_eq!(Cmdline::new(b"").argv0(), None);
+    }
+
+    #[test]
+    fn vars_split_at_the_first_equals_sign() {
+        let vars = |bytes: &'static [u8]| Cmdline::new(bytes).vars().collect::<Vec<_>>();
+        assert_eq!(vars(b"A=1\0B=\0"), [(&b"A"[..], &b"1"[..]), (b"B", b"")]);
+        assert_eq!(vars(b"A==1"), [(&b"A"[..], &b"=1"[..])]);
+        assert!(vars(b"\0\0noequals\0").is_empty());
     }
 }

@@ -19,9 +19,17 @@
 //! | [`meminfo`] | `/proc/meminfo` | [`meminfo::Meminfo`] |
 //! | [`loadavg`] | `/proc/loadavg` | [`loadavg::Loadavg`] |
 //! | [`smaps_rollup`] | `/proc/<pid>/smaps_rollup` | [`smaps_rollup::SmapsRollup`] |
+//! | [`schedstat`] | `/proc/<pid>/schedstat`, `/proc/<pid>/task/<tid>/schedstat` | [`schedstat::Schedstat`] |
+//! | [`cgroup`] | `/proc/<pid>/cgroup` | [`cgroup::Cgroups`] |
+//! | [`value`] | `/proc/<pid>/oom_score`, `oom_score_adj`, `/proc/sys/…` of one number | `u64`, `i64`, `u32`, `i32` |
 //! | [`sockstat`] | `/proc/net/sockstat`, `/proc/net/sockstat6` | [`sockstat::Sockstat`] |
 //! | [`file_nr`] | `/proc/sys/fs/file-nr` | [`file_nr::FileNr`] |
-//! | [`cmdline`] | `/proc/<pid>/cmdline`, `/proc/<pid>/environ` | [`cmdline::Cmdline`] |
+//! | [`vmstat`] | `/proc/vmstat` | [`vmstat::Vmstat`] |
+//! | [`diskstats`] | `/proc/diskstats` | [`diskstats::Diskstats`] |
+//! | [`pressure`] | `/proc/pressure/{cpu,memory,io}`, cgroup v2 `*.pressure` | [`pressure::Psi`] |
+//! | [`uptime`] | `/proc/uptime` | [`uptime::Uptime`] |
+//! | [`snmp`] | `/proc/net/snmp`, `/proc/net/netstat` | [`snmp::Snmp`] |
+//! | [`cmdline`] | `/proc/<pid>/cmdline`, `/proc/<pid>/environ` | [`cmdline::Cmdline`] ([`vars`](cmdline::Cmdline::vars) for `environ`) |
 //! | [`dirent`] | `getdents64` output | [`dirent::Dirents`] |
 //!
 //! # Rules every parser follows
@@ -33,27 +41,37 @@
 //! - **Unknown is ignored.** Lines, keys and trailing fields a parser does not know (newer
 //!   kernels keep adding them) are skipped, never an error.
 //! - **Units are explicit.** Values the kernel prints in kB come out in bytes (accessors named
-//!   `*_bytes`); clock-tick values keep their raw ticks and have `*_seconds(ticks_per_second)`;
+//!   `*_bytes`); clock-tick values keep their raw ticks and have `*_seconds(ticks_per_second)`,
+//!   nanosecond values (`schedstat`) are `*_ns` with `*_seconds()`;
 //!   page counts stay pages, with `*_bytes(page_size)`. Tick rate and page size are arguments,
 //!   never guessed: read them once with `sysconf(_SC_CLK_TCK)` and `sysconf(_SC_PAGESIZE)`.
 
 mod bytes;
+pub mod cgroup;
 pub mod cmdline;
 pub mod dirent;
+pub mod diskstats;
 pub mod file_nr;
 pub mod io;
+mod keys;
 pub mod limits;
 pub mod loadavg;
 pub mod meminfo;
 pub mod net_dev;
 pub mod num;
+pub mod pressure;
 pub mod proc_stat;
+pub mod schedstat;
 pub mod smaps_rollup;
+pub mod snmp;
 pub mod sockstat;
 pub mod stat;
 pub mod statm;
 pub mod status;
 mod text;
+pub mod uptime;
+pub mod value;
+pub mod vmstat;
 
 /// Converts a count of clock ticks to seconds, given the kernel's `USER_HZ`
 /// (`sysconf(_SC_CLK_TCK)`, 100 on nearly every system).

@@ -40,9 +40,11 @@
 //! | [`threads`](Status::threads) | `Threads` | always |
 //! | `vm_*_bytes`, `rss_*_bytes` | `VmPeak`, `VmSize`, `VmLck`, `VmHWM`, `VmRSS`, `RssAnon`, `RssFile`, `RssShmem`, `VmData`, `VmStk`, `VmExe`, `VmLib`, `VmPTE`, `VmSwap` | user processes only |
 //! | [`voluntary_ctxt_switches`](Status::voluntary_ctxt_switches), [`nonvoluntary_ctxt_switches`](Status::nonvoluntary_ctxt_switches) | same | since 2.6.23 |
+//! | [`nspid`](Status::nspid) | `NSpid` | since 4.1 |
 //!
 //! An "always" key that is missing is an error; an optional one that is missing is `None`; any of
-//! them present but malformed is an error naming the key.
+//! them present but malformed is an error naming the key. `NSpid` alone is checked when it is
+//! asked for, by [`Status::nspid`], so that `parse` accepts what it always accepted.
 //!
 //! ```
 //! let text = b"Name:\tsh\nState:\tS (sleeping)\nTgid:\t7\nPid:\t7\nPPid:\t1\nUid:\t0\t0\t0\t0\n\
@@ -102,6 +104,7 @@ pub struct Status<'a> {
     vm_swap: Option<u64>,
     voluntary_ctxt_switches: Option<u64>,
     nonvoluntary_ctxt_switches: Option<u64>,
+    nspid: Option<&'a [u8]>,
 }
 
 /// The value of a line, after the tab the kernel writes following the colon.
@@ -172,6 +175,7 @@ pub fn parse(buf: &[u8]) -> Result<Status<'_>> {
         vm_swap: None,
         voluntary_ctxt_switches: None,
         nonvoluntary_ctxt_switches: None,
+        nspid: None,
     };
     let mut c = text::Cursor::new(buf);
     let err = |field| Error::parse(FILE, field);
@@ -225,6 +229,7 @@ pub fn parse(buf: &[u8]) -> Result<Status<'_>> {
             b"VmPTE" => kb!(vm_pte, "VmPTE"),
             b"VmSwap" => kb!(vm_swap, "VmSwap"),
             b"Threads" => threads = number!("Threads", u64),
+            b"NSpid" => st.nspid = Some(value_of(c.line())),
             b"voluntary_ctxt_switches" => {
                 st.voluntary_ctxt_switches = number!("voluntary_ctxt_switches", u64)
             }
@@ -378,6 +383,34 @@ impl<'a> Status<'a> {
         self.nonvoluntary_ctxt_switches
     }
 
+    /// `NSpid`: the thread's pid in each pid namespace it is in, from the namespace of the procfs
+    /// mount read (the same as [`pid`](Status::pid)) down to the process's own (the last); one
+    /// pid where the process is in that namespace itself. `Ok(None)` before Linux 4.1, which
+    /// does not write the line; `Error::Parse { file: "status", field: "NSpid" }` if a value is
+    /// not a pid.
+    ///
+    /// ```
+    /// let text = b"Name:\tsh\nState:\tS\nTgid:\t9\nPid:\t9\nPPid:\t1\nUid:\t0\t0\t0\t0\n\
+    ///              Gid:\t0\t0\t0\t0\nFDSize:\t64\nNSpid:\t9\t1\nThreads:\t1\n";
+    /// let st = procfast::parse::status::parse(text)?;
+    /// let pids: Vec<i32> = st.nspid()?.unwrap().collect();
+    /// assert_eq!(pids, [9, 1]);
+    /// assert_eq!(st.nspid()?.unwrap().last(), Some(1));
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn nspid(&self) -> Result<Option<NsPids<'a>>> {
+        let Some(value) = self.nspid else {
+            return Ok(None);
+        };
+        let mut words = text::words(value);
+        if words.clone().next().is_none() || !words.all(|w| pid_word(w).is_some()) {
+            return Err(Error::parse(FILE, "NSpid"));
+        }
+        Ok(Some(NsPids {
+            words: text::words(value),
+        }))
+    }
+
     /// Every `(key, value)` pair in file order, known or not: the key before the first colon,
     /// the value after it without the kernel's separating tab (so `Vm*` values keep their padding
     /// and ` kB`). Lines without a colon are skipped.
@@ -391,6 +424,26 @@ impl<'a> Status<'a> {
     /// keys without an accessor (`Umask`, `Cpus_allowed_list`, `SigQ`, …). A linear scan.
     pub fn get(&self, key: &[u8]) -> Option<&'a [u8]> {
         self.iter().find(|&(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+/// A pid of an `NSpid` line: a strict decimal above 0 that fits an `i32`.
+fn pid_word(word: &[u8]) -> Option<i32> {
+    crate::parse::num::i32_dec(word).filter(|&pid| pid > 0)
+}
+
+/// Iterator over the pids of an `NSpid` line, outermost namespace first; see [`Status::nspid`].
+#[derive(Clone, Debug)]
+pub struct NsPids<'a> {
+    words: text::Words<'a>,
+}
+
+impl Iterator for NsPids<'_> {
+    type Item = i32;
+
+    fn next(&mut self) -> Option<i32> {
+        // `Status::nspid` checked every word.
+        self.words.next().and_then(pid_word)
     }
 }
 
@@ -517,6 +570,7 @@ nonvoluntary_ctxt_switches:\t45
         assert_eq!(st.get(b"SigQ"), Some(&b"0/96365"[..]));
         assert_eq!(st.get(b"Groups"), Some(&b" "[..]));
         assert_eq!(st.get(b"Nope"), None);
+        assert_eq!(st.nspid().unwrap().unwrap().collect::<Vec<_>>(), [1037]);
         assert_eq!(st.iter().count(), 59);
         assert_eq!(
             st.iter().next(),
@@ -608,6 +662,29 @@ nonvoluntary_ctxt_switches:\t45
         );
         // Unknown keys are never validated.
         assert!(replaced("SigQ:\t0/96365", "SigQ:\t???").is_ok());
+    }
+
+    #[test]
+    fn nspid_is_checked_when_asked_for() {
+        let nspid = |line: &str| {
+            let text = std::str::from_utf8(REAL)
+                .unwrap()
+                .replacen("NSpid:\t1037", line, 1);
+            let st = parse(text.as_bytes())
+                .map(|st| st.nspid().map(|p| p.map(Iterator::collect::<Vec<_>>)));
+            st.unwrap()
+        };
+        assert_eq!(nspid("NSpid:\t1037\t12\t1"), Ok(Some(vec![1037, 12, 1])));
+        assert_eq!(nspid("NSnope:\t1"), Ok(None));
+        for bad in [
+            "NSpid:\t",
+            "NSpid:\t1 x",
+            "NSpid:\t-1",
+            "NSpid:\t0",
+            "NSpid:\t2147483648",
+        ] {
+            assert_eq!(nspid(bad), Err(Error::parse(FILE, "NSpid")), "{bad}");
+        }
     }
 
     proptest! {

@@ -147,6 +147,7 @@ fn mount_of_statx(st: &rustix::fs::Statx) -> MountOf {
 }
 
 /// `readlinkat(dirfd, name)` into `buf`: the bytes of a symlink's target (cut at `buf`'s length).
+/// With an empty `name`, the link that `dirfd` itself is (from [`openat_link`]).
 pub fn readlinkat<'b>(
     dirfd: BorrowedFd<'_>,
     name: &CStr,
@@ -154,6 +155,14 @@ pub fn readlinkat<'b>(
 ) -> Result<&'b [u8], Errno> {
     let len = rustix::fs::readlinkat_raw(dirfd, name, &mut *buf)?;
     Ok(buf.get(..len).unwrap_or_default())
+}
+
+/// `fstat(fd)`: is `fd` (an `O_PATH` handle from [`openat_link`]) a symbolic link? Tells a link
+/// that names nothing (`readlinkat` fails with `ENOENT`) from a file that is no link at all
+/// (which `readlinkat` with an empty path reports as `ENOENT` too).
+pub fn is_symlink(fd: BorrowedFd<'_>) -> Result<bool, Errno> {
+    let st = rustix::fs::fstat(fd)?;
+    Ok(rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink)
 }
 
 /// `fstatat(dirfd, path, 0)`, following links (such as the namespace links of `ns/`): the device
@@ -196,6 +205,14 @@ pub fn openat_path_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Er
         OFlags::PATH | OFlags::DIRECTORY,
         Beneath::SameMount,
     )
+}
+
+/// `openat2(dirfd, name, O_PATH|O_NOFOLLOW)` below a procfs root, on its own mount only: a
+/// handle on the symbolic link `name` itself (`exe`, `cwd`, `fd/3`), not on what it names, for
+/// [`readlinkat`] with an empty path. `openat2` returns such a handle on a magic link even under
+/// `RESOLVE_NO_MAGICLINKS`, since it follows nothing.
+pub fn openat_link(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
+    open_beneath(dirfd, name, OFlags::PATH, Beneath::SameMount)
 }
 
 /// `openat2(dirfd, name, O_RDONLY)` below a procfs root under `rule`: a file to re-read with

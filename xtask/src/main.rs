@@ -27,6 +27,8 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod pairs_host;
+mod pairs_proc;
 mod serve_bench;
 #[path = "../../benches/shared/stat_fields.rs"]
 mod stat_fields;
@@ -970,7 +972,7 @@ fn paired_parse_table() -> String {
             ),
         ]
     };
-    let sets: Vec<(&str, Vec<(&'static str, Batch)>)> = vec![
+    let mut sets: Vec<(&str, Vec<(&'static str, Batch)>)> = vec![
         ("`stat` (bash, 333 B)", stat(STAT)),
         ("`stat` (pid 1, 184 B)", stat(STAT_PID1)),
         (
@@ -1022,6 +1024,8 @@ fn paired_parse_table() -> String {
             ],
         ),
     ];
+    sets.extend(pairs_proc::sets());
+    sets.extend(pairs_host::sets());
     let mut md = format!(
         "Parsers against procfs-core in the same moments (each round times a batch of every \
          contender in rotating order; medians of {ROUNDS} rounds, and the median of each round's \

@@ -1,0 +1,16 @@
+//! Differential fuzzing of the pressure (PSI) parser against the naive oracle of
+//! `tests/parse_host.rs`: both reject, or both accept with the same `some` and `full` lines. A
+//! panic anywhere is a finding too.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../../tests/parse_host.rs"]
+mod host;
+
+fuzz_target!(|data: &[u8]| {
+    assert_eq!(
+        host::oracle::pressure(data),
+        host::oracle::pressure_fast(data)
+    );
+});
