@@ -17,6 +17,7 @@
 //! Exit status: 0 on success, also when stdout's reader has gone (`procfast top | head -1`); 1
 //! when the work fails; 2 for a usage error. Errors are one line on stderr.
 
+mod host;
 mod serve;
 
 use lexopt::prelude::*;
@@ -43,6 +44,7 @@ usage: procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [
                     [--json]
        procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
        procfast metrics [PID] [--namespace NS] [--network]
+       procfast host [--json] [--procfs DIR]
        procfast seed-demo [--fds N]
        procfast serve [--listen ADDR] [--config FILE] [--procfs DIR] [--budget-ms MS] [--once]
        procfast --help | --version
@@ -51,6 +53,7 @@ usage: procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [
              (default: fds, 15); --interval for %CPU, --watch to repaint until q
   fds        count the open fds of process PID (one-shot: the time includes opening the handle)
   metrics    print PID's process metrics (default: this process) in the Prometheus text format
+  host       one snapshot of the host: CPU, memory, load, pressure, paging, disks, network
   seed-demo  open as many fds as RLIMIT_NOFILE allows, then count them every way, side by side
   serve      a host process exporter, drop-in for process-exporter (config and metric names)
 
@@ -236,6 +239,7 @@ fn run() -> Result<(), Failure> {
         Some(Value(cmd)) if cmd == "top" => top(args, &mut out),
         Some(Value(cmd)) if cmd == "fds" => fds(args, &mut out),
         Some(Value(cmd)) if cmd == "metrics" => metrics(args, &mut out),
+        Some(Value(cmd)) if cmd == "host" => host::host(args, &mut out),
         Some(Value(cmd)) if cmd == "seed-demo" => seed_demo(args, &mut out),
         Some(Value(cmd)) if cmd == "serve" => serve_command(args, &mut out),
         Some(Short('h') | Long("help")) => Ok(writeln!(out, "{USAGE}")?),
