@@ -140,6 +140,80 @@ impl System {
     }
 }
 
+impl System {
+    /// CPU times copied out of `/proc/stat`, so that they outlive the read (a view borrows the
+    /// handle's one buffer until the next read): the total over CPUs, and as many of the
+    /// per-CPU lines as `per_cpu` holds, as `(cpu number, times)`. Returns the total and the
+    /// number of CPUs the file listed (more than were copied if `per_cpu` is short).
+    ///
+    /// Utilisation is a difference of two such copies:
+    ///
+    /// ```
+    /// use procfast::parse::proc_stat::CpuTime;
+    ///
+    /// let mut system = procfast::System::open()?;
+    /// let mut before = [(0, CpuTime::default()); 256];
+    /// let (total_before, cpus) = system.cpu_times(&mut before)?;
+    /// // … later: the views of other files can be read in between.
+    /// let _available = system.meminfo()?.mem_available_bytes();
+    /// let (total_after, _) = system.cpu_times(&mut [])?;
+    /// let busy = |t: &CpuTime| t.user + t.nice + t.system;
+    /// assert!(busy(&total_after) >= busy(&total_before) && cpus >= 1);
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn cpu_times(
+        &mut self,
+        per_cpu: &mut [(u32, parse::proc_stat::CpuTime)],
+    ) -> Result<(parse::proc_stat::CpuTime, usize)> {
+        let stat = self.stat()?;
+        let cpus = stat.cpus();
+        let listed = cpus.len();
+        for (slot, cpu) in per_cpu.iter_mut().zip(cpus) {
+            *slot = cpu;
+        }
+        Ok((stat.total, listed))
+    }
+
+    /// A file of one number below `/proc/sys` (`fs/file-max`, `kernel/pid_max`,
+    /// `net/core/somaxconn`, …), opened for this read only (on a procfs mount, as every host
+    /// file: a bind mount of anything else over `/proc/sys` is refused). A name the kernel does
+    /// not have is [`Error::NotInMount`](crate::Error::NotInMount).
+    ///
+    /// ```
+    /// let mut system = procfast::System::open()?;
+    /// assert!(system.sys_u64(c"kernel/pid_max")? >= 301);
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn sys_u64(&mut self, name: &core::ffi::CStr) -> Result<u64> {
+        parse::value::u64(self.read_sys(name)?, "/proc/sys/…")
+    }
+
+    /// As [`sys_u64`](System::sys_u64), for a signed number (`kernel/perf_event_paranoid`).
+    pub fn sys_i64(&mut self, name: &core::ffi::CStr) -> Result<i64> {
+        parse::value::i64(self.read_sys(name)?, "/proc/sys/…")
+    }
+
+    fn read_sys(&mut self, name: &core::ffi::CStr) -> Result<&[u8]> {
+        const FILE: &str = "/proc/sys/…";
+        let mut path = [0u8; 256];
+        let name = name.to_bytes_with_nul();
+        let full = path
+            .get_mut(..4 + name.len())
+            .ok_or(crate::Error::parse(FILE, "name"))?;
+        full[..4].copy_from_slice(b"sys/");
+        full[4..].copy_from_slice(name);
+        let path = core::ffi::CStr::from_bytes_with_nul(full)
+            .map_err(|_| crate::Error::parse(FILE, "name"))?;
+        let fd =
+            sys::openat_file(self.root.as_fd(), path, Beneath::Procfs).map_err(|e| match e {
+                // No such file on this kernel (or this mount): as for every host file.
+                rustix::io::Errno::NOENT => crate::Error::NotInMount { file: FILE },
+                e => errno_error(e, FILE),
+            })?;
+        self.files.read_fd(fd.as_fd(), FILE)
+    }
+}
+
 /// Clock ticks per second, the unit of the tick counts in /proc (`sysconf(_SC_CLK_TCK)`, read
 /// from the auxiliary vector, never assumed to be 100).
 pub fn clock_ticks_per_second() -> u64 {

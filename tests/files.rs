@@ -169,3 +169,53 @@ fn smaps_rollup_through_the_handle() {
         "{smaps:?} {again:?}"
     );
 }
+
+#[test]
+fn cpu_times_are_copied_out_and_sys_numbers_read() {
+    let mut system = System::open().unwrap();
+    let text = std::fs::read_to_string("/proc/stat").unwrap();
+    let listed = text
+        .lines()
+        .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+        .count();
+    let mut per_cpu = [(u32::MAX, Default::default()); 4096];
+    let (total, cpus) = system.cpu_times(&mut per_cpu).unwrap();
+    assert_eq!(cpus, listed);
+    // The copies outlive the read: other files read in between leave them as they were.
+    let _ = system.meminfo().unwrap();
+    let (short, _) = system.cpu_times(&mut per_cpu[..1]).unwrap();
+    assert!(short.user >= total.user && short.idle >= total.idle);
+    let ids: Vec<u32> = per_cpu[..cpus].iter().map(|(id, _)| *id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    assert_eq!(per_cpu[cpus].0, u32::MAX, "nothing past the listed CPUs");
+    let summed: u64 = per_cpu[..cpus].iter().map(|(_, t)| t.user).sum();
+    // The total line is the per-CPU lines summed, each rounded to a tick.
+    assert!(
+        summed.abs_diff(total.user) <= cpus as u64,
+        "{summed} vs {}",
+        total.user
+    );
+
+    let file_max: u64 = std::fs::read_to_string("/proc/sys/fs/file-max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(system.sys_u64(c"fs/file-max").unwrap(), file_max);
+    let paranoid = system.sys_i64(c"kernel/perf_event_paranoid");
+    assert!(
+        paranoid.is_ok() || matches!(paranoid, Err(Error::Io { .. })),
+        "{paranoid:?}"
+    );
+    assert!(matches!(
+        system.sys_u64(c"fs/no-such-file"),
+        Err(Error::NotInMount { .. })
+    ));
+    // Two numbers (file-nr) are not one.
+    assert!(matches!(
+        system.sys_u64(c"fs/file-nr"),
+        Err(Error::Parse { .. })
+    ));
+    let long = std::ffi::CString::new("a".repeat(300)).unwrap();
+    assert!(matches!(system.sys_u64(&long), Err(Error::Parse { .. })));
+}

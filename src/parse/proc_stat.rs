@@ -44,7 +44,7 @@ use crate::{Error, Result};
 const FILE: &str = "stat";
 
 /// Time spent in each CPU state, in clock ticks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct CpuTime {
     /// Normal processes in user mode (includes `guest`).
