@@ -3,13 +3,15 @@
 
 use crate::budget::{Budget, Stop, Walk};
 use crate::error::errno_error;
-use crate::parse::{dirent, num};
+use crate::parse::{self, dirent, num};
 use crate::proc::Proc;
 use crate::sys::{self, DirBuf};
 use crate::{Error, Result};
+use core::ffi::CStr;
 use core::fmt;
 use core::ops::ControlFlow;
 use rustix::fd::{AsFd, BorrowedFd, RawFd};
+use rustix::io::Errno;
 
 /// How to count a process's open fds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -205,12 +207,18 @@ impl Proc {
             return Err(Error::Denied { file: "fd" });
         }
         let walk = walk_numbered(dir.fd.as_fd(), "fd", buf, budget, visit)?;
-        // An exiting process empties its table one fd at a time, and a zombie's is empty: a
-        // walk can end anywhere in between, complete or not. The kernel lets go of the table
-        // before it closes anything, so a table still held *after* the walk (a non-zero
-        // `st_size`, one `fstat`) was whole during it. Otherwise the state decides: the kernel
-        // marks the task exiting before it lets go, so one not exiting after the walk was not
-        // exiting during it.
+        self.vouch_for_walk()?;
+        Ok(walk)
+    }
+
+    /// After a walk of `fd`: [`Error::Gone`] unless the walk saw the process's whole table.
+    ///
+    /// An exiting process empties its table one fd at a time, and a zombie's is empty: a walk
+    /// can end anywhere in between, complete or not. The kernel lets go of the table before it
+    /// closes anything, so a table still held *after* the walk (a non-zero `st_size`, one
+    /// `fstat`) was whole during it. Otherwise the state decides: the kernel marks the task
+    /// exiting before it lets go, so one not exiting after the walk was not exiting during it.
+    fn vouch_for_walk(&mut self) -> Result<()> {
         let held_after = self.stat_counts_fds && {
             let (dir, _) = self.fd_dir()?;
             sys::fstat(dir.fd.as_fd())
@@ -221,7 +229,77 @@ impl Proc {
         if !held_after {
             self.check_not_exiting()?;
         }
+        Ok(())
+    }
+
+    /// Visits the process's open fds in ascending order with the target of each one's link
+    /// (`/dev/null`, `socket:[34391894]`, `anon_inode:[eventpoll]`: see
+    /// [`parse::fd_target`](crate::parse::fd_target)), read by one `readlinkat` into a buffer
+    /// on the stack (a target longer than 256 bytes is cut there), without allocating, until
+    /// the end, the `budget`, or the visitor's `Break`. An fd closed between the listing and
+    /// its `readlinkat` is skipped.
+    ///
+    /// As [`for_each_fd`](Proc::for_each_fd): another user's fds need ptrace access
+    /// ([`Error::Denied`]), and a process that exits mid-walk is [`Error::Gone`].
+    pub fn for_each_fd_target(
+        &mut self,
+        budget: &Budget,
+        mut visit: impl FnMut(RawFd, &[u8]) -> ControlFlow<()>,
+    ) -> Result<Walk> {
+        let (dir, buf) = self.fd_dir()?;
+        if !dir.listable {
+            return Err(Error::Denied { file: "fd" });
+        }
+        let fd_dir = dir.fd.as_fd();
+        let mut target = [0u8; 256];
+        let mut failed = None;
+        let walk = walk_numbered(fd_dir, "fd", buf, budget, |fd| {
+            let mut name = [0u8; 12];
+            let Some(name) = fd_name(fd, &mut name) else {
+                return ControlFlow::Continue(());
+            };
+            match sys::readlinkat(fd_dir, name, &mut target) {
+                Ok(link) => visit(fd, link),
+                Err(Errno::NOENT) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(errno_error(e, "fd"));
+                    ControlFlow::Break(())
+                }
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        self.vouch_for_walk()?;
         Ok(walk)
+    }
+
+    /// The process's fds counted by kind (sockets, pipes, `anon_inode` kinds, files, other):
+    /// a `readlinkat` of each, under `budget`. A walk the budget stopped is a lower bound of
+    /// each count, and says so.
+    ///
+    /// ```
+    /// use procfast::{Budget, Proc};
+    ///
+    /// let _socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let (kinds, walk) = Proc::myself()?.fd_kinds(&Budget::UNLIMITED)?;
+    /// assert!(walk.is_complete() && kinds.socket >= 1 && kinds.file >= 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fd_kinds(&mut self, budget: &Budget) -> Result<(parse::fd_target::FdKinds, Walk)> {
+        let mut kinds = parse::fd_target::FdKinds::default();
+        let walk = self.for_each_fd_target(budget, |_, target| {
+            kinds.add(parse::fd_target::classify(target));
+            ControlFlow::Continue(())
+        })?;
+        // The count is of fds classified: one closed before its link was read is not one.
+        Ok((
+            kinds,
+            Walk {
+                count: kinds.total(),
+                stopped: walk.stopped,
+            },
+        ))
     }
 
     /// The number of threads: one `fstat` of the held `/proc/<pid>/task`, whose `st_nlink` is
@@ -300,4 +378,24 @@ pub(crate) fn walk_numbered(
             });
         }
     }
+}
+
+/// The decimal name of `fd` as a C string in `buf`, for `readlinkat` in `fd/`.
+fn fd_name(fd: RawFd, buf: &mut [u8; 12]) -> Option<&CStr> {
+    let mut digits = [0u8; 10];
+    let mut n = u32::try_from(fd).ok()?;
+    let mut len = 0;
+    loop {
+        *digits.get_mut(len)? = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for (slot, digit) in buf.iter_mut().zip(digits[..len].iter().rev()) {
+        *slot = *digit;
+    }
+    *buf.get_mut(len)? = 0;
+    CStr::from_bytes_with_nul(buf.get(..=len)?).ok()
 }

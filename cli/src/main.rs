@@ -42,7 +42,8 @@ const USAGE: &str = "\
 usage: procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [--watch]
                     [--pid PID]... [--user NAME|UID] [--comm TEXT] [--threads] [--budget-ms MS]
                     [--json]
-       procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
+       procfast fds PID [--method auto|stat|walk] [--kinds] [--budget-entries N] [--budget-ms MS]
+                    [--json]
        procfast metrics [PID] [--namespace NS] [--network]
        procfast host [--json] [--procfs DIR]
        procfast seed-demo [--fds N]
@@ -93,7 +94,8 @@ A figure not available shows as - (a zombie has no fds or threads). The footer s
 scan saw and what a refresh costs, in wall-clock and CPU time.";
 
 const FDS_USAGE: &str = "\
-usage: procfast fds PID [--method auto|stat|walk] [--budget-entries N] [--budget-ms MS] [--json]
+usage: procfast fds PID [--method auto|stat|walk] [--kinds] [--budget-entries N] [--budget-ms MS]
+                    [--json]
 
 Counts the open fds of process PID, one-shot: the time shown includes opening its handle.
 
@@ -101,7 +103,11 @@ Counts the open fds of process PID, one-shot: the time shown includes opening it
                       elsewhere), stat (fstat only) or walk (list /proc/PID/fd)
   --budget-entries N  a walk stops after N entries: the count is then a lower bound
   --budget-ms MS      a walk stops after MS milliseconds
-  --json              one JSON object: pid, fds, method, complete, micros";
+  --kinds             count by kind (socket, pipe, anon_inode and its kinds, file, other): a
+                      walk and one readlinkat per fd, within the budget
+  --json              one JSON object: pid, fds, method, complete, micros; with --kinds, pid,
+                      fds, kinds {socket, pipe, anon_inode, file, other}, anon_inode_kinds
+                      (eventpoll, eventfd, timerfd, …: those present), complete, micros";
 
 const METRICS_USAGE: &str = "\
 usage: procfast metrics [PID] [--namespace NS] [--network]
@@ -995,6 +1001,7 @@ fn fds(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
     let mut method = Method::Auto;
     let mut budget = Budget::UNLIMITED;
     let mut json = false;
+    let mut kinds = false;
     while let Some(arg) = args.next()? {
         match arg {
             Short('h') | Long("help") => return Ok(writeln!(out, "{FDS_USAGE}")?),
@@ -1019,6 +1026,7 @@ fn fds(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
                 budget = budget.and_within(Duration::from_millis(ms))
             }
             Long("json") => json = true,
+            Long("kinds") => kinds = true,
             Value(v) if pid.is_none() => pid = Some(parse_pid(&v.string()?)?),
             Short(c) if pid.is_none() && c.is_ascii_digit() => {
                 return Err(negative_pid(&mut args, c))
@@ -1027,6 +1035,9 @@ fn fds(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
         }
     }
     let pid = pid.ok_or_else(|| usage_error("fds needs a PID"))?;
+    if kinds {
+        return fd_kinds(pid, &budget, json, out);
+    }
 
     let started = Instant::now();
     let counted = Proc::open(pid)
@@ -1053,6 +1064,66 @@ fn fds(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
             out,
             "pid {pid}: {} open fds (method {}, {bound}) in {micros:.1} µs",
             counted.count, counted.method
+        )?;
+    }
+    Ok(())
+}
+
+/// `procfast fds PID --kinds`: the census by kind, one `readlinkat` per fd.
+fn fd_kinds(pid: i32, budget: &Budget, json: bool, out: &mut impl Write) -> Result<(), Failure> {
+    use procfast::parse::fd_target::AnonKind;
+    let started = Instant::now();
+    let (kinds, walk) = Proc::open(pid)
+        .and_then(|mut proc| proc.fd_kinds(budget))
+        .map_err(|e| explain(pid, e))?;
+    let micros = started.elapsed().as_secs_f64() * 1e6;
+    let anon: serde_json::Map<String, serde_json::Value> = AnonKind::ALL
+        .iter()
+        .filter(|k| kinds.anon(**k) > 0)
+        .map(|k| (k.name().to_string(), kinds.anon(*k).into()))
+        .collect();
+    if json {
+        let line = serde_json::json!({
+            "pid": pid,
+            "fds": kinds.total(),
+            "kinds": {
+                "socket": kinds.socket,
+                "pipe": kinds.pipe,
+                "anon_inode": kinds.anon_inode,
+                "file": kinds.file,
+                "other": kinds.other,
+            },
+            "anon_inode_kinds": anon,
+            "complete": walk.is_complete(),
+            "micros": (micros * 1000.0).round() / 1000.0,
+        });
+        writeln!(out, "{line}")?;
+    } else {
+        let bound = if walk.is_complete() {
+            "complete".to_string()
+        } else {
+            format!("a lower bound: stopped by {:?}", walk.stopped)
+        };
+        let anon = anon
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        writeln!(
+            out,
+            "pid {pid}: {} open fds ({bound}) in {micros:.1} µs\n  socket {}\n  pipe {}\n  \
+             anon_inode {}{}\n  file {}\n  other {}",
+            kinds.total(),
+            kinds.socket,
+            kinds.pipe,
+            kinds.anon_inode,
+            if anon.is_empty() {
+                String::new()
+            } else {
+                format!(" ({anon})")
+            },
+            kinds.file,
+            kinds.other,
         )?;
     }
     Ok(())

@@ -752,3 +752,40 @@ fn the_table_has_the_columns_of_ps_and_top() {
     );
     assert!(summary.contains("; %CPU over 0.1"), "{summary}");
 }
+
+#[test]
+fn fds_by_kind_match_the_links() {
+    let mut child = Command::new("sleep")
+        .arg("30")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let out = run(&["fds", &pid, "--kinds", "--json"]).unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (mut pipes, mut files, mut all) = (0, 0, 0);
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap() {
+        let target = std::fs::read_link(entry.unwrap().path()).unwrap();
+        let target = target.to_string_lossy();
+        pipes += u64::from(target.starts_with("pipe:["));
+        files += u64::from(target.starts_with('/'));
+        all += 1;
+    }
+    assert_eq!(v["fds"], all, "{v}");
+    assert_eq!(
+        (v["kinds"]["pipe"].as_u64(), v["kinds"]["file"].as_u64()),
+        (Some(pipes), Some(files))
+    );
+    assert!(pipes >= 1 && files >= 1 && v["complete"] == true, "{v}");
+    let out = run(&["fds", &pid, "--kinds", "--budget-entries", "1", "--json"]).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["fds"].as_u64(), v["complete"].as_bool()),
+        (Some(1), Some(false)),
+        "{v}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

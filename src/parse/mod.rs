@@ -30,6 +30,7 @@
 //! | [`uptime`] | `/proc/uptime` | [`uptime::Uptime`] |
 //! | [`snmp`] | `/proc/net/snmp`, `/proc/net/netstat` | [`snmp::Snmp`] |
 //! | [`cmdline`] | `/proc/<pid>/cmdline`, `/proc/<pid>/environ` | [`cmdline::Cmdline`] ([`vars`](cmdline::Cmdline::vars) for `environ`) |
+//! | [`fd_target`] | the target of a `/proc/<pid>/fd/N` link | [`fd_target::FdKind`] |
 //! | [`dirent`] | `getdents64` output | [`dirent::Dirents`] |
 //!
 //! # Rules every parser follows
@@ -50,6 +51,7 @@ mod bytes;
 pub mod cgroup;
 pub mod cmdline;
 pub mod dirent;
+pub mod fd_target;
 pub mod diskstats;
 pub mod file_nr;
 pub mod io;
