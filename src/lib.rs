@@ -101,6 +101,7 @@ mod prometheus;
 mod scan;
 mod sys;
 mod system;
+mod tcp;
 #[cfg(feature = "prometheus")]
 pub mod tikv_prometheus;
 
@@ -114,6 +115,7 @@ pub use prometheus::ProcessCollector;
 pub use scan::{Fields, Row, ScanSummary, Scanner, SortKey, TopRows, COMM_CAP, WCHAN_CAP};
 pub use sys::{DirBuf, ReadBuf};
 pub use system::{clock_ticks_per_second, page_size, System};
+pub use tcp::{TcpCensus, TcpCount, TcpMethod, TcpSocket};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -19,6 +19,7 @@
 
 mod host;
 mod serve;
+mod tcp;
 
 use lexopt::prelude::*;
 use procfast::{
@@ -46,6 +47,7 @@ usage: procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [
                     [--json]
        procfast metrics [PID] [--namespace NS] [--network]
        procfast host [--json] [--procfs DIR]
+       procfast tcp [--pid PID] [--proc] [--budget-ms MS] [--json]
        procfast seed-demo [--fds N]
        procfast serve [--listen ADDR] [--config FILE] [--procfs DIR] [--budget-ms MS] [--once]
        procfast --help | --version
@@ -55,6 +57,7 @@ usage: procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [
   fds        count the open fds of process PID (one-shot: the time includes opening the handle)
   metrics    print PID's process metrics (default: this process) in the Prometheus text format
   host       one snapshot of the host: CPU, memory, load, pressure, paging, disks, network
+  tcp        TCP connections by state (netlink sock_diag; /proc/net/tcp where refused)
   seed-demo  open as many fds as RLIMIT_NOFILE allows, then count them every way, side by side
   serve      a host process exporter, drop-in for process-exporter (config and metric names)
 
@@ -122,7 +125,7 @@ the metric set of the Prometheus process collector.
 const SERVE_USAGE: &str = "\
 usage: procfast serve [--listen ADDR] [--config FILE] [--procfs DIR] [--budget-ms MS]
                       [--children true|false] [--threads] [--smaps]
-                      [--smaps-max-rss-mib MIB] [--once]
+                      [--smaps-max-rss-mib MIB] [--sockets] [--tcp] [--once]
 
 A host process exporter, a drop-in for process-exporter: its YAML config (process_names with
 comm, exe, cmdline and name templates), its metric names (namedprocess_namegroup_*), answering
@@ -144,6 +147,10 @@ a scrape within the timeout Prometheus announces (X-Prometheus-Scrape-Timeout-Se
   --smaps-max-rss-mib MIB
                       --smaps, with that RSS cap (the kernel walks a process's page tables to
                       write smaps_rollup: its cost grows with the memory)
+  --sockets           also report each group's open sockets (procfast_namegroup_open_sockets),
+                      from a census of its members' fds: a readlinkat per fd, within the budget
+  --tcp               also report the host's TCP connections by state
+                      (procfast_tcp_connections{state}), by a netlink sock_diag dump
 
 Every scrape also says how it went: procfast_scrape_complete (0 when the budget stopped the
 scan, which then serves what it saw), procfast_scrape_duration_seconds,
@@ -246,6 +253,7 @@ fn run() -> Result<(), Failure> {
         Some(Value(cmd)) if cmd == "fds" => fds(args, &mut out),
         Some(Value(cmd)) if cmd == "metrics" => metrics(args, &mut out),
         Some(Value(cmd)) if cmd == "host" => host::host(args, &mut out),
+        Some(Value(cmd)) if cmd == "tcp" => tcp::tcp(args, &mut out),
         Some(Value(cmd)) if cmd == "seed-demo" => seed_demo(args, &mut out),
         Some(Value(cmd)) if cmd == "serve" => serve_command(args, &mut out),
         Some(Short('h') | Long("help")) => Ok(writeln!(out, "{USAGE}")?),
@@ -954,6 +962,8 @@ fn serve_command(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), F
             }
             Long("once") => options.once = true,
             Long("threads") => options.threads = true,
+            Long("sockets") => options.sockets = true,
+            Long("tcp") => options.tcp = true,
             Long("smaps") => {
                 options.smaps_max_rss.get_or_insert(DEFAULT_SMAPS_MAX_RSS);
             }

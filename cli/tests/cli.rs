@@ -789,3 +789,36 @@ fn fds_by_kind_match_the_links() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn tcp_counts_by_state_both_ways() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    for (args, method) in [
+        (&["tcp", "--json"][..], "netlink"),
+        (&["tcp", "--proc", "--json"][..], "proc"),
+    ] {
+        let out = run(args).unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            (v["method"].as_str(), v["complete"].as_bool()),
+            (Some(method), Some(true))
+        );
+        let states = v["states"].as_object().unwrap();
+        assert_eq!(states.len(), 11, "{v}");
+        assert!(states["LISTEN"].as_u64() >= Some(1) && states["ESTABLISHED"].as_u64() >= Some(2));
+    }
+    // This process's own: one listener and both ends of the connection.
+    let me = std::process::id().to_string();
+    let out = run(&["tcp", "--pid", &me, "--json"]).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["states"]["LISTEN"].as_u64() >= Some(1), "{v}");
+    assert!(v["states"]["ESTABLISHED"].as_u64() >= Some(2), "{v}");
+    drop((client, server));
+    let out = run(&["tcp", "--pid", "999999999"]).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = run(&["tcp", "--pid", "x1"]).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

@@ -962,3 +962,63 @@ fn inside_a_pid_namespace_and_with_procfs_pointed_at_one() {
     let _ = container.0.kill();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sockets_per_group_and_tcp_states_when_asked() {
+    let Some(python) = find_in_path("python3") else {
+        eprintln!("skipped: no python3 to hold sockets");
+        return;
+    };
+    let dir = scratch("sockets");
+    let tag = own("pfsockets");
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!("process_names:\n  - name: \"{tag}\"\n    cmdline: ['{tag}']\n"),
+    )
+    .unwrap();
+    // Two members of 30 listeners and 20 unbound sockets each.
+    let script = "import socket,sys\n\
+                  l=[socket.socket() for _ in range(30)]\n\
+                  [s.bind(('127.0.0.1',0)) or s.listen(1) for s in l]\n\
+                  u=[socket.socket() for _ in range(20)]\n\
+                  print('ready',flush=True)\n\
+                  sys.stdin.read()";
+    let members: Vec<Running> = (0..2)
+        .map(|_| {
+            let mut child = Command::new(&python)
+                .args(["-c", script, &tag])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut line = String::new();
+            BufReader::new(child.stdout.as_mut().unwrap())
+                .read_line(&mut line)
+                .unwrap();
+            assert_eq!(line, "ready\n");
+            Running(child)
+        })
+        .collect();
+    let (_serve, address) = serve(&["--config", config.to_str().unwrap(), "--sockets", "--tcp"]);
+    let got = samples(&scrape(&address, None));
+    let key = normalized(&format!(
+        "procfast_namegroup_open_sockets{{groupname=\"{tag}\"}}"
+    ));
+    assert_eq!(got.get(&key), Some(&100.0), "two members of 50 sockets");
+    assert_eq!(got.get("procfast_namegroup_sockets_complete"), Some(&1.0));
+    let listen = got[&normalized("procfast_tcp_connections{state=\"LISTEN\"}")];
+    assert!(listen >= 60.0, "{listen}");
+    assert_eq!(
+        got.get(&normalized(
+            "procfast_tcp_census_complete{method=\"netlink\"}"
+        )),
+        Some(&1.0)
+    );
+    // Not asked for, not there.
+    let (_plain, plain) = serve(&["--config", config.to_str().unwrap()]);
+    let text = scrape(&plain, None);
+    assert!(!text.contains("procfast_namegroup_open_sockets") && !text.contains("procfast_tcp_"));
+    drop(members);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -23,6 +23,9 @@
 //! | [`cgroup`] | `/proc/<pid>/cgroup` | [`cgroup::Cgroups`] |
 //! | [`value`] | `/proc/<pid>/oom_score`, `oom_score_adj`, `/proc/sys/…` of one number | `u64`, `i64`, `u32`, `i32` |
 //! | [`sockstat`] | `/proc/net/sockstat`, `/proc/net/sockstat6` | [`sockstat::Sockstat`] |
+//! | [`net_tcp`] | `/proc/net/tcp`, `/proc/net/tcp6` (whole lines, any piece) | [`net_tcp::Sockets`], [`net_tcp::count_states`] |
+//! | [`inet_diag`] | `NETLINK_SOCK_DIAG` dump replies for TCP (and the request) | [`inet_diag::Messages`], [`inet_diag::count_states`] |
+//! | [`tcp_state`] | (shared by `net_tcp` and `inet_diag`) | [`tcp_state::TcpState`], [`tcp_state::StateCounts`] |
 //! | [`file_nr`] | `/proc/sys/fs/file-nr` | [`file_nr::FileNr`] |
 //! | [`vmstat`] | `/proc/vmstat` | [`vmstat::Vmstat`] |
 //! | [`diskstats`] | `/proc/diskstats` | [`diskstats::Diskstats`] |
@@ -51,15 +54,17 @@ mod bytes;
 pub mod cgroup;
 pub mod cmdline;
 pub mod dirent;
-pub mod fd_target;
 pub mod diskstats;
+pub mod fd_target;
 pub mod file_nr;
+pub mod inet_diag;
 pub mod io;
 mod keys;
 pub mod limits;
 pub mod loadavg;
 pub mod meminfo;
 pub mod net_dev;
+pub mod net_tcp;
 pub mod num;
 pub mod pressure;
 pub mod proc_stat;
@@ -70,6 +75,7 @@ pub mod sockstat;
 pub mod stat;
 pub mod statm;
 pub mod status;
+pub mod tcp_state;
 mod text;
 pub mod uptime;
 pub mod value;

@@ -32,6 +32,7 @@ mod pairs_proc;
 mod serve_bench;
 #[path = "../../benches/shared/stat_fields.rs"]
 mod stat_fields;
+mod tcp_bench;
 
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -51,6 +52,8 @@ const BEGIN: &str = "<!-- bench:begin -->";
 const END: &str = "<!-- bench:end -->";
 const SERVE_BEGIN: &str = "<!-- serve-bench:begin -->";
 const SERVE_END: &str = "<!-- serve-bench:end -->";
+const TCP_BEGIN: &str = "<!-- tcp-bench:begin -->";
+const TCP_END: &str = "<!-- tcp-bench:end -->";
 /// The groups the benches define, in the order the report shows them first; any other group
 /// found (benches/parse.rs writes one per /proc file) follows.
 const GROUPS: &[&str] = &["fd_count", "collect", "scan"];
@@ -1456,8 +1459,29 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Some("tcp-bench") => {
+            let root = workspace_root();
+            return match tcp_bench::run() {
+                Ok(md) => {
+                    print!("{md}");
+                    match write_section(&root.join("README.md"), TCP_BEGIN, TCP_END, &md) {
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(e) => {
+                            eprintln!("tcp-bench: {e}");
+                            ExitCode::FAILURE
+                        }
+                    }
+                }
+                Err(e) => {
+                    eprintln!("tcp-bench: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         _ => {
-            eprintln!("usage: cargo xtask bench-report | paired-opens | msrv | serve-bench");
+            eprintln!(
+                "usage: cargo xtask bench-report | paired-opens | msrv | serve-bench | tcp-bench"
+            );
             return ExitCode::from(2);
         }
     }
@@ -1573,6 +1597,16 @@ fn main() -> ExitCode {
             }
         }
         Err(e) => eprintln!("bench_report: serve section left as it was: {e}"),
+    }
+    match tcp_bench::run() {
+        Ok(md) => {
+            print!("{md}");
+            if let Err(e) = write_section(&root.join("README.md"), TCP_BEGIN, TCP_END, &md) {
+                eprintln!("bench_report: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        Err(e) => eprintln!("bench_report: TCP section left as it was: {e}"),
     }
     ExitCode::SUCCESS
 }

@@ -228,6 +228,11 @@ pub struct Exporter {
     threads: Option<Threads>,
     /// What a scan asks of a process first seen.
     fields: Fields,
+    /// With `--sockets`: each group's open sockets in the last scrape, and whether every
+    /// member's census finished.
+    sockets: Option<(BTreeMap<Arc<str>, u64>, bool)>,
+    /// With `--tcp`: the census of the host's TCP connections, and its last count.
+    tcp: Option<(procfast::TcpCensus, Option<procfast::TcpCount>)>,
 }
 
 /// The per-thread metrics of `--threads`, as process-exporter keeps them: threads of a tracked
@@ -294,6 +299,8 @@ impl Exporter {
             smaps_max_rss: None,
             threads: None,
             fields: FIELDS,
+            sockets: None,
+            tcp: None,
         })
     }
 
@@ -303,6 +310,22 @@ impl Exporter {
     pub fn with_smaps(mut self, max_rss: Option<u64>) -> Exporter {
         self.smaps_max_rss = max_rss;
         self
+    }
+
+    /// Also report each group's open sockets (`procfast_namegroup_open_sockets`): a census of
+    /// every member's fds, one `readlinkat` per fd, within the scrape's budget.
+    pub fn with_sockets(mut self, sockets: bool) -> Exporter {
+        self.sockets = sockets.then(|| (BTreeMap::new(), true));
+        self
+    }
+
+    /// Also report the host's TCP connections by state (`procfast_tcp_connections`), by a
+    /// netlink dump each scrape (or `/proc/net/tcp{,6}` where netlink is refused).
+    pub fn with_tcp(mut self, tcp: bool) -> procfast::Result<Exporter> {
+        if tcp {
+            self.tcp = Some((procfast::TcpCensus::in_procfs(self.procfs)?, None));
+        }
+        Ok(self)
     }
 
     /// Also report process-exporter's per-thread metrics (`namedprocess_namegroup_thread_*`),
@@ -466,6 +489,15 @@ impl Exporter {
         if self.threads.is_some() {
             self.update_threads(gen, first);
         }
+        if self.sockets.is_some() {
+            self.count_sockets(gen, &budget);
+        }
+        if let Some((census, last)) = self.tcp.as_mut() {
+            *last = census
+                .count(&budget)
+                .map_err(|e| eprintln!("procfast serve: counting TCP connections: {e}"))
+                .ok();
+        }
         // A stopped scan's rows are a prefix; the scanner still holds the processes after it,
         // as the last scrape saw them.
         if !summary.is_complete() {
@@ -595,6 +627,38 @@ impl Exporter {
             // process-exporter's.
             let counts = &threads.counts;
             threads.accum.retain(|key, _| counts.contains_key(key));
+        }
+    }
+
+    /// The open sockets of every group: a census of each member's fds, through a handle
+    /// checked to be it, until the budget runs out.
+    fn count_sockets(&mut self, gen: u64, budget: &Budget) {
+        let Some((groups, complete)) = self.sockets.as_mut() else {
+            return;
+        };
+        groups.values_mut().for_each(|n| *n = 0);
+        *complete = true;
+        for tracked in self.tracked.values().filter(|t| t.seen == gen) {
+            let Some(group) = &tracked.group else {
+                continue;
+            };
+            if budget.deadline().is_some_and(|d| Instant::now() >= d) {
+                *complete = false;
+                break;
+            }
+            let Ok(mut proc) = self.procfs.open_pid(tracked.row.pid) else {
+                continue;
+            };
+            let same = proc
+                .stat()
+                .is_ok_and(|st| Some(st.starttime()) == tracked.row.start_time_ticks);
+            let counted = same.then(|| proc.fd_kinds(budget));
+            let sockets = groups.entry(group.clone()).or_default();
+            // Exited, or another user's: counted as the scan counts it.
+            if let Some(Ok((kinds, walk))) = counted {
+                *sockets += kinds.socket;
+                *complete &= walk.is_complete();
+            }
         }
     }
 
@@ -902,6 +966,61 @@ impl Exporter {
         );
         if let Some(threads) = &self.threads {
             self.write_threads(out, threads);
+        }
+        if let Some((sockets, complete)) = &self.sockets {
+            family(
+                out,
+                "procfast_namegroup_open_sockets",
+                "Open socket fds of the group's processes (a census of their fds; a lower bound when procfast_namegroup_sockets_complete is 0).",
+                "gauge",
+            );
+            for name in self.groups.keys() {
+                let n = sockets.get(name).copied().unwrap_or(0);
+                let group = escape_label(name);
+                let _ = writeln!(
+                    out,
+                    "procfast_namegroup_open_sockets{{groupname=\"{group}\"}} {n}"
+                );
+            }
+            family(
+                out,
+                "procfast_namegroup_sockets_complete",
+                "1 if every member's fd census finished within the scrape's budget.",
+                "gauge",
+            );
+            let _ = writeln!(
+                out,
+                "procfast_namegroup_sockets_complete {}",
+                u8::from(*complete)
+            );
+        }
+        if let Some((_, Some(count))) = &self.tcp {
+            family(
+                out,
+                "procfast_tcp_connections",
+                "TCP sockets of the exporter's network namespace, by state.",
+                "gauge",
+            );
+            for state in procfast::parse::tcp_state::TcpState::ALL {
+                let _ = writeln!(
+                    out,
+                    "procfast_tcp_connections{{state=\"{}\"}} {}",
+                    state.name(),
+                    count.states.get(state)
+                );
+            }
+            family(
+                out,
+                "procfast_tcp_census_complete",
+                "1 if the TCP census saw every socket; method says how it counted.",
+                "gauge",
+            );
+            let _ = writeln!(
+                out,
+                "procfast_tcp_census_complete{{method=\"{}\"}} {}",
+                count.method.as_str(),
+                u8::from(count.is_complete())
+            );
         }
         let scalar = |out: &mut String, name: &str, help: &str, kind: &str, value: f64| {
             family(out, name, help, kind);

@@ -38,6 +38,10 @@ pub struct Options {
     pub smaps_max_rss: Option<u64>,
     /// process-exporter's per-thread metrics, from a scan of every thread.
     pub threads: bool,
+    /// Each group's open sockets, from a census of its members' fds.
+    pub sockets: bool,
+    /// The host's TCP connections by state.
+    pub tcp: bool,
 }
 
 impl Default for Options {
@@ -51,6 +55,8 @@ impl Default for Options {
             once: false,
             smaps_max_rss: None,
             threads: false,
+            sockets: false,
+            tcp: false,
         }
     }
 }
@@ -99,7 +105,9 @@ pub fn run(options: Options) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", options.procfs.display()))?
         .with_smaps(options.smaps_max_rss)
         .with_threads(options.threads)
-        .map_err(|e| format!("{}: {e}", options.procfs.display()))?;
+        .and_then(|e| e.with_tcp(options.tcp))
+        .map_err(|e| format!("{}: {e}", options.procfs.display()))?
+        .with_sockets(options.sockets);
     // The first scrape sets the baseline every counter grows from.
     let mut text = String::new();
     exporter.scrape(options.budget, &mut text);

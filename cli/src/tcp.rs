@@ -1,0 +1,91 @@
+//! `procfast tcp`: TCP connections by state, host-wide or of one process.
+
+use crate::{explain, failure, number_value, parse_pid, Failure};
+use lexopt::prelude::*;
+use procfast::parse::tcp_state::TcpState;
+use procfast::{Budget, Proc, TcpCensus};
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+pub const TCP_USAGE: &str = "\
+usage: procfast tcp [--pid PID] [--proc] [--budget-ms MS] [--json]
+
+Counts the TCP connections (IPv4 and IPv6) of this network namespace by state, by a
+NETLINK_SOCK_DIAG dump (binary records, no text), or by /proc/net/tcp and tcp6 where netlink
+is refused.
+
+  --pid PID       only the sockets of process PID (its fds' socket inodes joined with the dump:
+                  a readlinkat per fd more)
+  --proc          read /proc/net/tcp{,6} even where netlink is allowed
+  --budget-ms MS  stop after MS milliseconds (the counts are then lower bounds)
+  --json          one JSON object: states {ESTABLISHED, LISTEN, TIME_WAIT, CLOSE_WAIT,
+                  FIN_WAIT1, FIN_WAIT2, SYN_SENT, SYN_RECV, LAST_ACK, CLOSING, CLOSE}, method
+                  (netlink or proc), complete, micros";
+
+/// `procfast tcp`.
+pub fn tcp(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
+    let (mut pid, mut proc_files, mut json) = (None, false, false);
+    let mut budget = Budget::UNLIMITED;
+    while let Some(arg) = args.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(writeln!(out, "{TCP_USAGE}")?),
+            Long("pid") => pid = Some(parse_pid(&args.value()?.string()?)?),
+            Long("proc") => proc_files = true,
+            Long("budget-ms") => {
+                let ms = number_value(&mut args, "--budget-ms", 0..=u64::MAX)?;
+                budget = budget.and_within(Duration::from_millis(ms));
+            }
+            Long("json") => json = true,
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let started = Instant::now();
+    let census = TcpCensus::open().map_err(|e| failure(format!("tcp: {e}")))?;
+    let mut census = if proc_files {
+        census.proc_only()
+    } else {
+        census
+    };
+    let count = match pid {
+        Some(pid) => Proc::open(pid)
+            .and_then(|mut proc| census.count_of(&mut proc, &budget))
+            .map_err(|e| explain(pid, e))?,
+        None => census
+            .count(&budget)
+            .map_err(|e| failure(format!("tcp: {e}")))?,
+    };
+    let micros = started.elapsed().as_secs_f64() * 1e6;
+    if json {
+        let states: serde_json::Map<String, serde_json::Value> = TcpState::ALL
+            .iter()
+            .map(|s| (s.name().to_string(), count.states.get(*s).into()))
+            .collect();
+        let line = serde_json::json!({
+            "states": states,
+            "method": count.method.as_str(),
+            "complete": count.is_complete(),
+            "micros": (micros * 1000.0).round() / 1000.0,
+        });
+        writeln!(out, "{line}")?;
+        return Ok(());
+    }
+    let whose = pid.map_or("this network namespace".to_string(), |p| format!("pid {p}"));
+    let bound = if count.is_complete() {
+        "complete".to_string()
+    } else {
+        format!("a lower bound: stopped by {:?}", count.stopped)
+    };
+    writeln!(
+        out,
+        "{} TCP sockets of {whose} (by {}, {bound}) in {micros:.0} µs",
+        count.states.total(),
+        count.method.as_str()
+    )?;
+    for state in TcpState::ALL {
+        let n = count.states.get(state);
+        if n > 0 {
+            writeln!(out, "  {:<12} {n}", state.name())?;
+        }
+    }
+    Ok(())
+}
