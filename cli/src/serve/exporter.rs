@@ -88,7 +88,8 @@ impl Counts {
             minor_faults: self.minor_faults.saturating_sub(earlier.minor_faults),
             voluntary: switches(self.voluntary, earlier.voluntary),
             nonvoluntary: switches(self.nonvoluntary, earlier.nonvoluntary),
-            switches_read: true,
+            // A growth's switches were measured only if both ends were.
+            switches_read: both,
         }
     }
 
@@ -1237,6 +1238,26 @@ mod tests {
             ..Counts::default()
         };
         assert_eq!(now.growth_since(&earlier), Counts::default());
+    }
+
+    #[test]
+    fn switches_unread_grow_by_nothing_and_keep_the_last_sum() {
+        let read = |voluntary| Counts {
+            voluntary,
+            switches_read: true,
+            ..Counts::default()
+        };
+        let unread = Counts {
+            voluntary: 3,
+            ..Counts::default()
+        };
+        assert_eq!(read(50).growth_since(&read(20)).voluntary, 30);
+        // A part of the threads read (a stopped scan) is no figure: no growth from or to it.
+        assert_eq!(unread.growth_since(&read(20)).voluntary, 0);
+        assert_eq!(read(50).growth_since(&unread).voluntary, 0);
+        let kept = unread.or_switches_of(&read(20));
+        assert_eq!((kept.voluntary, kept.switches_read), (20, true));
+        assert_eq!(read(50).growth_since(&kept).voluntary, 30);
     }
 
     #[test]
