@@ -400,12 +400,20 @@ pub mod oracle {
 }
 
 #[cfg(test)]
+#[path = "shared/mutations.rs"]
+mod mutations;
+
+#[cfg(test)]
 mod tests {
     use super::oracle;
     use procfast::parse::{diskstats, pressure, snmp, uptime, vmstat};
     use procfast::Error;
     use procfs::FromRead;
     use proptest::prelude::*;
+
+    use super::mutations::{config, edits, mutate, tokens};
+    /// The characters the formats of this file's fixtures are built of, for [`edits`].
+    const ALPHABET: &[u8] = b"0123456789 \t\n:-+.=_xa";
 
     const VMSTAT: &[u8] = include_bytes!("fixtures/vmstat");
     const DISKSTATS: &[u8] = include_bytes!("fixtures/diskstats");
@@ -426,18 +434,6 @@ mod tests {
         SNMP,
         NETSTAT,
     ];
-
-    /// `cases` per property, or `PROPTEST_CASES` where set (for a deep run).
-    fn config(cases: u32) -> ProptestConfig {
-        let cases = std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(cases);
-        ProptestConfig {
-            cases,
-            ..ProptestConfig::default()
-        }
-    }
 
     // ---------------------------------------------------------------------------------------------
     // 1. Fixtures.
@@ -814,45 +810,6 @@ mod tests {
         assert!(oracle::snmp_fast(NETSTAT, true).is_some());
     }
 
-    /// An edit to a fixture: at a position (a fraction of its length), delete, insert or replace a
-    /// byte drawn mostly from the characters the formats are built of.
-    fn edits() -> impl Strategy<Value = Vec<(f64, u8, u8)>> {
-        let byte = prop_oneof![
-            8 => prop::sample::select(b"0123456789 \t\n:-+.=_xa".to_vec()),
-            1 => any::<u8>(),
-        ];
-        prop::collection::vec((0.0..1.0f64, 0u8..3, byte), 1..4)
-    }
-
-    fn mutate(fixture: &[u8], edits: &[(f64, u8, u8)]) -> Vec<u8> {
-        let mut out = fixture.to_vec();
-        for &(at, op, byte) in edits {
-            let i = ((out.len() as f64) * at) as usize;
-            match op {
-                0 if i < out.len() => {
-                    out.remove(i);
-                }
-                1 => out.insert(i.min(out.len()), byte),
-                _ if i < out.len() => out[i] = byte,
-                _ => {}
-            }
-        }
-        out
-    }
-
-    /// Splits `text` into runs of non-blank bytes and runs of blanks (space, tab, newline).
-    fn tokens(text: &[u8]) -> Vec<Vec<u8>> {
-        let mut out: Vec<Vec<u8>> = Vec::new();
-        let blank = |b: u8| b == b' ' || b == b'\t' || b == b'\n';
-        for &b in text {
-            match out.last_mut() {
-                Some(last) if blank(last[0]) == blank(b) => last.push(b),
-                _ => out.push(vec![b]),
-            }
-        }
-        out
-    }
-
     const VOCABULARY: &[&[u8]] = &[
         b"",
         b"0",
@@ -919,7 +876,7 @@ mod tests {
         #![proptest_config(config(1500))]
 
         #[test]
-        fn mutated_fixtures_agree(which in 0usize..FIXTURES.len(), edits in edits()) {
+        fn mutated_fixtures_agree(which in 0usize..FIXTURES.len(), edits in edits(ALPHABET)) {
             all_agree(&mutate(FIXTURES[which], &edits))?;
         }
 

@@ -21,6 +21,12 @@ use procfast::{Budget, Error, Proc, Stop};
 use procfs::FromRead;
 use proptest::prelude::*;
 
+#[path = "shared/mutations.rs"]
+mod mutations;
+use mutations::{config, edits, mutate};
+/// The characters the formats of this file's fixtures are built of, for [`edits`].
+const ALPHABET: &[u8] = b"0123456789 \t\n:,=/-+x\0";
+
 const SCHEDSTAT: &[u8] = include_bytes!("fixtures/schedstat");
 const CGROUP: &[u8] = include_bytes!("fixtures/cgroup");
 const CGROUP_PID1: &[u8] = include_bytes!("fixtures/cgroup_pid1");
@@ -435,44 +441,6 @@ fn status_nspid() {
 // ---------------------------------------------------------------------------------------------
 // Properties.
 
-/// `cases` per property, or `PROPTEST_CASES` where set (for a deep run).
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
-}
-
-/// Edits at positions given as fractions of the length: delete, insert or replace a byte drawn
-/// mostly from the characters these formats are built of.
-fn edits() -> impl Strategy<Value = Vec<(f64, u8, u8)>> {
-    let byte = prop_oneof![
-        8 => prop::sample::select(b"0123456789 \t\n:,=/-+x\0".to_vec()),
-        1 => any::<u8>(),
-    ];
-    prop::collection::vec((0.0..1.0f64, 0u8..3, byte), 1..4)
-}
-
-fn mutate(fixture: &[u8], edits: &[(f64, u8, u8)]) -> Vec<u8> {
-    let mut out = fixture.to_vec();
-    for &(at, op, byte) in edits {
-        let i = ((out.len() as f64) * at) as usize;
-        match op {
-            0 if i < out.len() => {
-                out.remove(i);
-            }
-            1 => out.insert(i.min(out.len()), byte),
-            _ if i < out.len() => out[i] = byte,
-            _ => {}
-        }
-    }
-    out
-}
-
 const FIXTURES: [&[u8]; 8] = [
     SCHEDSTAT,
     CGROUP,
@@ -525,7 +493,7 @@ proptest! {
     #![proptest_config(config(2000))]
 
     #[test]
-    fn mutated_fixtures_agree(which in 0..FIXTURES.len(), edits in edits()) {
+    fn mutated_fixtures_agree(which in 0..FIXTURES.len(), edits in edits(ALPHABET)) {
         let buf = mutate(FIXTURES[which], &edits);
         exercise(&buf);
         all_agree(&buf)?;

@@ -3,42 +3,15 @@
 //! hand-made odd ones, bad ones and empty input, and then the handle's methods after their first
 //! call (which opens and keeps the files and may grow the read buffer).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::hint::black_box;
 use std::ops::ControlFlow;
 
 use procfast::parse::{self, cgroup, cmdline::Cmdline, schedstat, value};
 use procfast::{Budget, Proc};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: forwarded unchanged to the system allocator, with the caller's guarantees.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` above, with this `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Allocations made by `f` on this thread.
-fn allocations<T>(f: impl FnOnce() -> T) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    black_box(f());
-    ALLOCATIONS.with(Cell::get) - before
-}
+#[path = "shared/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::allocations;
 
 const FIXTURES: &[&[u8]] = &[
     include_bytes!("fixtures/schedstat"),

@@ -14,6 +14,12 @@ use procfast::parse;
 use procfast::Error;
 use proptest::prelude::*;
 
+#[path = "shared/mutations.rs"]
+mod mutations;
+use mutations::{config, edits, mutate, tokens};
+/// The characters the formats of this file's fixtures are built of, for [`edits`].
+const ALPHABET: &[u8] = b"0123456789 \t\n:-+()/.|kBxu";
+
 const STAT: &[u8] = include_bytes!("fixtures/stat");
 const STAT_PID1: &[u8] = include_bytes!("fixtures/stat_pid1");
 const STATM: &[u8] = include_bytes!("fixtures/statm");
@@ -32,58 +38,6 @@ const FILE_NR: &[u8] = include_bytes!("fixtures/file_nr");
 /// and at millions of cases proptest gives up on "Too many local rejects".
 fn byte_but_newline() -> impl Strategy<Value = u8> {
     (0u8..u8::MAX).prop_map(|b| if b >= b'\n' { b + 1 } else { b })
-}
-
-/// `cases` per property, or `PROPTEST_CASES` where set (for a deep run).
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
-}
-
-/// An edit to a fixture: at a position (a fraction of its length), delete, insert or replace a
-/// byte drawn mostly from the characters the formats are built of.
-fn edits() -> impl Strategy<Value = Vec<(f64, u8, u8)>> {
-    let byte = prop_oneof![
-        8 => prop::sample::select(b"0123456789 \t\n:-+()/.|kBxu".to_vec()),
-        1 => any::<u8>(),
-    ];
-    prop::collection::vec((0.0..1.0f64, 0u8..3, byte), 1..4)
-}
-
-fn mutate(fixture: &[u8], edits: &[(f64, u8, u8)]) -> Vec<u8> {
-    let mut out = fixture.to_vec();
-    for &(at, op, byte) in edits {
-        let i = ((out.len() as f64) * at) as usize;
-        match op {
-            0 if i < out.len() => {
-                out.remove(i);
-            }
-            1 => out.insert(i.min(out.len()), byte),
-            _ if i < out.len() => out[i] = byte,
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Splits `text` into runs of non-blank bytes and runs of blanks (space, tab, newline), so that
-/// concatenating the pieces gives `text` back.
-fn tokens(text: &[u8]) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = Vec::new();
-    let blank = |b: u8| b == b' ' || b == b'\t' || b == b'\n';
-    for &b in text {
-        match out.last_mut() {
-            Some(last) if blank(last[0]) == blank(b) => last.push(b),
-            _ => out.push(vec![b]),
-        }
-    }
-    out
 }
 
 /// Token-level edits: delete, replace (from a vocabulary of interesting words) or duplicate a
@@ -223,7 +177,7 @@ proptest! {
     #![proptest_config(config(2000))]
 
     #[test]
-    fn mutated_fixtures_agree(which in 0usize..13, edits in edits()) {
+    fn mutated_fixtures_agree(which in 0usize..13, edits in edits(ALPHABET)) {
         let fixture = [STAT, STAT_PID1, STATM, STATUS, LIMITS, IO, NET_DEV, PROC_STAT, MEMINFO,
                        LOADAVG, SOCKSTAT, SOCKSTAT6, FILE_NR][which];
         all_agree(&mutate(fixture, &edits))?;

@@ -29,6 +29,10 @@ use procfast::parse::tcp_state::{StateCounts, TcpState};
 use procfast::Error;
 use proptest::prelude::*;
 
+#[path = "shared/mutations.rs"]
+mod mutations;
+use mutations::{config, edits, mutate};
+
 const NET_TCP: &[u8] = include_bytes!("fixtures/net_tcp");
 const NET_TCP6: &[u8] = include_bytes!("fixtures/net_tcp6");
 const DIAG4: &[u8] = include_bytes!("fixtures/inet_diag_tcp4");
@@ -40,18 +44,6 @@ const SS6: &str = include_str!("fixtures/inet_diag_tcp6_ss");
 /// The sequence numbers the capture script sent.
 const SEQ4: u32 = 0x5EED_0004;
 const SEQ6: u32 = 0x5EED_0006;
-
-/// `cases` per property, or `PROPTEST_CASES` where set (for a deep run).
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
-}
 
 /// The `st` column counted the naive way: the fourth word of every line after the header.
 fn naive_st_tally(text: &[u8]) -> [u64; 256] {
@@ -620,32 +612,6 @@ proptest! {
 }
 
 // ---- Never panics, and agrees with the oracle ----------------------------------------------
-
-/// An edit to a fixture: at a position (a fraction of its length), delete, insert or replace a
-/// byte drawn mostly from the characters the format is built of.
-fn edits(alphabet: &'static [u8]) -> impl Strategy<Value = Vec<(f64, u8, u8)>> {
-    let byte = prop_oneof![
-        8 => prop::sample::select(alphabet),
-        1 => any::<u8>(),
-    ];
-    prop::collection::vec((0.0..1.0f64, 0u8..3, byte), 1..4)
-}
-
-fn mutate(fixture: &[u8], edits: &[(f64, u8, u8)]) -> Vec<u8> {
-    let mut out = fixture.to_vec();
-    for &(at, op, byte) in edits {
-        let i = ((out.len() as f64) * at) as usize;
-        match op {
-            0 if i < out.len() => {
-                out.remove(i);
-            }
-            1 => out.insert(i.min(out.len()), byte),
-            _ if i < out.len() => out[i] = byte,
-            _ => {}
-        }
-    }
-    out
-}
 
 /// Checks the fast parsers against the oracles on `bytes`, both as text and as netlink.
 fn agree(bytes: &[u8]) -> Result<(), TestCaseError> {

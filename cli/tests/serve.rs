@@ -4,27 +4,13 @@
 //! use. Everything stays on loopback; every process started here is stopped at the end. Tests
 //! that need a peer binary that is not installed say they skipped (`.ci/run` installs them).
 
+mod common;
+use common::{find_in_path, free_port, Running};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// A child process killed and reaped on drop.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn find_in_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-}
 
 fn scratch(what: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("procfast-serve-{what}-{}", std::process::id()));
@@ -98,14 +84,6 @@ fn serve(args: &[&str]) -> (Running, String) {
         .unwrap_or_else(|| panic!("serve said {line:?}"))
         .to_string();
     (Running(child), address)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// GET /metrics, with the scrape-timeout header Prometheus sends when `timeout` is given.

@@ -1,0 +1,33 @@
+//! What the command's integration tests share: children that cannot outlive a test, and finding
+//! the peers they run against.
+
+#![allow(dead_code)] // Each test file uses the part it needs.
+
+use std::path::PathBuf;
+use std::process::Child;
+
+/// A child process killed and reaped on drop.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `name` in a directory of `PATH`, if it is there.
+pub fn find_in_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+/// A loopback port free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

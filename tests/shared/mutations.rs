@@ -1,0 +1,59 @@
+//! What the property tests of every parser share: the case count, and random edits of real
+//! files (included with `#[path = "shared/mutations.rs"] mod mutations;`).
+
+#![allow(dead_code)] // Each test file uses the part it needs.
+
+use proptest::prelude::*;
+
+/// `cases` per property, or `PROPTEST_CASES` where set (for a deep run).
+pub fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
+/// An edit to a fixture: at a position (a fraction of its length), delete, insert or replace a
+/// byte drawn mostly from `alphabet`, the characters the format is built of.
+pub fn edits(alphabet: &'static [u8]) -> impl Strategy<Value = Vec<(f64, u8, u8)>> {
+    let byte = prop_oneof![
+        8 => prop::sample::select(alphabet.to_vec()),
+        1 => any::<u8>(),
+    ];
+    prop::collection::vec((0.0..1.0f64, 0u8..3, byte), 1..4)
+}
+
+/// `fixture` with `edits` applied in order.
+pub fn mutate(fixture: &[u8], edits: &[(f64, u8, u8)]) -> Vec<u8> {
+    let mut out = fixture.to_vec();
+    for &(at, op, byte) in edits {
+        let i = ((out.len() as f64) * at) as usize;
+        match op {
+            0 if i < out.len() => {
+                out.remove(i);
+            }
+            1 => out.insert(i.min(out.len()), byte),
+            _ if i < out.len() => out[i] = byte,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Splits `text` into runs of non-blank bytes and runs of blanks (space, tab, newline), so that
+/// concatenating the pieces gives `text` back.
+pub fn tokens(text: &[u8]) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let blank = |b: u8| b == b' ' || b == b'\t' || b == b'\n';
+    for &b in text {
+        match out.last_mut() {
+            Some(last) if blank(last[0]) == blank(b) => last.push(b),
+            _ => out.push(vec![b]),
+        }
+    }
+    out
+}
