@@ -255,7 +255,8 @@ pub fn inet_diag_prefix(buf: &[u8]) -> (Vec<DiagMsg>, Option<&'static str>) {
         }
         let payload = rest[16..len].to_vec();
         match kind {
-            20 => {
+            // SOCK_DIAG_BY_FAMILY, and TCPDIAG_GETSOCK (the older request both families answer).
+            20 | 18 => {
                 if payload.len() < 72 {
                     return (out, Some("inet_diag_msg"));
                 }
