@@ -1,11 +1,13 @@
-//! The per-process file parsers in the paired table (see `paired_parse_table`): `schedstat` and
-//! `cgroup` against procfs-core on the same bytes, procfs-core last in each set.
+//! The per-process file parsers in the paired table (see `paired_parse_table`): `schedstat`,
+//! `smaps_rollup` and `cgroup` against procfs-core on the same bytes, procfs-core last in each
+//! set.
 
 use procfast::parse;
 use procfs::FromRead;
 use std::hint::black_box;
 
 const SCHEDSTAT: &[u8] = include_bytes!("../../tests/fixtures/schedstat");
+const SMAPS_ROLLUP: &[u8] = include_bytes!("../../tests/fixtures/smaps_rollup");
 const CGROUP: &[u8] = include_bytes!("../../tests/fixtures/cgroup");
 /// A cgroup v2 host's file: the one line (as in benches/parse_proc_files.rs).
 const CGROUP_V2: &[u8] = b"0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-org.gnome.Terminal.slice/vte-spawn-8c2f.scope\n";
@@ -53,6 +55,31 @@ pub fn sets() -> Vec<(&'static str, Vec<(&'static str, super::Batch)>)> {
                     super::batch(|| {
                         procfs::process::Schedstat::from_read(black_box(SCHEDSTAT))
                             .map(|s| s.sum_exec_runtime)
+                    }),
+                ),
+            ],
+        ),
+        (
+            "`smaps_rollup`",
+            vec![
+                (
+                    "`smaps_rollup`",
+                    super::batch(|| {
+                        parse::smaps_rollup::parse(black_box(SMAPS_ROLLUP)).map(|s| s.pss_bytes)
+                    }),
+                ),
+                (
+                    "procfs-core",
+                    super::batch(|| {
+                        use procfs::FromBufRead;
+                        procfs::process::SmapsRollup::from_buf_read(black_box(SMAPS_ROLLUP)).map(
+                            |s| {
+                                s.memory_map_rollup
+                                    .0
+                                    .first()
+                                    .map_or(0, |m| m.extension.map.get("Pss").copied().unwrap_or(0))
+                            },
+                        )
                     }),
                 ),
             ],

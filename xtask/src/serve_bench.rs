@@ -521,8 +521,8 @@ pub fn run(root: &Path) -> Result<String, String> {
             md,
             "With every process grouped, each is read for process-exporter's figures that `top` \
              does not show; `status` (context switches, `VmSwap`) alone costs {:.1} µs per \
-             process here, more than {:.0}% of `top`'s whole cold listing per process, so no \
-             scrape that reports those figures for every process fits in 1.3×.\n",
+             process here, {:.0}% of `top`'s whole cold listing per process where 1.3× leaves \
+             30%, so no scrape that reports those figures for every process fits in 1.3×.\n",
             per_file.1 * 1e6,
             per_file.1 / (top / per_file.2.max(1) as f64) * 100.0,
         );
