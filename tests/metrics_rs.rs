@@ -18,47 +18,9 @@ fn helper_process() {
     common::helper_main()
 }
 
-// ---- The truth, from /proc text parsed here and from syscalls, not through procfast. ----
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Stat {
-    cpu_ticks: u64,
-    threads: u64,
-    start_ticks: u64,
-    vsize: u64,
-    rss_pages: u64,
-}
-
-fn stat(pid: &str) -> Stat {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the command name, which ends at the last ')': the state is field 3.
-    let rest = &text[text.rfind(')').unwrap() + 2..];
-    let field = |n: usize| -> u64 { rest.split(' ').nth(n - 3).unwrap().parse().unwrap() };
-    Stat {
-        cpu_ticks: field(14) + field(15),
-        threads: field(20),
-        start_ticks: field(22),
-        vsize: field(23),
-        rss_pages: field(24),
-    }
-}
-
-fn clk_tck() -> u64 {
-    rustix::param::clock_ticks_per_second()
-}
-
-/// Burns CPU until this process's CPU time is not a whole number of seconds, so that a
-/// truncation to whole seconds shows.
-fn burn_until_fractional_cpu() {
-    let tck = clk_tck();
-    let mut sum = 0u64;
-    while stat("self").cpu_ticks % tck == 0 {
-        for i in 0..200_000u64 {
-            sum = sum.wrapping_add(std::hint::black_box(i));
-        }
-    }
-    std::hint::black_box(sum);
-}
+#[path = "shared/truth.rs"]
+mod truth;
+use truth::{burn_until_fractional_cpu, clk_tck, stat};
 
 fn start_time(pid: &str) -> f64 {
     let text = std::fs::read_to_string("/proc/stat").unwrap();
