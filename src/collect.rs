@@ -286,6 +286,24 @@ const HELP: [(&str, &str, MetricKind); 10] = [
 ];
 
 impl ProcessSnapshot {
+    /// Every figure present: the full metric set, for the collectors to name and describe
+    /// before any snapshot is taken.
+    #[cfg(any(feature = "prometheus", feature = "metrics"))]
+    pub(crate) const EVERY_FIGURE: ProcessSnapshot = ProcessSnapshot {
+        cpu_seconds_total: Some(0.0),
+        open_fds: Some(0),
+        max_fds: Some(0.0),
+        virtual_memory_bytes: Some(0),
+        virtual_memory_max_bytes: Some(0.0),
+        resident_memory_bytes: Some(0),
+        start_time_seconds: Some(0.0),
+        threads: Some(0),
+        network_receive_bytes_total: Some(0),
+        network_transmit_bytes_total: Some(0),
+    };
+}
+
+impl ProcessSnapshot {
     /// The snapshot's metrics, in client_golang's order, skipping figures that are `None`.
     pub fn metrics(&self) -> impl Iterator<Item = Metric> + '_ {
         let values = [

@@ -115,20 +115,6 @@ pub struct ProcessRecorder {
     exact_cpu: bool,
 }
 
-/// Every figure present: the full metric set, to name and describe.
-const EVERY_FIGURE: ProcessSnapshot = ProcessSnapshot {
-    cpu_seconds_total: Some(0.0),
-    open_fds: Some(0),
-    max_fds: Some(0.0),
-    virtual_memory_bytes: Some(0),
-    virtual_memory_max_bytes: Some(0.0),
-    resident_memory_bytes: Some(0),
-    start_time_seconds: Some(0.0),
-    threads: Some(0),
-    network_receive_bytes_total: Some(0),
-    network_transmit_bytes_total: Some(0),
-};
-
 const CPU_SECONDS: &str = "process_cpu_seconds_total";
 const CPU_MICROSECONDS: &str = "process_cpu_microseconds_total";
 const CPU_MICROSECONDS_HELP: &str =
@@ -145,7 +131,7 @@ impl ProcessRecorder {
     pub fn new(metrics: ProcessMetrics) -> ProcessRecorder {
         ProcessRecorder {
             metrics,
-            names: EVERY_FIGURE
+            names: ProcessSnapshot::EVERY_FIGURE
                 .metrics()
                 .map(|m| (m.name, SharedString::const_str(m.name)))
                 .collect(),
@@ -186,7 +172,7 @@ impl ProcessRecorder {
     /// Describes every metric (help text and unit) to the installed recorder. Call it once,
     /// after installing the recorder and before rendering; describing again is harmless.
     pub fn describe(&self) {
-        for (metric, (_, name)) in EVERY_FIGURE.metrics().zip(&self.names) {
+        for (metric, (_, name)) in ProcessSnapshot::EVERY_FIGURE.metrics().zip(&self.names) {
             let unit = unit(metric.name);
             match metric.kind {
                 MetricKind::Counter => metrics::describe_counter!(name.clone(), unit, metric.help),

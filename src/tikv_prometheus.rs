@@ -121,20 +121,6 @@ enum Metric {
     Gauge(Gauge),
 }
 
-/// Every figure present: the full metric set, to describe.
-const EVERY_FIGURE: ProcessSnapshot = ProcessSnapshot {
-    cpu_seconds_total: Some(0.0),
-    open_fds: Some(0),
-    max_fds: Some(0.0),
-    virtual_memory_bytes: Some(0),
-    virtual_memory_max_bytes: Some(0.0),
-    resident_memory_bytes: Some(0),
-    start_time_seconds: Some(0.0),
-    threads: Some(0),
-    network_receive_bytes_total: Some(0),
-    network_transmit_bytes_total: Some(0),
-};
-
 impl ProcessCollector {
     /// Collects the calling process, without namespace: the crate's
     /// `ProcessCollector::for_self()`.
@@ -191,7 +177,7 @@ impl ProcessCollector {
         let namespace = namespace.into();
         ProcessSnapshot::check_namespace(&namespace)?;
         let mut families = Vec::new();
-        for figure in EVERY_FIGURE.metrics() {
+        for figure in ProcessSnapshot::EVERY_FIGURE.metrics() {
             let opts = Opts::new(figure.name, figure.help).namespace(namespace.clone());
             // The crate refuses only invalid names (and empty help): with a valid namespace,
             // none of these.

@@ -59,6 +59,20 @@ fn named<'a>(list: &'a Value, name: &str) -> Option<&'a Value> {
     list.as_array()?.iter().find(|d| d["name"] == name)
 }
 
+/// Where in `list` (disks, net) the entry named `name` is.
+fn position(list: &Value, name: &str) -> Option<usize> {
+    list.as_array()?.iter().position(|d| d["name"] == name)
+}
+
+/// The `device` labels of node_exporter's samples of `family`.
+fn device_names(samples: &BTreeMap<String, f64>, family: &str) -> Vec<String> {
+    samples
+        .keys()
+        .filter(|k| k.starts_with(&format!("{family}{{")))
+        .filter_map(|k| Some(k.split("device=\"").nth(1)?.split('"').next()?.to_string()))
+        .collect()
+}
+
 #[test]
 fn agrees_with_node_exporter() {
     let Some(node) = find_in_path("prometheus-node-exporter") else {
@@ -166,62 +180,40 @@ fn agrees_with_node_exporter() {
         }
     }
     // Every disk and interface node_exporter reports (it leaves out partitions, loop and ram
-    // devices by default), by name.
-    let disks = &before["disks"];
-    let mut devices = 0;
-    for key in theirs
-        .keys()
-        .filter(|k| k.starts_with("node_disk_reads_completed_total{"))
-    {
-        let name = key
-            .split("device=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap();
-        let i = disks
-            .as_array()
-            .unwrap()
-            .iter()
-            .position(|d| d["name"] == name);
-        let i = i.unwrap_or_else(|| panic!("procfast lacks disk {name}"));
-        for (node_name, ours) in [
+    // devices by default), by name: each of its families against procfast's figure.
+    let mut per_device = |list: &str, first: &str, pairs: &[(&str, &str)], slack: f64| {
+        let names = device_names(&theirs, first);
+        for name in &names {
+            let i = position(&before[list], name)
+                .unwrap_or_else(|| panic!("procfast lacks {list} entry {name}"));
+            for (node_name, ours) in pairs {
+                let key = format!("{node_name}{{device=\"{name}\"}}");
+                between(&key, node(&key), &format!("{list}/{i}/{ours}"), slack);
+            }
+        }
+        names.len()
+    };
+    let devices = per_device(
+        "disks",
+        "node_disk_reads_completed_total",
+        &[
             ("node_disk_reads_completed_total", "reads_completed"),
             ("node_disk_writes_completed_total", "writes_completed"),
             ("node_disk_read_bytes_total", "read_bytes"),
             ("node_disk_written_bytes_total", "written_bytes"),
             ("node_disk_io_time_seconds_total", "io_time_seconds"),
-        ] {
-            let key = format!("{node_name}{{device=\"{name}\"}}");
-            between(&key, node(&key), &format!("disks/{i}/{ours}"), 1e-9);
-        }
-        devices += 1;
-    }
-    let mut interfaces = 0;
-    for key in theirs
-        .keys()
-        .filter(|k| k.starts_with("node_network_receive_bytes_total{"))
-    {
-        let name = key
-            .split("device=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap();
-        let list = before["net"].as_array().unwrap();
-        let i = list.iter().position(|n| n["name"] == name);
-        let i = i.unwrap_or_else(|| panic!("procfast lacks interface {name}"));
-        for (node_name, ours) in [
+        ],
+        1e-9,
+    );
+    let interfaces = per_device(
+        "net",
+        "node_network_receive_bytes_total",
+        &[
             ("node_network_receive_bytes_total", "receive_bytes"),
             ("node_network_transmit_bytes_total", "transmit_bytes"),
-        ] {
-            let key = format!("{node_name}{{device=\"{name}\"}}");
-            between(&key, node(&key), &format!("net/{i}/{ours}"), 0.0);
-        }
-        interfaces += 1;
-    }
+        ],
+        0.0,
+    );
     assert!(
         devices >= 1 && interfaces >= 1,
         "{devices} disks, {interfaces} interfaces"

@@ -139,6 +139,20 @@ fn own(name: &str) -> String {
     tagged
 }
 
+/// A scratch directory for `what`, a tag made this run's own from `name`, and a config naming
+/// one group, the tag, of the processes whose command line holds it.
+fn tagged_config(what: &str, name: &str) -> (PathBuf, String, PathBuf) {
+    let dir = scratch(what);
+    let tag = own(name);
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!("process_names:\n  - name: \"{tag}\"\n    cmdline: ['{tag}']\n"),
+    )
+    .unwrap();
+    (dir, tag, config)
+}
+
 /// The config of the group tests, with its names made the test's own by `tag` (see [`own`]).
 fn config_for(tag: &str) -> String {
     CONFIG
@@ -690,14 +704,7 @@ fn thread_metrics_agree_with_process_exporter() {
         eprintln!("skipped: no python3 to make threads with");
         return;
     };
-    let dir = scratch("threads");
-    let tag = own("pfthreads");
-    let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!("process_names:\n  - name: \"{tag}\"\n    cmdline: ['{tag}']\n"),
-    )
-    .unwrap();
+    let (dir, tag, config) = tagged_config("threads", "pfthreads");
     // Two processes of 1 + 5 threads each, all named python3; the five wake 20 times a second
     // (a voluntary context switch each time), the main thread sleeps.
     let script = "import threading,time\n\
@@ -947,14 +954,7 @@ fn sockets_per_group_and_tcp_states_when_asked() {
         eprintln!("skipped: no python3 to hold sockets");
         return;
     };
-    let dir = scratch("sockets");
-    let tag = own("pfsockets");
-    let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!("process_names:\n  - name: \"{tag}\"\n    cmdline: ['{tag}']\n"),
-    )
-    .unwrap();
+    let (dir, tag, config) = tagged_config("sockets", "pfsockets");
     // Two members of 30 listeners and 20 unbound sockets each.
     let script = "import socket,sys\n\
                   l=[socket.socket() for _ in range(30)]\n\
