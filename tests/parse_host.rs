@@ -411,7 +411,7 @@ mod tests {
     use procfs::FromRead;
     use proptest::prelude::*;
 
-    use super::mutations::{config, edits, mutate, tokens};
+    use super::mutations::{config, edits, mutate, token_edits, token_mutate};
     /// The characters the formats of this file's fixtures are built of, for [`edits`].
     const ALPHABET: &[u8] = b"0123456789 \t\n:-+.=_xa";
 
@@ -847,31 +847,6 @@ mod tests {
         b"sda",
     ];
 
-    /// Token-level edits: delete, replace (from the vocabulary), duplicate a token, or truncate the
-    /// text after it.
-    fn token_edits() -> impl Strategy<Value = Vec<(f64, u8, usize)>> {
-        prop::collection::vec((0.0..1.0f64, 0u8..4, 0usize..VOCABULARY.len()), 1..3)
-    }
-
-    fn token_mutate(fixture: &[u8], edits: &[(f64, u8, usize)]) -> Vec<u8> {
-        let mut toks = tokens(fixture);
-        for &(at, op, word) in edits {
-            if toks.is_empty() {
-                break;
-            }
-            let i = ((toks.len() as f64) * at) as usize % toks.len();
-            match op {
-                0 => {
-                    toks.remove(i);
-                }
-                1 => toks[i] = VOCABULARY[word].to_vec(),
-                2 => toks.insert(i, toks[i].clone()),
-                _ => toks.truncate(i + 1),
-            }
-        }
-        toks.concat()
-    }
-
     proptest! {
         #![proptest_config(config(1500))]
 
@@ -881,8 +856,8 @@ mod tests {
         }
 
         #[test]
-        fn token_mutated_fixtures_agree(which in 0usize..FIXTURES.len(), edits in token_edits()) {
-            all_agree(&token_mutate(FIXTURES[which], &edits))?;
+        fn token_mutated_fixtures_agree(which in 0usize..FIXTURES.len(), edits in token_edits(VOCABULARY.len())) {
+            all_agree(&token_mutate(FIXTURES[which], &edits, VOCABULARY))?;
         }
 
         #[test]

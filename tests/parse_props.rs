@@ -16,7 +16,7 @@ use proptest::prelude::*;
 
 #[path = "shared/mutations.rs"]
 mod mutations;
-use mutations::{config, edits, mutate, tokens};
+use mutations::{config, edits, mutate, token_edits, token_mutate};
 /// The characters the formats of this file's fixtures are built of, for [`edits`].
 const ALPHABET: &[u8] = b"0123456789 \t\n:-+()/.|kBxu";
 
@@ -38,12 +38,6 @@ const FILE_NR: &[u8] = include_bytes!("fixtures/file_nr");
 /// and at millions of cases proptest gives up on "Too many local rejects".
 fn byte_but_newline() -> impl Strategy<Value = u8> {
     (0u8..u8::MAX).prop_map(|b| if b >= b'\n' { b + 1 } else { b })
-}
-
-/// Token-level edits: delete, replace (from a vocabulary of interesting words) or duplicate a
-/// token, or truncate the text after it.
-fn token_edits() -> impl Strategy<Value = Vec<(f64, u8, usize)>> {
-    prop::collection::vec((0.0..1.0f64, 0u8..4, 0usize..VOCABULARY.len()), 1..3)
 }
 
 const VOCABULARY: &[&[u8]] = &[
@@ -83,25 +77,6 @@ const VOCABULARY: &[&[u8]] = &[
     b"TCP:",
     b"inuse",
 ];
-
-fn token_mutate(fixture: &[u8], edits: &[(f64, u8, usize)]) -> Vec<u8> {
-    let mut toks = tokens(fixture);
-    for &(at, op, word) in edits {
-        if toks.is_empty() {
-            break;
-        }
-        let i = ((toks.len() as f64) * at) as usize % toks.len();
-        match op {
-            0 => {
-                toks.remove(i);
-            }
-            1 => toks[i] = VOCABULARY[word].to_vec(),
-            2 => toks.insert(i, toks[i].clone()),
-            _ => toks.truncate(i + 1),
-        }
-    }
-    toks.concat()
-}
 
 /// Asserts fast and oracle agree on `buf` for every parser.
 fn all_agree(buf: &[u8]) -> Result<(), TestCaseError> {
@@ -184,10 +159,10 @@ proptest! {
     }
 
     #[test]
-    fn token_mutated_fixtures_agree(which in 0usize..13, edits in token_edits()) {
+    fn token_mutated_fixtures_agree(which in 0usize..13, edits in token_edits(VOCABULARY.len())) {
         let fixture = [STAT, STAT_PID1, STATM, STATUS, LIMITS, IO, NET_DEV, PROC_STAT, MEMINFO,
                        LOADAVG, SOCKSTAT, SOCKSTAT6, FILE_NR][which];
-        all_agree(&token_mutate(fixture, &edits))?;
+        all_agree(&token_mutate(fixture, &edits, VOCABULARY))?;
     }
 
     #[test]

@@ -57,3 +57,29 @@ pub fn tokens(text: &[u8]) -> Vec<Vec<u8>> {
     }
     out
 }
+
+/// Token-level edits (see [`tokens`]): delete, replace with a word of a vocabulary of
+/// `words` words, duplicate a token, or truncate the text after it.
+pub fn token_edits(words: usize) -> impl Strategy<Value = Vec<(f64, u8, usize)>> {
+    prop::collection::vec((0.0..1.0f64, 0u8..4, 0usize..words.max(1)), 1..3)
+}
+
+/// `fixture` with token-level `edits` applied in order, replacements drawn from `vocabulary`.
+pub fn token_mutate(fixture: &[u8], edits: &[(f64, u8, usize)], vocabulary: &[&[u8]]) -> Vec<u8> {
+    let mut toks = tokens(fixture);
+    for &(at, op, word) in edits {
+        if toks.is_empty() {
+            break;
+        }
+        let i = ((toks.len() as f64) * at) as usize % toks.len();
+        match op {
+            0 => {
+                toks.remove(i);
+            }
+            1 => toks[i] = vocabulary.get(word).copied().unwrap_or_default().to_vec(),
+            2 => toks.insert(i, toks[i].clone()),
+            _ => toks.truncate(i + 1),
+        }
+    }
+    toks.concat()
+}
