@@ -72,7 +72,7 @@
 //! # Crate features
 //!
 //! - `prometheus-client`: `ProcessCollector`, a `prometheus_client::collector::Collector`.
-//! - `prometheus`: `tikv_prometheus::ProcessCollector`, a `prometheus::core::Collector` for the
+//! - `prometheus`: `prometheus::ProcessCollector`, a `prometheus::core::Collector` for the
 //!   tikv `prometheus` crate (which needs Rust 1.81; the rest of procfast, 1.77).
 //! - `metrics`: `metrics_rs::ProcessRecorder`, which records the set into the `metrics` facade.
 //!
@@ -96,14 +96,14 @@ mod held;
 pub mod metrics_rs;
 pub mod parse;
 mod proc;
+#[cfg(feature = "prometheus")]
+pub mod prometheus;
 #[cfg(feature = "prometheus-client")]
-mod prometheus;
+mod prometheus_client;
 mod scan;
 mod sys;
 mod system;
 mod tcp;
-#[cfg(feature = "prometheus")]
-pub mod tikv_prometheus;
 
 pub use budget::{Budget, Stop, Walk};
 pub use collect::{Metric, MetricKind, ProcessMetrics, ProcessSnapshot, TextError, Value};
@@ -111,7 +111,7 @@ pub use count::{FdCount, Method};
 pub use error::{Error, Result};
 pub use proc::{Proc, ProcFs};
 #[cfg(feature = "prometheus-client")]
-pub use prometheus::ProcessCollector;
+pub use self::prometheus_client::ProcessCollector;
 pub use scan::{Fields, Row, ScanSummary, Scanner, SortKey, TopRows, COMM_CAP, WCHAN_CAP};
 pub use sys::{DirBuf, ReadBuf};
 pub use system::{clock_ticks_per_second, page_size, System};

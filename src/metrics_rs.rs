@@ -5,7 +5,7 @@
 //! | feature             | client crate           | type                                  |
 //! |---------------------|------------------------|---------------------------------------|
 //! | `prometheus-client` | `prometheus-client`    | `procfast::ProcessCollector`          |
-//! | `prometheus`        | `prometheus` (tikv)    | `procfast::tikv_prometheus::ProcessCollector` |
+//! | `prometheus`        | `prometheus` (tikv)    | `procfast::prometheus::ProcessCollector` |
 //! | `metrics`           | `metrics` (metrics-rs) | [`procfast::metrics_rs::ProcessRecorder`] |
 //!
 //! [`procfast::metrics_rs::ProcessRecorder`]: ProcessRecorder

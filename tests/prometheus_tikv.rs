@@ -4,7 +4,7 @@
 
 mod common;
 
-use procfast::tikv_prometheus::{NewError, ProcessCollector};
+use procfast::prometheus::{NewError, ProcessCollector};
 use procfast::ProcessMetrics;
 use prometheus::{Encoder, Registry, TextEncoder};
 use std::collections::BTreeMap;
