@@ -136,7 +136,7 @@ impl Scanner {
     /// A default fd budget for [`keep_handles`](Scanner::keep_handles): a quarter of the soft
     /// `RLIMIT_NOFILE`, leaving the rest to the program.
     pub fn default_fd_budget() -> usize {
-        let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+        let soft = sys::getrlimit_soft(sys::Rlimit::Nofile);
         (soft.unwrap_or(4096) / 4) as usize
     }
 

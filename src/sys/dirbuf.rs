@@ -1,7 +1,8 @@
 //! [`DirBuf`]: the reusable buffer `getdents64` fills.
 
-use super::{getdents64, Errno};
+use super::dirents::getdents64;
 use rustix::fd::BorrowedFd;
+use rustix::io::Errno;
 
 /// A reusable buffer for `getdents64(2)`, owned by the caller or by a handle.
 ///

@@ -1,8 +1,9 @@
 //! [`ReadBuf`]: the reusable buffer held /proc files are re-read into.
 
-use super::{pread, Errno};
-use crate::Error;
+use super::read::pread;
+use crate::error::Error;
 use rustix::fd::BorrowedFd;
+use rustix::io::Errno;
 
 /// A reusable buffer for re-reading held /proc files with `pread` at offset 0, growing
 /// geometrically up to a cap.
