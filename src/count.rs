@@ -3,14 +3,15 @@
 
 use crate::budget::{Budget, Stop, Walk};
 use crate::error::errno_error;
-use crate::parse::{self, dirent, num};
+use crate::parse;
 use crate::proc::Proc;
-use crate::sys::{self, DirBuf};
+use crate::sys;
+use crate::walk::walk_numbered;
 use crate::{Error, Result};
 use core::ffi::CStr;
 use core::fmt;
 use core::ops::ControlFlow;
-use rustix::fd::{AsFd, BorrowedFd, RawFd};
+use rustix::fd::{AsFd, RawFd};
 use rustix::io::Errno;
 
 /// How to count a process's open fds.
@@ -329,54 +330,6 @@ impl Proc {
             self.check_not_exiting()?;
         }
         Ok(count)
-    }
-}
-
-/// Walks a /proc directory whose entries are numbers (`fd`, `task`, `/proc` itself), visiting
-/// each number; `.`, `..` and other names are skipped, never counted.
-pub(crate) fn walk_numbered(
-    dir: BorrowedFd<'_>,
-    file: &'static str,
-    buf: &mut DirBuf,
-    budget: &Budget,
-    mut visit: impl FnMut(RawFd) -> ControlFlow<()>,
-) -> Result<Walk> {
-    let budget = &budget.start();
-    sys::rewind(dir).map_err(|e| errno_error(e, file))?;
-    let mut count = 0u64;
-    loop {
-        let filled = buf.getdents64(dir).map_err(|e| errno_error(e, file))?;
-        if filled.is_empty() {
-            return Ok(Walk {
-                count,
-                stopped: None,
-            });
-        }
-        for entry in dirent::dirents(filled) {
-            let Some(number) = num::u32_dec(entry?.name).and_then(|n| RawFd::try_from(n).ok())
-            else {
-                continue;
-            };
-            if budget.entries_exhausted(count) {
-                return Ok(Walk {
-                    count,
-                    stopped: Some(Stop::Entries),
-                });
-            }
-            count += 1;
-            if visit(number).is_break() {
-                return Ok(Walk {
-                    count,
-                    stopped: Some(Stop::Visitor),
-                });
-            }
-        }
-        if budget.deadline_passed() {
-            return Ok(Walk {
-                count,
-                stopped: Some(Stop::Deadline),
-            });
-        }
     }
 }
 

@@ -104,14 +104,15 @@ mod scan;
 mod sys;
 mod system;
 mod tcp;
+mod walk;
 
+#[cfg(feature = "prometheus-client")]
+pub use self::prometheus_client::ProcessCollector;
 pub use budget::{Budget, Stop, Walk};
 pub use collect::{Metric, MetricKind, ProcessMetrics, ProcessSnapshot, TextError, Value};
 pub use count::{FdCount, Method};
 pub use error::{Error, Result};
 pub use proc::{Proc, ProcFs};
-#[cfg(feature = "prometheus-client")]
-pub use self::prometheus_client::ProcessCollector;
 pub use scan::{Fields, Row, ScanSummary, Scanner, SortKey, TopRows, COMM_CAP, WCHAN_CAP};
 pub use sys::{DirBuf, ReadBuf};
 pub use system::{clock_ticks_per_second, page_size, System};

@@ -7,11 +7,11 @@
 //! `top` the ranking of rows.
 
 use crate::budget::{Budget, Stop};
-use crate::count::walk_numbered;
 use crate::error::{errno_error, Error, Result};
 use crate::parse::{dirent, num};
 use crate::proc::ProcFs;
 use crate::sys::{self, DirBuf, MountOf, ReadBuf};
+use crate::walk::walk_numbered;
 use cache::Cache;
 use core::ops::ControlFlow;
 use rustix::fd::{AsFd, OwnedFd};

@@ -7,10 +7,10 @@ use super::row::Row;
 use super::task::{PidPath, Task};
 use super::Scanner;
 use crate::budget::Budget;
-use crate::count::walk_numbered;
 use crate::error::{errno_error, Error, Result};
 use crate::parse::{self, io, stat, status, ticks_to_seconds};
 use crate::sys::{self, Beneath, Errno, Generated, ReadBuf};
+use crate::walk::walk_numbered;
 use core::ops::ControlFlow;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 
