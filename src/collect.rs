@@ -1,11 +1,11 @@
 //! The Prometheus process collector's metric set, at a cost that does not grow with the fd count.
 
+use crate::error::{Error, Result};
 use crate::parse::limits::Resource;
 use crate::parse::ticks_to_seconds;
 use crate::proc::Proc;
 use crate::sys;
 use crate::system::System;
-use crate::{Error, Result};
 use core::fmt;
 use std::sync::OnceLock;
 

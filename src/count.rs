@@ -2,12 +2,11 @@
 //! it does not.
 
 use crate::budget::{Budget, Stop, Walk};
-use crate::error::errno_error;
+use crate::error::{errno_error, Error, Result};
 use crate::parse;
 use crate::proc::Proc;
 use crate::sys;
 use crate::walk::walk_numbered;
-use crate::{Error, Result};
 use core::ffi::CStr;
 use core::fmt;
 use core::ops::ControlFlow;
@@ -25,8 +24,9 @@ pub enum Method {
     /// 64-bit word per 64 fds, so nearly constant), allowed even where listing the directory
     /// is denied. On a kernel older than 6.2 this returns [`Error::Unsupported`].
     Stat,
-    /// List `/proc/<pid>/fd` with `getdents64` into the handle's [`DirBuf`], counting entries
-    /// without allocating: O(n) in the kernel, bounded by a [`Budget`].
+    /// List `/proc/<pid>/fd` with `getdents64` into the handle's
+    /// [`DirBuf`](crate::sys::DirBuf), counting entries without allocating: O(n) in the kernel,
+    /// bounded by a [`Budget`].
     Walk,
 }
 

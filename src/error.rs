@@ -8,8 +8,8 @@ use core::fmt;
 /// /proc file (`"stat"`, `"fd"`, …) or syscall that failed. Its [`Display`](fmt::Display) says
 /// what happened and what a caller can do about it.
 ///
-/// A stopped walk (a [`Budget`](crate::Budget) ran out, or a visitor broke) is *not* an error: it
-/// is reported in the result, as a lower bound.
+/// A stopped walk (a [`Budget`](crate::budget::Budget) ran out, or a visitor broke) is *not* an
+/// error: it is reported in the result, as a lower bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -42,7 +42,7 @@ pub enum Error {
         file: &'static str,
     },
     /// The running kernel does not report fd counts in `st_size` of `/proc/<pid>/fd` (it is older
-    /// than Linux 6.2), so [`Method::Stat`](crate::Method::Stat) cannot answer.
+    /// than Linux 6.2), so [`Method::Stat`](crate::count::Method::Stat) cannot answer.
     Unsupported,
     /// Any other errno from a syscall on `file`.
     Io {

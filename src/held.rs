@@ -1,10 +1,9 @@
-//! Files a handle holds open below a directory and re-reads: shared by [`Proc`](crate::Proc)
-//! and [`System`](crate::System).
+//! Files a handle holds open below a directory and re-reads: shared by [`Proc`](crate::proc::Proc)
+//! and [`System`](crate::system::System).
 
-use crate::error::errno_error;
+use crate::error::{errno_error, Error, Result};
 use crate::sys::Errno;
 use crate::sys::{self, Beneath, Generated, ReadBuf};
-use crate::{Error, Result};
 use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 

@@ -98,10 +98,11 @@ use std::sync::Arc;
 ///   `fstat` of `fd`, two `getrlimit`s) and allocates nothing beyond what the installed
 ///   recorder does for its keys.
 /// - **Errors are returned**: `metrics-process` silently skips what it could not read; here
-///   [`record`](ProcessRecorder::record) returns the error ([`Error::Gone`](crate::Error::Gone)
-///   once the process has exited) and records nothing. metrics-rs cannot remove a series, so
-///   the installed recorder keeps the last values it was given (metrics-exporter-prometheus
-///   drops idle ones with `PrometheusBuilder::idle_timeout`).
+///   [`record`](ProcessRecorder::record) returns the error
+///   ([`Error::Gone`](crate::error::Error::Gone) once the process has exited) and records
+///   nothing. metrics-rs cannot remove a series, so the installed recorder keeps the last values
+///   it was given (metrics-exporter-prometheus drops idle ones with
+///   `PrometheusBuilder::idle_timeout`).
 /// - **A namespace, not a raw prefix**: `with_namespace("app")` gives `app_process_open_fds`,
 ///   as the other two integrations and [`ProcessSnapshot::write_text`] name it, and is checked;
 ///   `metrics_process::Collector::new("app_")` prepends its prefix verbatim.
@@ -123,7 +124,7 @@ const CPU_MICROSECONDS_HELP: &str =
 
 impl ProcessRecorder {
     /// Records the calling process.
-    pub fn myself() -> crate::Result<ProcessRecorder> {
+    pub fn myself() -> crate::error::Result<ProcessRecorder> {
         Ok(ProcessRecorder::new(ProcessMetrics::myself()?))
     }
 
@@ -188,10 +189,10 @@ impl ProcessRecorder {
     /// Reads every figure afresh and records it into the installed recorder: counters with
     /// `absolute`, gauges with `set`.
     ///
-    /// Returns the error of the read ([`Error::Gone`](crate::Error::Gone) once the process has
-    /// exited) and then records nothing; a figure the caller may not read (another user's
+    /// Returns the error of the read ([`Error::Gone`](crate::error::Error::Gone) once the process
+    /// has exited) and then records nothing; a figure the caller may not read (another user's
     /// process) is left out on its own.
-    pub fn record(&mut self) -> crate::Result<()> {
+    pub fn record(&mut self) -> crate::error::Result<()> {
         let snapshot = self.metrics.snapshot()?;
         for metric in snapshot.metrics() {
             let Some((_, name)) = self.names.iter().find(|(base, _)| *base == metric.name) else {

@@ -1,11 +1,11 @@
 //! [`ProcFs`], a handle on the /proc mount, and [`Proc`], a pid-reuse-safe handle on one process.
 
 use crate::budget::{Budget, Walk};
-use crate::error::errno_error;
+use crate::error::{errno_error, Error, Result};
 use crate::held::{FileSpec, HeldFiles};
+use crate::parse;
 use crate::sys::{self, Beneath, DirBuf, Errno, Generated, ReadBuf};
 use crate::walk::walk_numbered;
-use crate::{parse, Error, Result};
 use core::ffi::CStr;
 use core::ops::ControlFlow;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};

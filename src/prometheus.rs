@@ -11,7 +11,7 @@
 //! [`procfast::prometheus::ProcessCollector`]: ProcessCollector
 
 use crate::collect::{MetricKind, ProcessMetrics, ProcessSnapshot, TextError, Value};
-use crate::Error;
+use crate::error::Error;
 use core::fmt;
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
@@ -108,7 +108,7 @@ struct State {
     last_error: Option<Error>,
 }
 
-/// One metric of the set, named without namespace (to match [`crate::Metric::name`]).
+/// One metric of the set, named without namespace (to match [`crate::collect::Metric::name`]).
 #[derive(Debug)]
 struct Family {
     name: &'static str,
@@ -152,7 +152,7 @@ impl ProcessCollector {
         Ok(ProcessCollector::with_metrics(metrics, namespace)?)
     }
 
-    /// Collects through `metrics` (a [`Proc`](crate::Proc) of another procfs mount, or with
+    /// Collects through `metrics` (a [`Proc`](crate::proc::Proc) of another procfs mount, or with
     /// network counters), every name prefixed with `namespace_` (none if it is empty).
     ///
     /// [`TextError::InvalidNamespace`] if `namespace` does not match

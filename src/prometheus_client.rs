@@ -1,7 +1,7 @@
 //! A [`Collector`] for the `prometheus-client` crate (feature `prometheus-client`).
 
 use crate::collect::{MetricKind, ProcessMetrics, Value};
-use crate::Error;
+use crate::error::Error;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
@@ -41,7 +41,7 @@ struct State {
 
 impl ProcessCollector {
     /// Collects the calling process.
-    pub fn myself() -> crate::Result<ProcessCollector> {
+    pub fn myself() -> crate::error::Result<ProcessCollector> {
         Ok(ProcessCollector::new(ProcessMetrics::myself()?))
     }
 

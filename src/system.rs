@@ -1,21 +1,20 @@
 //! [`System`]: host-wide /proc files, held open and re-read.
 
-use crate::error::errno_error;
+use crate::error::{errno_error, Error, Result};
 use crate::held::{FileSpec, HeldFiles};
 use crate::parse;
 use crate::proc::ProcFs;
 use crate::sys::{self, Beneath, ReadBuf};
-use crate::{Error, Result};
 use rustix::fd::{AsFd, OwnedFd};
 
 /// The host-wide files below /proc, opened once relative to the mount and re-read with `pread`
-/// at offset 0. Like [`Proc`](crate::Proc), every read returns a view borrowing the handle's
+/// at offset 0. Like [`Proc`](crate::proc::Proc), every read returns a view borrowing the handle's
 /// buffer and allocates nothing once the buffer has grown to fit.
 ///
 /// The `net/*` files describe the network namespace of the thread that first reads them. A file
 /// the mount does not show (a `subset=pid` mount shows none of them) is
-/// [`Error::NotInMount`](crate::Error::NotInMount); one hidden by a mount of anything but procfs
-/// (lxcfs's FUSE files, a tmpfs) is [`Error::CrossedMount`](crate::Error::CrossedMount).
+/// [`Error::NotInMount`]; one hidden by a mount of anything but procfs
+/// (lxcfs's FUSE files, a tmpfs) is [`Error::CrossedMount`].
 ///
 /// ```
 /// let mut system = procfast::System::open()?;
@@ -100,7 +99,7 @@ impl System {
     /// `/proc/pressure/cpu`, `memory` or `io`: pressure stall information, host-wide.
     ///
     /// A kernel without PSI (older than 4.20, built without `CONFIG_PSI`, or booted with
-    /// `psi=0`) has no such file: [`Error::NotInMount`](crate::Error::NotInMount) naming it.
+    /// `psi=0`) has no such file: [`Error::NotInMount`] naming it.
     pub fn pressure(
         &mut self,
         resource: parse::pressure::Pressure,
@@ -177,7 +176,7 @@ impl System {
     /// A file of one number below `/proc/sys` (`fs/file-max`, `kernel/pid_max`,
     /// `net/core/somaxconn`, …), opened for this read only (on a procfs mount, as every host
     /// file: a bind mount of anything else over `/proc/sys` is refused). A name the kernel does
-    /// not have is [`Error::NotInMount`](crate::Error::NotInMount).
+    /// not have is [`Error::NotInMount`].
     ///
     /// ```
     /// let mut system = procfast::System::open()?;
@@ -199,15 +198,15 @@ impl System {
         let name = name.to_bytes_with_nul();
         let full = path
             .get_mut(..4 + name.len())
-            .ok_or(crate::Error::parse(FILE, "name"))?;
+            .ok_or(Error::parse(FILE, "name"))?;
         full[..4].copy_from_slice(b"sys/");
         full[4..].copy_from_slice(name);
-        let path = core::ffi::CStr::from_bytes_with_nul(full)
-            .map_err(|_| crate::Error::parse(FILE, "name"))?;
+        let path =
+            core::ffi::CStr::from_bytes_with_nul(full).map_err(|_| Error::parse(FILE, "name"))?;
         let fd =
             sys::openat_file(self.root.as_fd(), path, Beneath::Procfs).map_err(|e| match e {
                 // No such file on this kernel (or this mount): as for every host file.
-                rustix::io::Errno::NOENT => crate::Error::NotInMount { file: FILE },
+                rustix::io::Errno::NOENT => Error::NotInMount { file: FILE },
                 e => errno_error(e, FILE),
             })?;
         self.files.read_fd(fd.as_fd(), FILE)

@@ -2,13 +2,12 @@
 //! by `/proc/net/tcp{,6}` where it does not.
 
 use crate::budget::{Budget, Stop};
-use crate::error::errno_error;
+use crate::error::{errno_error, Error, Result};
 use crate::parse::inet_diag::{self, Message, AF_INET, AF_INET6};
 use crate::parse::net_tcp;
 use crate::parse::tcp_state::StateCounts;
 use crate::proc::{Proc, ProcFs};
 use crate::sys::{self, Beneath, Errno};
-use crate::{Error, Result};
 use core::ops::ControlFlow;
 use rustix::fd::{AsFd, OwnedFd};
 
@@ -78,7 +77,8 @@ const BUF: usize = 64 * 1024;
 /// single walk of the kernel's socket hash, where `ss` walks it once per family. Where the kernel refuses netlink, the census reads
 /// `/proc/net/tcp` and `/proc/net/tcp6` instead, and [`TcpCount::method`] says so. For the O(1)
 /// counters the kernel keeps (established, TIME_WAIT, orphans), read
-/// [`System::sockstat`](crate::System::sockstat) and [`System::snmp`](crate::System::snmp).
+/// [`System::sockstat`](crate::system::System::sockstat) and
+/// [`System::snmp`](crate::system::System::snmp).
 ///
 /// ```
 /// use procfast::parse::tcp_state::TcpState;

@@ -13,7 +13,7 @@
 //! any byte string is safe to decode: a record that does not fit the buffer, or whose name has no
 //! NUL inside the record, ends the iteration with an error.
 
-use crate::Error;
+use crate::error::Error;
 
 /// Size of the fixed part of a record, up to the first byte of the name.
 pub const HEADER_LEN: usize = 19;

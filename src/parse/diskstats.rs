@@ -34,10 +34,10 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::bytes::{classify, ByteClasses};
 use crate::parse::num::u64_prefix;
 use crate::parse::text;
-use crate::{Error, Result};
 
 const FILE: &str = "diskstats";
 

@@ -149,7 +149,7 @@ fn bracketed(target: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((kind, inside))
 }
 
-/// Counts of a process's fds by kind: what [`Proc::fd_kinds`](crate::Proc::fd_kinds)
+/// Counts of a process's fds by kind: what [`Proc::fd_kinds`](crate::proc::Proc::fd_kinds)
 /// returns.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FdKinds {

@@ -16,8 +16,8 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::Result;
 use crate::parse::text;
-use crate::Result;
 
 const FILE: &str = "sys/fs/file-nr";
 
@@ -47,7 +47,7 @@ pub fn parse(buf: &[u8]) -> Result<FileNr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Error;
+    use crate::error::Error;
     use proptest::prelude::*;
 
     #[test]

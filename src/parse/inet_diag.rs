@@ -57,8 +57,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::error::{Error, Result};
 use crate::parse::tcp_state::{StateCounts, TcpState};
-use crate::Error;
 
 const FILE: &str = "inet_diag";
 
@@ -236,7 +236,7 @@ pub enum Message<'a> {
     Done,
     /// The dump failed: `NLMSG_ERROR` with a nonzero error, or `NLMSG_DONE` with a nonzero code.
     /// The value is the positive errno (the kernel sends it negated), for
-    /// [`Error::from_errno`](crate::Error::from_errno) or `std::io::Error::from_raw_os_error`.
+    /// [`Error::from_errno`] or `std::io::Error::from_raw_os_error`.
     Error(i32),
 }
 
@@ -260,7 +260,7 @@ pub fn messages(buf: &[u8]) -> Messages<'_> {
 }
 
 impl<'a> Iterator for Messages<'a> {
-    type Item = crate::Result<Message<'a>>;
+    type Item = Result<Message<'a>>;
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.rest.is_empty() {
@@ -308,7 +308,7 @@ fn bytes16_at(buf: &[u8], at: usize) -> Option<[u8; 16]> {
 }
 
 /// The message at the start of `buf` (`None` for a type that is skipped) and its length.
-fn decode(buf: &[u8]) -> crate::Result<(Option<Message<'_>>, usize)> {
+fn decode(buf: &[u8]) -> Result<(Option<Message<'_>>, usize)> {
     let header = Error::parse(FILE, "nlmsghdr");
     if buf.len() < NLMSG_HDRLEN {
         return Err(header);
@@ -384,7 +384,7 @@ pub struct DumpCounts {
 ///
 /// Errors: those of [`Messages`], and for a [`Message::Error`] `Error::Io { file: "inet_diag",
 /// errno }`.
-pub fn count_states(buf: &[u8]) -> crate::Result<DumpCounts> {
+pub fn count_states(buf: &[u8]) -> Result<DumpCounts> {
     let mut counts = DumpCounts::default();
     for message in messages(buf) {
         match message? {
@@ -456,7 +456,7 @@ mod tests {
             &[&(-16i32).to_ne_bytes()[..], &[0; 16]].concat(),
         ));
         buf.extend(message(NLMSG_DONE, &(-4i32).to_ne_bytes()));
-        let got: Vec<_> = messages(&buf).collect::<crate::Result<_>>().unwrap();
+        let got: Vec<_> = messages(&buf).collect::<Result<_>>().unwrap();
         assert_eq!(got.len(), 4);
         let Message::Socket(s) = got[0] else {
             panic!("{got:?}")

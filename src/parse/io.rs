@@ -23,9 +23,9 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::num::u64_dec;
 use crate::parse::text;
-use crate::{Error, Result};
 
 const FILE: &str = "io";
 

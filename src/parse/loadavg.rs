@@ -21,9 +21,9 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::num::{i32_dec, u32_dec, u64_dec};
 use crate::parse::text;
-use crate::{Error, Result};
 
 const FILE: &str = "loadavg";
 

@@ -33,8 +33,8 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::text;
-use crate::{Error, Result};
 
 const FILE: &str = "meminfo";
 

@@ -29,8 +29,8 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::text;
-use crate::{Error, Result};
 
 const FILE: &str = "net/dev";
 

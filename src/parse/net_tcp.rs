@@ -56,10 +56,10 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use crate::error::{Error, Result};
 use crate::parse::num;
 use crate::parse::tcp_state::{StateCounts, TcpState};
 use crate::parse::text;
-use crate::{Error, Result};
 
 const FILE: &str = "net/tcp";
 

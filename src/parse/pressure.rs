@@ -28,10 +28,10 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::num::u64_prefix;
 use crate::parse::text;
 use crate::parse::uptime::decimal_prefix;
-use crate::{Error, Result};
 
 /// A resource whose pressure the kernel reports: which `/proc/pressure/` file to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -37,9 +37,9 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::num::{u32_dec, u64_dec};
 use crate::parse::{text, ticks_to_seconds};
-use crate::{Error, Result};
 
 const FILE: &str = "stat";
 

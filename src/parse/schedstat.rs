@@ -20,8 +20,8 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::{num, text};
-use crate::{Error, Result};
 
 const FILE: &str = "schedstat";
 

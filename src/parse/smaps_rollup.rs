@@ -14,9 +14,9 @@
 //! memory: read it deliberately. `Rss` and `Pss` are required; the rest are `None` where this
 //! kernel does not write them (`Pss_Anon`, `Pss_File`, `Pss_Shmem` since 5.9).
 
+use crate::error::{Error, Result};
 use crate::parse::num::u64_dec;
 use crate::parse::text;
-use crate::{Error, Result};
 
 const FILE: &str = "smaps_rollup";
 

@@ -33,10 +33,10 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::keys::KeyTable;
 use crate::parse::num::{i64_prefix, u64_prefix};
 use crate::parse::text;
-use crate::{Error, Result};
 
 /// The protocols whose names errors can spell (an `Error` holds only `&'static str`), and whose
 /// counters may have accessors.

@@ -31,9 +31,9 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::num::u64_dec;
 use crate::parse::text;
-use crate::{Error, Result};
 
 macro_rules! counters {
     ($( $variant:ident $proto:literal $key:literal $method:ident $doc:literal; )*) => {

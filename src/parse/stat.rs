@@ -38,10 +38,10 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::bytes::{classify, ByteClasses};
 use crate::parse::num::{i32_dec, i64_dec, u32_dec, u64_dec};
 use crate::parse::{text, ticks_to_seconds};
-use crate::{Error, Result};
 
 const FILE: &str = "stat";
 

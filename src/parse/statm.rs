@@ -22,8 +22,8 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::Result;
 use crate::parse::text;
-use crate::Result;
 
 const FILE: &str = "statm";
 
@@ -92,7 +92,7 @@ impl Statm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Error;
+    use crate::error::Error;
     use proptest::prelude::*;
 
     /// This machine's `/proc/1/statm`.

@@ -57,8 +57,8 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::text;
-use crate::{Error, Result};
 
 const FILE: &str = "status";
 

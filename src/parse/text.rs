@@ -3,7 +3,7 @@
 //! Every helper returns sub-slices of its input found with `memchr` or a short byte loop, so none
 //! can index out of bounds, and none allocates.
 
-use crate::Error;
+use crate::error::Error;
 
 /// Strips the final `\n` the kernel writes at the end of every /proc text file.
 ///

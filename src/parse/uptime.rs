@@ -18,9 +18,9 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::num::u64_prefix;
 use crate::parse::text;
-use crate::{Error, Result};
 
 const FILE: &str = "uptime";
 

@@ -20,8 +20,8 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::{num, text};
-use crate::{Error, Result};
 
 /// `parse` of the file's one line; `Error::Parse { file, field: "value" }` if it rejects it.
 #[inline]

@@ -38,10 +38,10 @@
 //! # Ok::<(), procfast::Error>(())
 //! ```
 
+use crate::error::{Error, Result};
 use crate::parse::keys::KeyTable;
 use crate::parse::num::u64_dec;
 use crate::parse::text;
-use crate::{Error, Result};
 
 const FILE: &str = "vmstat";
 

@@ -56,8 +56,8 @@ impl Fields {
     pub const SWAP: Fields = Fields(1 << 13);
     /// The soft `RLIMIT_NOFILE`.
     pub const FD_LIMIT: Fields = Fields(1 << 14);
-    /// Where the task sleeps in the kernel ([`Row::wchan`]): one more file read per row, by
-    /// path (never held).
+    /// Where the task sleeps in the kernel ([`Row::wchan`](super::row::Row::wchan)): one more
+    /// file read per row, by path (never held).
     pub const WCHAN: Fields = Fields(1 << 15);
     /// Every figure.
     pub const ALL: Fields = Fields((1 << 16) - 1);
