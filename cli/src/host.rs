@@ -1,10 +1,11 @@
 //! `procfast host`: one snapshot of the host's figures, from the files node_exporter reads,
 //! through one held [`System`]. The JSON keys are a contract (see `HOST_USAGE`).
 
-use crate::{failure, Failure};
+use crate::args::{open_procfs, procfs_name};
+use crate::failure::{failure, Failure};
 use lexopt::prelude::*;
 use procfast::parse::pressure::{Pressure, Psi};
-use procfast::{Error, ProcFs, System};
+use procfast::{Error, System};
 use serde_json::{json, Value as Json};
 use std::io::Write;
 use std::time::Instant;
@@ -161,7 +162,7 @@ fn psi_json(psi: &Psi) -> Json {
 }
 
 /// `procfast host`.
-pub fn host(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failure> {
+pub fn host(mut args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure> {
     let mut json = false;
     let mut procfs_dir = None;
     while let Some(arg) = args.next()? {
@@ -172,16 +173,9 @@ pub fn host(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failur
             other => return Err(other.unexpected().into()),
         }
     }
-    let opened;
-    let procfs: &ProcFs = match &procfs_dir {
-        Some(dir) => {
-            opened = ProcFs::open(dir)
-                .map_err(|e| failure(format!("--procfs {}: {e}", dir.to_string_lossy())))?;
-            &opened
-        }
-        None => ProcFs::global().map_err(|e| failure(format!("/proc: {e}")))?,
-    };
-    let mut system = System::in_procfs(procfs).map_err(|e| failure(format!("/proc: {e}")))?;
+    let procfs = open_procfs(procfs_dir.as_ref())?;
+    let mut system = System::in_procfs(procfs)
+        .map_err(|e| failure(format!("{}: {e}", procfs_name(procfs_dir.as_ref()))))?;
     let snapshot = snapshot(&mut system)?;
     if json {
         writeln!(out, "{snapshot}")?;
@@ -192,7 +186,7 @@ pub fn host(mut args: lexopt::Parser, out: &mut impl Write) -> Result<(), Failur
 }
 
 /// The snapshot for a reader: one line per part, sizes in binary units.
-fn write_text(out: &mut impl Write, s: &Json) -> std::io::Result<()> {
+fn write_text(out: &mut (impl Write + ?Sized), s: &Json) -> std::io::Result<()> {
     let num = |v: &Json| v.as_f64().map_or("-".into(), |v| format!("{v:.2}"));
     let bytes = |v: &Json| v.as_u64().map_or("-".into(), human_bytes);
     let cpu = &s["cpu_seconds"];

@@ -44,8 +44,14 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn a_closed_stdout_ends_quietly_with_success() {
     let me = std::process::id().to_string();
-    let cases: [&[&str]; 11] = [
+    let cases: [&[&str]; 17] = [
         &["top", "-n", "100000"],
+        &["host"],
+        &["host", "--json"],
+        &["tcp"],
+        &["serve", "--once"],
+        &["help", "serve"],
+        &["--version"],
         &["top", "--interval", "0.05", "--json"],
         &["top", "--help"],
         &["top", "-n", "100000", "--threads"],
@@ -70,17 +76,38 @@ fn a_closed_stdout_ends_quietly_with_success() {
 }
 
 #[test]
-fn another_write_error_is_one_line_and_exit_1() {
-    let Some(mut command) = procfast(&["top"]) else {
-        return;
-    };
-    let full = std::fs::File::create("/dev/full").unwrap();
-    let out = command.stdout(full).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert_eq!(
-        text(&out.stderr),
-        "procfast: writing to stdout: No space left on device (os error 28)\n"
-    );
+fn a_full_disk_is_one_line_and_exit_1_for_every_command() {
+    let me = std::process::id().to_string();
+    let cases: [&[&str]; 10] = [
+        &["top"],
+        &["top", "--json", "--threads"],
+        &["fds", &me, "--kinds"],
+        &["metrics"],
+        &["host"],
+        &["tcp", "--json"],
+        &["serve", "--once"],
+        &["seed-demo", "--fds", "10"],
+        &["help", "top"],
+        &["--help"],
+    ];
+    for args in cases {
+        let Some(mut command) = procfast(args) else {
+            return;
+        };
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let out = command.stdout(full).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            text(&out.stderr),
+            "procfast: writing to stdout: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
 }
 
 /// A process whose comm is `printf`'s rendering of `format` (a process may set only its own
@@ -183,9 +210,26 @@ fn assert_usage_error(args: &[&str], message: &str) {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
     assert_eq!(text(&out.stdout), "", "{args:?} wrote to stdout");
+    // The hint names the command's own help when the command word was understood.
+    let commands = [
+        "top",
+        "fds",
+        "metrics",
+        "host",
+        "tcp",
+        "seed-demo",
+        "serve",
+        "help",
+    ];
+    let help = match args.first() {
+        Some(&command) if commands.contains(&command) && command != "help" => {
+            format!("procfast {command} --help")
+        }
+        _ => "procfast --help".to_string(),
+    };
     assert_eq!(
         stderr,
-        format!("procfast: {message}; see 'procfast --help'\n"),
+        format!("procfast: {message}; see '{help}'\n"),
         "{args:?}"
     );
 }
@@ -276,7 +320,8 @@ fn usage_errors_are_one_line() {
             format!("pid 0 is out of range {pid_range}"),
         ),
         (&["top", "--wat"], "invalid option '--wat'".into()),
-        (&["bogus"], r#"unexpected argument "bogus""#.into()),
+        (&["bogus"], r#"unknown command "bogus""#.into()),
+        (&["help", "bogus"], r#"unknown command "bogus""#.into()),
         (&[], "missing command".into()),
     ];
     for (args, message) in cases {
@@ -706,7 +751,11 @@ fn on_a_terminal_q_and_ctrl_c_quit_and_restore_the_mode() {
 
 #[test]
 fn every_command_has_help_and_the_binary_a_version() {
-    for command in ["top", "fds", "metrics", "seed-demo"] {
+    for command in ["top", "fds", "metrics", "host", "tcp", "seed-demo", "serve"] {
+        // `procfast help COMMAND` is `procfast COMMAND --help`.
+        let asked = run(&["help", command]).unwrap();
+        assert_eq!(asked.status.code(), Some(0), "help {command}");
+        assert_eq!(asked.stdout, run(&[command, "--help"]).unwrap().stdout);
         for flag in ["--help", "-h"] {
             let Some(out) = run(&[command, flag]) else {
                 return;
@@ -721,6 +770,7 @@ fn every_command_has_help_and_the_binary_a_version() {
         }
     }
     let out = run(&["--help"]).unwrap();
+    assert_eq!(run(&["help"]).unwrap().stdout, out.stdout);
     assert!(
         text(&out.stdout).contains("Exit status: 0"),
         "{}",
@@ -821,4 +871,55 @@ fn tcp_counts_by_state_both_ways() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let out = run(&["tcp", "--pid", "x1"]).unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+#[test]
+fn top_selecting_no_process_fails_as_ps_does() {
+    // A pid above pid_max (at most 2^22) never exists.
+    let Some(out) = run(&["top", "--pid", "9999999"]) else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "procfast: no process matches --pid 9999999\n"
+    );
+    // The frame is still written, as ps writes its header.
+    assert!(text(&out.stdout).starts_with("     PID USER"));
+    let me = std::process::id().to_string();
+    let out = run(&["top", "--pid", "9999999", "--pid", &me]).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&["top", "--comm", "no such command name"]).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}
+
+#[test]
+fn every_command_reading_proc_takes_procfs_and_names_it_in_errors() {
+    let me = std::process::id().to_string();
+    let commands: [&[&str]; 4] = [&["top"], &["host"], &["tcp"], &["fds", &me]];
+    for command in commands {
+        let Some(out) = run(&[command, &["--procfs", "/proc"]].concat()) else {
+            return;
+        };
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{command:?}: {}",
+            text(&out.stderr)
+        );
+        let missing = run(&[command, &["--procfs", "/nonexistent"]].concat()).unwrap();
+        assert_eq!(missing.status.code(), Some(1), "{command:?}");
+        assert_eq!(
+            text(&missing.stderr),
+            "procfast: --procfs /nonexistent: No such file or directory (os error 2)\n",
+            "{command:?}"
+        );
+        let not_procfs = run(&[command, &["--procfs", "/tmp"]].concat()).unwrap();
+        assert_eq!(not_procfs.status.code(), Some(1), "{command:?}");
+        let stderr = text(&not_procfs.stderr);
+        assert!(
+            stderr.starts_with("procfast: --procfs /tmp: ") && stderr.contains("procfs"),
+            "{command:?}: {stderr}"
+        );
+    }
 }

@@ -12,6 +12,7 @@
 //! - A group stays in the output once seen, with gauges at zero when it has no members.
 
 use super::config::{self, Config, ProcInfo};
+use crate::failure::say;
 use procfast::{Budget, Fields, ProcFs, Row, ScanSummary, Scanner};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -234,6 +235,8 @@ pub struct Exporter {
     sockets: Option<(BTreeMap<Arc<str>, u64>, bool)>,
     /// With `--tcp`: the census of the host's TCP connections, and its last count.
     tcp: Option<(procfast::TcpCensus, Option<procfast::TcpCount>)>,
+    /// With `--debug`: each scrape logs the processes it was denied figures of.
+    debug: bool,
 }
 
 /// The per-thread metrics of `--threads`, as process-exporter keeps them: threads of a tracked
@@ -302,7 +305,14 @@ impl Exporter {
             fields: FIELDS,
             sockets: None,
             tcp: None,
+            debug: false,
         })
+    }
+
+    /// Log, each scrape, which processes some figures were denied of (`--debug`).
+    pub fn with_debug(mut self, debug: bool) -> Exporter {
+        self.debug = debug;
+        self
     }
 
     /// Also report PSS (`memtype="proportionalResident"` and `"proportionalSwapped"`) from
@@ -367,7 +377,7 @@ impl Exporter {
             Ok(summary) => summary,
             Err(e) => {
                 self.errors.scrape += 1;
-                eprintln!("procfast serve: scanning /proc: {e}");
+                say(&format!("serve: scanning /proc: {e}"));
                 ScanSummary::default()
             }
         };
@@ -425,6 +435,9 @@ impl Exporter {
 
         let gen = self.scrapes;
         let mut new: Vec<usize> = Vec::new();
+        if self.debug {
+            log_denied(&rows);
+        }
         for (i, row) in rows.iter().enumerate() {
             self.errors.partial += u64::from(row.denied);
             let Some(start) = row.start_time_ticks else {
@@ -496,7 +509,7 @@ impl Exporter {
         if let Some((census, last)) = self.tcp.as_mut() {
             *last = census
                 .count(&budget)
-                .map_err(|e| eprintln!("procfast serve: counting TCP connections: {e}"))
+                .map_err(|e| say(&format!("serve: counting TCP connections: {e}")))
                 .ok();
         }
         // A stopped scan's rows are a prefix; the scanner still holds the processes after it,
@@ -1221,6 +1234,28 @@ fn uptime_ticks() -> u64 {
     (uptime_seconds() * procfast::clock_ticks_per_second() as f64) as u64
 }
 
+/// Names, in one line, the processes a scan was denied figures of (`--debug`): those figures
+/// need ptrace access (CAP_SYS_PTRACE for a non-root serve).
+fn log_denied(rows: &[Row]) {
+    let mut line = String::new();
+    let mut denied = 0;
+    for row in rows.iter().filter(|r| r.denied) {
+        denied += 1;
+        // Writing to a String cannot fail.
+        let _ = write!(
+            line,
+            " {} ({})",
+            row.pid,
+            String::from_utf8_lossy(row.comm()).escape_debug()
+        );
+    }
+    if denied > 0 {
+        say(&format!(
+            "serve: debug: denied figures of {denied} processes:{line}"
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1265,3 +1300,4 @@ mod tests {
         assert_eq!(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     }
 }
+

@@ -3,16 +3,19 @@
 
 pub mod config;
 mod exporter;
+pub mod options;
 
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
+mod http;
+mod worker;
+
+use crate::failure::{failure, say, Failure};
+use crate::fd_limit::raise_fd_limit;
+use axum::http::HeaderMap;
 use exporter::Exporter;
 use procfast::ProcFs;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The header Prometheus sends with every scrape: the scrape's timeout in seconds.
@@ -42,6 +45,10 @@ pub struct Options {
     pub sockets: bool,
     /// The host's TCP connections by state.
     pub tcp: bool,
+    /// The share of RLIMIT_NOFILE, in percent, that handles kept open on /proc may take.
+    pub kept_fds_percent: u8,
+    /// Log at debug level: which processes were denied, each scrape.
+    pub debug: bool,
 }
 
 impl Default for Options {
@@ -57,6 +64,8 @@ impl Default for Options {
             threads: false,
             sockets: false,
             tcp: false,
+            kept_fds_percent: 50,
+            debug: false,
         }
     }
 }
@@ -86,84 +95,91 @@ fn announced_timeout(headers: &HeaderMap) -> Option<Duration> {
     (seconds.is_finite() && seconds > 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
 }
 
-/// Runs the exporter until killed. Errors are ready to print as one line.
-pub fn run(options: Options) -> Result<(), String> {
+/// Runs the exporter until killed (with `once`, one scrape written to `out`). Errors are ready
+/// to print as one line.
+pub fn run(options: Options, out: &mut dyn Write) -> Result<(), Failure> {
     let config = match &options.config {
-        Some(path) => config::Config::load(path).map_err(|e| e.to_string())?,
+        Some(path) => config::Config::load(path).map_err(|e| failure(e.to_string()))?,
         None => config::Config::default_by_comm(),
     };
     for warning in &config.warnings {
-        eprintln!("procfast serve: config: {warning}");
+        say(&format!("serve: config: {warning}"));
     }
     // The procfs lives as long as the program; leaking one handle says so.
-    let procfs: &'static ProcFs = Box::leak(Box::new(
-        ProcFs::open(&options.procfs).map_err(|e| format!("{}: {e}", options.procfs.display()))?,
-    ));
-    // Keep handles for at most half the fds this process may hold.
-    let fd_budget = crate::raise_fd_limit() / 2;
-    let mut exporter = Exporter::new(procfs, config, options.children, fd_budget)
-        .map_err(|e| format!("{}: {e}", options.procfs.display()))?
+    let procfs: &'static ProcFs =
+        Box::leak(Box::new(ProcFs::open(&options.procfs).map_err(|e| {
+            failure(format!("{}: {e}", options.procfs.display()))
+        })?));
+    let fd_limit = raise_fd_limit();
+    let kept_fds = fd_limit * usize::from(options.kept_fds_percent) / 100;
+    let in_procfs = |e: procfast::Error| failure(format!("{}: {e}", options.procfs.display()));
+    let mut exporter = Exporter::new(procfs, config, options.children, kept_fds)
+        .map_err(in_procfs)?
         .with_smaps(options.smaps_max_rss)
         .with_threads(options.threads)
         .and_then(|e| e.with_tcp(options.tcp))
-        .map_err(|e| format!("{}: {e}", options.procfs.display()))?
-        .with_sockets(options.sockets);
+        .map_err(in_procfs)?
+        .with_sockets(options.sockets)
+        .with_debug(options.debug);
     // The first scrape sets the baseline every counter grows from.
     let mut text = String::new();
     exporter.scrape(options.budget, &mut text);
     if options.once {
         text.clear();
         exporter.scrape(options.budget, &mut text);
-        print!("{text}");
-        return Ok(());
+        out.write_all(text.as_bytes())?;
+        return Ok(out.flush()?);
     }
-    let state = Arc::new(Mutex::new(exporter));
-    let cap = options.budget;
-    let metrics = move |headers: HeaderMap| {
-        let state = state.clone();
-        async move {
-            let budget = scan_budget(announced_timeout(&headers), cap);
-            let mut text = String::with_capacity(64 * 1024);
-            match state.lock() {
-                Ok(mut exporter) => {
-                    exporter.scrape(budget, &mut text);
-                }
-                Err(_) => {
-                    return (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "exporter state poisoned\n",
-                    )
-                        .into_response()
-                }
-            }
-            (
-                [(
-                    header::CONTENT_TYPE,
-                    "text/plain; version=0.0.4; charset=utf-8",
-                )],
-                text,
-            )
-                .into_response()
-        }
-    };
-    let app = Router::new().route("/metrics", get(metrics)).route(
-        "/",
-        get(|| async { "procfast serve: metrics at /metrics\n" }),
-    );
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
+        .enable_all()
         .build()
-        .map_err(|e| format!("starting the runtime: {e}"))?;
+        .map_err(|e| failure(format!("starting the runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
-            .map_err(|e| format!("listening on {}: {e}", options.listen))?;
+            .map_err(|e| failure(bind_error(options.listen, &e)))?;
+        let worker = worker::start(
+            move |budget, text: &mut String| {
+                exporter.scrape(budget, text);
+            },
+            options.budget,
+        )
+        .map_err(|e| failure(format!("starting the scrape thread: {e}")))?;
         let bound = listener.local_addr().unwrap_or(options.listen);
-        eprintln!("procfast serve: listening on http://{bound}/metrics");
-        axum::serve(listener, app)
-            .await
-            .map_err(|e| format!("serving: {e}"))
+        say(&format!("serve: listening on http://{bound}/metrics"));
+        let server = http::Server {
+            listener,
+            max_connections: max_connections(fd_limit, kept_fds),
+            cap: options.budget,
+        };
+        server.run(worker).await.map_err(failure)
     })
+}
+
+/// The fds every serve process needs besides kept handles and connections: stdio, the procfs,
+/// the runtime's epoll and wakers, a scan's open directory and file, netlink sockets.
+const RESERVED_FDS: usize = 64;
+
+/// Connections served at once: what the fd limit leaves after kept handles and the reserve.
+fn max_connections(fd_limit: usize, kept_fds: usize) -> usize {
+    fd_limit
+        .saturating_sub(kept_fds)
+        .saturating_sub(RESERVED_FDS)
+        .max(1)
+}
+
+/// Why binding failed, in words that cannot be read as success.
+fn bind_error(address: SocketAddr, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "cannot listen on {address}: the port is in use (another exporter running?); \
+             choose another with --listen"
+        ),
+        std::io::ErrorKind::AddrNotAvailable => {
+            format!("cannot listen on {address}: no such address on this host")
+        }
+        _ => format!("cannot listen on {address}: {e}"),
+    }
 }
 
 #[cfg(test)]

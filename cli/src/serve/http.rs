@@ -1,0 +1,284 @@
+//! serve's HTTP side: accepting connections and answering `/metrics`, so that no client can
+//! stop the exporter.
+//!
+//! - At most `max_connections` at once; past that, accepting waits for one to close (the fds
+//!   that kept /proc handles and scans need are never taken by clients).
+//! - A failed `accept` (EMFILE, ENFILE, ENOBUFS, ENOMEM) is retried after a pause that doubles
+//!   from 5 ms to 1 s, and logged once per burst.
+//! - A client has [`HEADER_READ_TIMEOUT`] to send a request's headers, and a kept-alive
+//!   connection is closed after [`IDLE_TIMEOUT`] without a request.
+//! - A panic while answering is contained in its connection's task and counted.
+//!
+//! A scrape's timeout (the `X-Prometheus-Scrape-Timeout-Seconds` header) counts from when its
+//! request arrived: the answer is the scan the worker makes for it (or shares with other
+//! scrapes), or, if that would come too late, the newest complete one.
+
+use super::worker::{self, Answer};
+use super::{announced_timeout, scan_budget};
+use crate::failure::say;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use std::io;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, Semaphore};
+
+/// How long a client may take to send a request's headers (Go's exporters leave this unset;
+/// slowloris is why it is not).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a kept-alive connection may wait for its next request. Longer than Prometheus'
+/// default scrape interval (1 minute), so a scraper's connection is reused from scrape to
+/// scrape.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The longest pause between two failed `accept`s.
+const MAX_ACCEPT_PAUSE: Duration = Duration::from_secs(1);
+
+/// What the answer may still need after the scan: writing and sending it.
+const ANSWER_MARGIN: Duration = Duration::from_millis(20);
+
+/// The options of the HTTP side.
+pub struct Server {
+    /// The bound listener.
+    pub listener: TcpListener,
+    /// The most connections served at once.
+    pub max_connections: usize,
+    /// A bound on every scan, whatever the scrape's timeout.
+    pub cap: Option<Duration>,
+}
+
+#[derive(Clone)]
+struct AppState {
+    worker: worker::Handle,
+    cap: Option<Duration>,
+}
+
+impl Server {
+    /// Serves until the process is killed.
+    pub async fn run(self, worker: worker::Handle) -> Result<(), String> {
+        let panics = worker.panics.clone();
+        let app = Router::new()
+            .route("/metrics", get(metrics))
+            .route(
+                "/",
+                get(|| async { "procfast serve: metrics at /metrics\n" }),
+            )
+            .with_state(AppState {
+                worker,
+                cap: self.cap,
+            });
+        let slots = Arc::new(Semaphore::new(self.max_connections.max(1)));
+        let mut accept_failures = AcceptFailures::default();
+        loop {
+            // Wait for a free slot before taking a connection off the backlog.
+            let slot = slots
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| format!("connection slots: {e}"))?;
+            let (stream, _peer) = match self.listener.accept().await {
+                Ok(accepted) => {
+                    accept_failures.recovered();
+                    accepted
+                }
+                Err(e) => {
+                    tokio::time::sleep(accept_failures.failed(&e)).await;
+                    continue;
+                }
+            };
+            let service = TowerToHyperService::new(app.clone());
+            let panics = panics.clone();
+            let task = tokio::spawn(async move {
+                serve_connection(stream, service).await;
+                drop(slot);
+            });
+            // A panic ends the connection's task, not the server; it is counted when the task
+            // is joined.
+            tokio::spawn(async move {
+                if let Err(e) = task.await {
+                    if e.is_panic() {
+                        panics.fetch_add(1, Relaxed);
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Serves one connection: HTTP/1 with a header-read timeout, closed when idle too long.
+async fn serve_connection(stream: tokio::net::TcpStream, service: TowerToHyperService<Router>) {
+    let activity = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let io = TokioIo::new(Watched {
+        inner: stream,
+        started,
+        activity: activity.clone(),
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true);
+    let mut connection = pin!(builder.serve_connection(io, service));
+    loop {
+        let last = started + Duration::from_millis(activity.load(Relaxed));
+        tokio::select! {
+            // A broken or reset connection is the client's business; nothing to log.
+            _ = connection.as_mut() => return,
+            _ = tokio::time::sleep_until((last + IDLE_TIMEOUT).into()) => {
+                let last = started + Duration::from_millis(activity.load(Relaxed));
+                if last.elapsed() >= IDLE_TIMEOUT {
+                    // Lets a request in progress finish, then closes.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(IDLE_TIMEOUT, connection.as_mut()).await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// A TCP stream that notes when it last moved bytes, in milliseconds after `started`.
+struct Watched {
+    inner: tokio::net::TcpStream,
+    started: Instant,
+    activity: Arc<AtomicU64>,
+}
+
+impl Watched {
+    fn touch(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.activity.store(ms, Relaxed);
+    }
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.touch();
+        }
+        polled
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, data);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.touch();
+        }
+        polled
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Failed `accept`s in a row: the pause before the next try, and one log line per burst.
+#[derive(Default)]
+struct AcceptFailures {
+    in_a_row: u64,
+    pause: Duration,
+}
+
+impl AcceptFailures {
+    /// Notes a failure; returns how long to pause before accepting again.
+    fn failed(&mut self, e: &io::Error) -> Duration {
+        self.in_a_row += 1;
+        self.pause = if self.in_a_row == 1 {
+            say(&format!(
+                "serve: accepting a connection: {e}; retrying, with pauses up to {} s",
+                MAX_ACCEPT_PAUSE.as_secs()
+            ));
+            Duration::from_millis(5)
+        } else {
+            (self.pause * 2).min(MAX_ACCEPT_PAUSE)
+        };
+        self.pause
+    }
+
+    /// Notes a success, which ends a burst.
+    fn recovered(&mut self) {
+        if self.in_a_row > 0 {
+            say(&format!(
+                "serve: accepting connections again, after {} failed attempts",
+                self.in_a_row
+            ));
+        }
+        *self = AcceptFailures::default();
+    }
+}
+
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let arrived = Instant::now();
+    let timeout = announced_timeout(&headers);
+    let scan_deadline =
+        scan_budget(timeout, state.cap).and_then(|budget| arrived.checked_add(budget));
+    let (reply, answer) = oneshot::channel::<Answer>();
+    let request = worker::Request {
+        scan_deadline,
+        reply,
+    };
+    if state.worker.send(request).is_err() {
+        return unavailable("the scrape worker has stopped\n");
+    }
+    // Wait for the scan until the scrape's own deadline; past it, the newest complete answer
+    // still arrives in time.
+    let answer_deadline = timeout
+        .map(|t| t.saturating_sub(ANSWER_MARGIN))
+        .and_then(|t| arrived.checked_add(t));
+    let answer = match answer_deadline {
+        None => answer.await.ok(),
+        Some(deadline) => match tokio::time::timeout_at(deadline.into(), answer).await {
+            Ok(answer) => answer.ok(),
+            Err(_) => state.worker.latest().map(Ok),
+        },
+    };
+    match answer {
+        Some(Ok(text)) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            Body::from(text),
+        )
+            .into_response(),
+        Some(Err(message)) => (StatusCode::INTERNAL_SERVER_ERROR, message).into_response(),
+        None => unavailable("no scan finished within the scrape's timeout\n"),
+    }
+}
+
+fn unavailable(message: &'static str) -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
+}

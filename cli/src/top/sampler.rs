@@ -1,0 +1,123 @@
+//! Scans, and %CPU from one scan to the next.
+
+use super::options::{By, Filter};
+use crate::failure::{failure, Failure};
+use procfast::{Budget, Row, ScanSummary, Scanner};
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+/// A row `top` shows, with its %CPU when its process was also in the previous scan.
+pub struct Shown {
+    pub row: Row,
+    pub cpu_percent: Option<f64>,
+}
+
+/// What one scan took and saw.
+pub struct Frame {
+    pub summary: ScanSummary,
+    pub started: Instant,
+    /// Wall-clock and CPU time of the scan: what a refresh costs.
+    pub wall: Duration,
+    pub cpu: Duration,
+    /// The time since the previous scan began, over which %CPU is measured.
+    pub interval: Option<Duration>,
+}
+
+/// Scans with one scanner, remembering every process's CPU time so that the next scan can tell
+/// its %CPU.
+pub struct Sampler {
+    pub scanner: Scanner,
+    /// The rows of the last scan that pass the filter.
+    pub shown: Vec<Shown>,
+    /// CPU seconds of every process in the previous scan, by pid and start time: a reused pid
+    /// has a later start time, so a new process is never charged for its predecessor.
+    pub before: HashMap<(i32, u64), f64>,
+    /// The same for the scan under way (kept only to reuse its allocation).
+    pub now: HashMap<(i32, u64), f64>,
+    pub before_at: Option<Instant>,
+}
+
+impl Sampler {
+    pub fn sample(
+        &mut self,
+        filter: &Filter,
+        budget: &Budget,
+        procfs_name: &str,
+    ) -> Result<Frame, Failure> {
+        self.now.clear();
+        self.shown.clear();
+        let (now, shown) = (&mut self.now, &mut self.shown);
+        let started = Instant::now();
+        let cpu_started = process_cpu_time();
+        let summary = self
+            .scanner
+            .scan(budget, |row| {
+                if let (Some(ticks), Some(cpu)) = (row.start_time_ticks, row.cpu_seconds) {
+                    now.insert((row.pid, ticks), cpu);
+                }
+                if filter.matches(row) {
+                    shown.push(Shown {
+                        row: *row,
+                        cpu_percent: None,
+                    });
+                }
+                ControlFlow::Continue(())
+            })
+            .map_err(|e| failure(format!("scanning {procfs_name}: {e}")))?;
+        let wall = started.elapsed();
+        let cpu = process_cpu_time().saturating_sub(cpu_started);
+        // Both scans read /proc in the same (pid) order, so the time between their starts is
+        // about the time between a process's two readings.
+        let interval = self.before_at.map(|at| started - at);
+        if let Some(interval) = interval {
+            let seconds = interval.as_secs_f64();
+            for s in shown.iter_mut() {
+                let key = s.row.start_time_ticks.map(|ticks| (s.row.pid, ticks));
+                let before = key.and_then(|key| self.before.get(&key));
+                s.cpu_percent = match (before, s.row.cpu_seconds) {
+                    (Some(before), Some(now)) => Some((now - before).max(0.0) / seconds * 100.0),
+                    // New since the previous scan: there is nothing to measure against.
+                    _ => None,
+                };
+            }
+        }
+        std::mem::swap(&mut self.before, &mut self.now);
+        self.before_at = Some(started);
+        Ok(Frame {
+            summary,
+            started,
+            wall,
+            cpu,
+            interval,
+        })
+    }
+}
+
+/// This process's CPU time so far (all its threads, user and system).
+pub fn process_cpu_time() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::try_from(t).unwrap_or_default()
+}
+
+/// Sorts the rows, largest first (`pid`: smallest first), and keeps the first `n`.
+pub fn rank(shown: &mut Vec<Shown>, by: By, sampled: bool, n: usize) {
+    if by == By::Pid {
+        // With --threads, a process's threads stay together.
+        shown.sort_unstable_by_key(|s| (s.row.tgid, s.row.pid));
+    } else {
+        let key = |s: &Shown| {
+            let figure = match by {
+                By::Fds => s.row.fds.map(|v| v as f64),
+                By::Threads => s.row.threads.map(|v| v as f64),
+                By::Rss => s.row.rss_bytes.map(|v| v as f64),
+                By::Cpu if sampled => s.cpu_percent,
+                By::Cpu | By::Pid => s.row.cpu_seconds,
+            };
+            // A figure missing (a zombie has no fds) ranks below every real one.
+            figure.unwrap_or(-1.0)
+        };
+        shown.sort_unstable_by(|a, b| key(b).total_cmp(&key(a)).then(a.row.pid.cmp(&b.row.pid)));
+    }
+    shown.truncate(n);
+}
