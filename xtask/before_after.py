@@ -7,7 +7,7 @@ order, several times each, and the figure is the median over rounds of the per-r
 medians. The time is what the command itself reports in `--json` (`micros`, the work alone, not
 process start-up).
 
-    python3 benches/before_after.py BEFORE_BINARY AFTER_BINARY [--rounds 30] [--runs 5]
+    python3 xtask/before_after.py BEFORE_BINARY AFTER_BINARY [--rounds 30] [--runs 5]
 
 Scenarios: a cold `top` scan (comm, fds, threads, rss, cpu) with 200 extra sleeping processes;
 `fds PID` (open a handle and count by one fstat) and `fds PID --method walk` for a process holding

@@ -7,6 +7,9 @@
 //! scrapes, so that each scrape pays for the dentries it makes) and both binaries.
 
 use crate::common;
+use crate::format::fmt_scrape;
+use crate::report::{Report, Table};
+use crate::timing::{median_of, median_ratio, rotated};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -152,66 +155,51 @@ fn start(name: &'static str, program: &Path, args: &[String]) -> Option<Exporter
     Some(exporter)
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(0.0)
-}
-
-fn fmt_ms(d: f64) -> String {
-    if d >= 0.1 {
-        format!("{:.2} s", d)
-    } else {
-        format!("{:.1} ms", d * 1e3)
-    }
-}
-
 /// Scrapes both exporters `rounds` times in rotating order and writes a table; returns each
 /// exporter's median latency and CPU per scrape, in seconds.
 fn compare(md: &mut String, title: &str, exporters: &[Exporter], rounds: usize) -> Compared {
     let mut costs: Vec<Vec<Cost>> = vec![Vec::new(); exporters.len()];
-    for round in 0..rounds {
-        for k in 0..exporters.len() {
-            let which = (round + k) % exporters.len();
-            costs[which].push(scrape(&exporters[which]));
-        }
-    }
+    rotated(rounds, exporters.len(), |_, which| {
+        costs[which].push(scrape(&exporters[which]));
+    });
+    // One figure of every scrape of exporter `k`.
+    let each = |k: usize, f: fn(&Cost) -> f64| -> Vec<f64> { costs[k].iter().map(f).collect() };
+    let wall = |c: &Cost| c.wall.as_secs_f64();
+    let cpu = |c: &Cost| c.cpu.as_secs_f64();
     let _ = writeln!(
         md,
-        "**{title}** ({rounds} rounds, dentry cache dropped before each scrape)\n\n\
-         | exporter | scrape latency | CPU per scrape (schedstat) | slab growth per scrape | response |\n\
-         |---|---:|---:|---:|---:|"
+        "**{title}** ({rounds} rounds, dentry cache dropped before each scrape)\n"
+    );
+    let mut table = Table::new(
+        &[
+            "exporter",
+            "scrape latency",
+            "CPU per scrape (schedstat)",
+            "slab growth per scrape",
+            "response",
+        ],
+        "lrrrr",
     );
     let mut medians = Vec::new();
     let mut slabs = Vec::new();
-    for (e, c) in exporters.iter().zip(&costs) {
-        let wall = median(c.iter().map(|c| c.wall.as_secs_f64()).collect());
-        let cpu = median(c.iter().map(|c| c.cpu.as_secs_f64()).collect());
+    for (k, e) in exporters.iter().enumerate() {
+        let (wall, cpu) = (median_of(&each(k, wall)), median_of(&each(k, cpu)));
         medians.push((wall, cpu));
-        let slab = median(c.iter().map(|c| c.slab_bytes as f64).collect());
+        let slab = median_of(&each(k, |c| c.slab_bytes as f64));
         slabs.push(slab);
-        let bytes = median(c.iter().map(|c| c.bytes as f64).collect());
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {:.1} MiB | {:.0} KiB |",
-            e.name,
-            fmt_ms(wall),
-            fmt_ms(cpu),
-            slab / (1024.0 * 1024.0),
-            bytes / 1024.0
-        );
+        let bytes = median_of(&each(k, |c| c.bytes as f64));
+        table.row([
+            e.name.to_string(),
+            fmt_scrape(wall),
+            fmt_scrape(cpu),
+            format!("{:.1} MiB", slab / (1024.0 * 1024.0)),
+            format!("{:.0} KiB", bytes / 1024.0),
+        ]);
     }
-    let ratio = |f: &dyn Fn(&Cost) -> f64| {
-        median(
-            costs[1]
-                .iter()
-                .zip(&costs[0])
-                .map(|(peer, ours)| f(peer) / f(ours).max(1e-6))
-                .collect(),
-        )
-    };
+    md.push_str(&table.finish());
     let ratios = (
-        ratio(&|c| c.wall.as_secs_f64()),
-        ratio(&|c| c.cpu.as_secs_f64()),
+        median_ratio(&each(1, wall), &each(0, wall), 1e-6),
+        median_ratio(&each(1, cpu), &each(0, cpu), 1e-6),
     );
     let _ = writeln!(
         md,
@@ -264,11 +252,7 @@ fn per_file_costs() -> (String, f64, u64) {
         ("`io` (read and write bytes)", Fields::IO),
         ("the fd limit (`prlimit`)", Fields::FD_LIMIT),
     ];
-    let mut md = String::from(
-        "What each source a scrape reads beyond `top`'s costs (kept scanners, warm; `top`'s \
-         fields against `top`'s plus one source, in rotated rounds):\n\n\
-         | source | per scan | per process |\n|---|---:|---:|\n",
-    );
+    let mut table = Table::new(&["source", "per scan", "per process"], "lrr");
     let (mut status_cost, mut processes) = (0.0, 0u64);
     // Two kept scanners of every process at once: as many fds as the hard limit allows.
     let nofile = rustix::process::Resource::Nofile;
@@ -279,46 +263,55 @@ fn per_file_costs() -> (String, f64, u64) {
     for (name, fields) in extra {
         let scanners = [top, top | fields].map(|f| Scanner::new(f).map(|s| s.keep_handles(budget)));
         let [Ok(mut base), Ok(mut more)] = scanners else {
-            let _ = writeln!(md, "| {name} | (no scanner) | |");
+            table.row([name, "(no scanner)", ""]);
             continue;
         };
         let mut times = [Vec::new(), Vec::new()];
-        for round in 0..41 {
-            for k in 0..2 {
-                let which = (round + k) % 2;
-                let scanner = if which == 0 { &mut base } else { &mut more };
-                let started = Instant::now();
-                let mut n = 0u64;
-                let _ = scanner.scan(&Budget::UNLIMITED, |_| {
-                    n += 1;
-                    ControlFlow::Continue(())
-                });
-                // The first rounds open the handles.
-                if round >= 2 {
-                    times[which].push(started.elapsed().as_secs_f64());
-                }
-                processes = n;
+        rotated(41, 2, |round, which| {
+            let scanner = if which == 0 { &mut base } else { &mut more };
+            let started = Instant::now();
+            let mut n = 0u64;
+            let _ = scanner.scan(&Budget::UNLIMITED, |_| {
+                n += 1;
+                ControlFlow::Continue(())
+            });
+            // The first rounds open the handles.
+            if round >= 2 {
+                times[which].push(started.elapsed().as_secs_f64());
             }
-        }
-        let cost = median(times[1].iter().zip(&times[0]).map(|(m, b)| m - b).collect());
+            processes = n;
+        });
+        let growth: Vec<f64> = times[1].iter().zip(&times[0]).map(|(m, b)| m - b).collect();
+        let cost = median_of(&growth);
         if fields.contains(Fields::SWAP) {
             status_cost = cost / processes.max(1) as f64;
         }
-        let _ = writeln!(
-            md,
-            "| {name} | {} | {:.2} µs |",
-            fmt_ms(cost),
-            cost / processes.max(1) as f64 * 1e6
-        );
+        table.row([
+            name.to_string(),
+            fmt_scrape(cost),
+            format!("{:.2} µs", cost / processes.max(1) as f64 * 1e6),
+        ]);
     }
-    md.push('\n');
+    let md = format!(
+        "What each source a scrape reads beyond `top`'s costs (kept scanners, warm; `top`'s \
+         fields against `top`'s plus one source, in rotated rounds):\n\n{}\n",
+        table.finish()
+    );
     (md, status_cost, processes)
 }
 
 /// A config naming every process by its comm (process-exporter's all.yaml).
 const ALL_BY_COMM: &str = "process_names:\n  - name: \"{{.Comm}}\"\n    cmdline: ['.+']\n";
 
-pub fn run(root: &Path) -> Result<String, String> {
+/// Measures and writes the section.
+pub fn run(report: &Report) -> Result<(), String> {
+    report.publish("serve-bench", &measure(report)?)
+}
+
+/// The section's markdown; an error where the benchmark cannot run here (not root, no
+/// process-exporter) or an exporter does not start.
+pub fn measure(report: &Report) -> Result<String, String> {
+    let root = report.root();
     if !rustix::process::geteuid().is_root() {
         return Err("serve-bench needs root (it drops the dentry cache between scrapes)".into());
     }
@@ -406,7 +399,7 @@ pub fn run(root: &Path) -> Result<String, String> {
     );
     let at_procs = compare(&mut md, &title, &exporters, 5);
     let at_procs_ratios = at_procs.ratios;
-    let svg = root.join("serve.svg");
+    let (svg, link) = report.plot("serve.svg");
     match plot(
         &svg,
         &[
@@ -415,10 +408,7 @@ pub fn run(root: &Path) -> Result<String, String> {
         ],
     ) {
         Ok(()) => {
-            let _ = writeln!(
-                md,
-                "![procfast serve against process-exporter](serve.svg)\n"
-            );
+            let _ = writeln!(md, "![procfast serve against process-exporter]({link})\n");
         }
         Err(e) => eprintln!("serve-bench: drawing {}: {e}", svg.display()),
     }
@@ -453,69 +443,77 @@ pub fn run(root: &Path) -> Result<String, String> {
             .unwrap_or(0.0)
     };
     let mut times = [Vec::new(), Vec::new(), Vec::new()];
-    for round in 0..WARM_ROUNDS {
-        for k in 0..3 {
-            let which = (round + k) % 3;
-            times[which].push(match which {
-                0 => top_cold(),
-                1 => warm(&exporters[0]),
-                _ => warm(&selective),
-            });
-        }
-    }
-    let ratio = |k: usize| {
-        median(
-            times[k]
-                .iter()
-                .zip(&times[0])
-                .map(|(w, t)| w / t.max(1e-9))
-                .collect(),
-        )
-    };
-    let (top, every, some) = (
-        median(times[0].clone()),
-        median(times[1].clone()),
-        median(times[2].clone()),
-    );
+    rotated(WARM_ROUNDS, 3, |_, which| {
+        times[which].push(match which {
+            0 => top_cold(),
+            1 => warm(&exporters[0]),
+            _ => warm(&selective),
+        });
+    });
+    let ratio = |k: usize| median_ratio(&times[k], &times[0], 1e-9);
+    let [top, every, some] = [0, 1, 2].map(|k| median_of(&times[k]));
     let (every_ratio, some_ratio) = (ratio(1), ratio(2));
+    let mut table = Table::new(&["", "time", "÷ `top` cold"], "lrr");
+    table.row([
+        "`procfast top --json -n 1`, cold".into(),
+        fmt_scrape(top),
+        "1".into(),
+    ]);
+    table.row([
+        "`serve`, every process grouped by comm (process-exporter's all.yaml)".into(),
+        fmt_scrape(every),
+        format!("{every_ratio:.2}×"),
+    ]);
+    table.row([
+        "`serve`, the 200 python3 processes named, the rest ignored".into(),
+        fmt_scrape(some),
+        format!("{some_ratio:.2}×"),
+    ]);
     let _ = writeln!(
         md,
         "**A warm scrape against `procfast top`'s cold listing of the same host** ({WARM_ROUNDS} \
          rotated rounds; the scrape's own `procfast_scrape_duration_seconds`, the listing's \
-         `micros`; ratios are medians of per-round ratios)\n\n\
-         | | time | ÷ `top` cold |\n|---|---:|---:|\n\
-         | `procfast top --json -n 1`, cold | {} | 1 |\n\
-         | `serve`, every process grouped by comm (process-exporter's all.yaml) | {} | {every_ratio:.2}× |\n\
-         | `serve`, the 200 python3 processes named, the rest ignored | {} | {some_ratio:.2}× |\n",
-        fmt_ms(top),
-        fmt_ms(every),
-        fmt_ms(some),
+         `micros`; ratios are medians of per-round ratios)\n\n{}",
+        table.finish()
     );
     let per_file = per_file_costs();
     md.push_str(&per_file.0);
     drop(selective);
-    let goal = |met: bool| if met { "met" } else { "not met" };
+    let verdict = |met: bool| if met { "met" } else { "not met" };
     let (fds_latency, fds_cpu) = at_fds_ratios;
     let (procs_latency, procs_cpu) = at_procs_ratios;
-    let _ = writeln!(
-        md,
-        "| goal (the issue's) | measured | |\n|---|---|---|\n\
-         | ≥ 100× faster at ~1M fds | latency {fds_latency:.0}×, CPU {fds_cpu:.0}× | {} |\n\
-         | slab growth < 16 MiB per scrape | {:.1} MiB | {} |\n\
-         | ≥ 20× less CPU per scrape at 2,000 processes | {procs_cpu:.0}× (latency {procs_latency:.0}×) | {} |\n\
-         | a warm scrape within 1.3× of `top`'s cold listing | every process grouped: {every_ratio:.2}×; the usual config naming a few services: {some_ratio:.2}× | {} |\n",
-        goal(fds_latency >= 100.0),
-        at_fds_slab / (1024.0 * 1024.0),
-        goal(at_fds_slab < 16.0 * 1024.0 * 1024.0),
-        goal(procs_cpu >= 20.0),
+    let mut table = Table::new(&["target", "measured", ""], "lll");
+    table.row([
+        "≥ 100× faster at ~1M fds".into(),
+        format!("latency {fds_latency:.0}×, CPU {fds_cpu:.0}×"),
+        verdict(fds_latency >= 100.0).into(),
+    ]);
+    table.row([
+        "slab growth < 16 MiB per scrape".into(),
+        format!("{:.1} MiB", at_fds_slab / (1024.0 * 1024.0)),
+        verdict(at_fds_slab < 16.0 * 1024.0 * 1024.0).into(),
+    ]);
+    table.row([
+        "≥ 20× less CPU per scrape at 2,000 processes".into(),
+        format!("{procs_cpu:.0}× (latency {procs_latency:.0}×)"),
+        verdict(procs_cpu >= 20.0).into(),
+    ]);
+    table.row([
+        "a warm scrape within 1.3× of `top`'s cold listing".to_string(),
+        format!(
+            "every process grouped: {every_ratio:.2}×; the usual config naming a few services: \
+             {some_ratio:.2}×"
+        ),
         if every_ratio <= 1.3 {
             "met"
         } else if some_ratio <= 1.3 {
             "met for a selective config; not with every process grouped"
         } else {
             "not met"
-        },
-    );
+        }
+        .into(),
+    ]);
+    let _ = writeln!(md, "{}", table.finish());
     if every_ratio > 1.3 {
         let _ = writeln!(
             md,
@@ -527,15 +525,17 @@ pub fn run(root: &Path) -> Result<String, String> {
             per_file.1 / (top / per_file.2.max(1) as f64) * 100.0,
         );
     }
-    let _ = writeln!(md, "| exporter | RSS after 100 scrapes |\n|---|---:|");
+    let mut table = Table::new(&["exporter", "RSS after 100 scrapes"], "lr");
     for e in &exporters {
-        let _ = writeln!(
-            md,
-            "| {} | {:.1} MiB |",
-            e.name,
-            rss_of(e.process.0.id()) as f64 / (1024.0 * 1024.0)
-        );
+        table.row([
+            e.name.to_string(),
+            format!(
+                "{:.1} MiB",
+                rss_of(e.process.0.id()) as f64 / (1024.0 * 1024.0)
+            ),
+        ]);
     }
+    md.push_str(&table.finish());
     drop(exporters);
     drop(threaded);
     drop(sleepers);
@@ -567,7 +567,7 @@ fn plot(
         .disable_x_mesh()
         .disable_x_axis()
         .y_desc("seconds per scrape")
-        .y_label_formatter(&|y| fmt_ms(*y))
+        .y_label_formatter(&|y| fmt_scrape(*y))
         .label_style(("sans-serif", 13))
         .draw()?;
     let colors = [RGBColor(0x1f, 0x77, 0xb4), RGBColor(0xd6, 0x27, 0x28)];
@@ -586,7 +586,7 @@ fn plot(
                     style,
                 )))?;
                 chart.draw_series(std::iter::once(Text::new(
-                    format!("{what} {}", fmt_ms(value)),
+                    format!("{what} {}", fmt_scrape(value)),
                     (x, value.max(1e-4) * 1.4),
                     ("sans-serif", 11),
                 )))?;

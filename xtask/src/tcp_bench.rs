@@ -9,6 +9,10 @@ use std::mem::MaybeUninit;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
+use crate::alloc::count_allocs;
+use crate::format::fmt_seconds;
+use crate::report::{Report, Table};
+use crate::timing::{median_of, median_ratio, rotated};
 use procfast::{Budget, Proc, TcpCensus};
 
 /// A child process killed and reaped on drop.
@@ -122,21 +126,6 @@ impl Psutil {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
-}
-
-fn fmt_time(s: f64) -> String {
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else if s >= 1e-3 {
-        format!("{:.2} ms", s * 1e3)
-    } else {
-        format!("{:.1} µs", s * 1e6)
-    }
-}
-
 /// A contender: its name and one timed run, returning (items it saw, seconds).
 type Run<'a> = (&'static str, Box<dyn FnMut() -> (u64, f64) + 'a>);
 
@@ -146,42 +135,29 @@ fn table(md: &mut String, header: &str, contenders: &mut [Run<'_>]) -> Vec<(f64,
     let count = contenders.len();
     let mut times = vec![Vec::new(); count];
     let mut items = vec![0; count];
-    for round in 0..ROUNDS {
-        for k in 0..count {
-            let which = (round + k) % count;
-            let (n, seconds) = (contenders[which].1)();
-            items[which] = n;
-            times[which].push(seconds);
-        }
-    }
-    let _ = writeln!(
-        md,
-        "| {header} | median | ÷ procfast | items seen |\n|---|---:|---:|---:|"
-    );
+    rotated(ROUNDS, count, |_, which| {
+        let (n, seconds) = (contenders[which].1)();
+        items[which] = n;
+        times[which].push(seconds);
+    });
+    let mut table = Table::new(&[header, "median", "÷ procfast", "items seen"], "lrrr");
     let mut out = Vec::new();
     for k in 0..count {
-        let ratio = median(
-            times[k]
-                .iter()
-                .zip(&times[0])
-                .map(|(t, r)| t / r.max(1e-12))
-                .collect(),
-        );
-        let m = median(times[k].clone());
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} |",
-            contenders[k].0,
-            fmt_time(m),
+        let ratio = median_ratio(&times[k], &times[0], 1e-12);
+        let m = median_of(&times[k]);
+        table.row([
+            contenders[k].0.to_string(),
+            fmt_seconds(m),
             if k == 0 {
                 "1".into()
             } else {
                 format!("{ratio:.1}×")
             },
-            items[k]
-        );
+            items[k].to_string(),
+        ]);
         out.push((m, ratio, items[k]));
     }
+    md.push_str(&table.finish());
     md.push('\n');
     out
 }
@@ -217,7 +193,13 @@ fn raw_readlinkat_loop(pid: u32) -> u64 {
     n
 }
 
-pub fn run() -> Result<String, String> {
+/// Measures and writes the section.
+pub fn run(report: &Report) -> Result<(), String> {
+    report.publish("tcp-bench", &measure()?)
+}
+
+/// The section's markdown; an error where the helpers cannot hold their connections or fds.
+pub fn measure() -> Result<String, String> {
     let mut md = String::new();
     // ~20,000 connections: four processes of 2,500 pairs.
     let holders: Vec<Running> = (0..4)
@@ -308,7 +290,7 @@ pub fn run() -> Result<String, String> {
         "procfast's dump costs {:.0} ns per socket here: about {} at 1,000,000 connections, \
          extrapolated linearly (more than this machine's fd limit lets it hold).\n",
         per_socket * 1e9,
-        fmt_time(per_socket * 1e6)
+        fmt_seconds(per_socket * 1e6)
     );
     if let (Some(raw), Some(procfs)) = (results.get(3), results.get(4)) {
         let _ = writeln!(
@@ -317,9 +299,9 @@ pub fn run() -> Result<String, String> {
              it takes {} of the procfs crate's {}, and the dump itself, which procfast only \
              counts, takes {}, more than a fifth of the procfs crate's time, so no census can be \
              5× faster than it here.\n",
-            fmt_time(raw.0),
-            fmt_time(procfs.0),
-            fmt_time(results[0].0),
+            fmt_seconds(raw.0),
+            fmt_seconds(procfs.0),
+            fmt_seconds(results[0].0),
         );
     }
     let ratio_of = |name: &str| {
@@ -348,7 +330,7 @@ pub fn run() -> Result<String, String> {
     let mut psutil_fds = Psutil::start(pid);
     let (_, allocs) = {
         let _ = proc.fd_kinds(&Budget::UNLIMITED);
-        crate::count_allocs(|| proc.fd_kinds(&Budget::UNLIMITED).map(|(k, _)| k.total()))
+        count_allocs(|| proc.fd_kinds(&Budget::UNLIMITED).map(|(k, _)| k.total()))
     };
     let mut kinds: Vec<Run> = vec![
         (
@@ -403,24 +385,33 @@ pub fn run() -> Result<String, String> {
     );
     let verdict = |ok: bool| if ok { "met" } else { "not met" };
     let (ss, psutil_ratio, procfs) = (ratio_of("ss"), ratio_of("psutil"), ratio_of("procfs"));
-    let _ = writeln!(
-        md,
-        "| goal (the issue's) | measured | |\n|---|---|---|\n\
-         | netlink count faster than `ss -tan` | {} | {} |\n\
-         | ≥ 10× faster than psutil | {} | {} |\n\
-         | ≥ 5× faster than the procfs crate | {} | {} |\n\
-         | fd kinds ≤ 1.1× a raw `readlinkat` loop | {floor:.2}× | {} |\n\
-         | fd kinds: 0 allocations | {} | {} |\n",
+    let mut table = Table::new(&["target", "measured", ""], "lll");
+    table.row([
+        "netlink count faster than `ss -tan`".into(),
         ss.map_or("-".into(), |r| format!("{r:.1}×")),
-        verdict(ss.is_some_and(|r| r > 1.0)),
+        verdict(ss.is_some_and(|r| r > 1.0)).into(),
+    ]);
+    table.row([
+        "≥ 10× faster than psutil".into(),
         psutil_ratio.map_or("no psutil".into(), |r| format!("{r:.0}×")),
-        verdict(psutil_ratio.is_some_and(|r| r >= 10.0)),
+        verdict(psutil_ratio.is_some_and(|r| r >= 10.0)).into(),
+    ]);
+    table.row([
+        "≥ 5× faster than the procfs crate".into(),
         procfs.map_or("-".into(), |r| format!("{r:.1}×")),
-        verdict(procfs.is_some_and(|r| r >= 5.0)),
-        verdict(floor <= 1.1),
-        allocs.calls,
-        verdict(allocs.calls == 0),
-    );
+        verdict(procfs.is_some_and(|r| r >= 5.0)).into(),
+    ]);
+    table.row([
+        "fd kinds ≤ 1.1× a raw `readlinkat` loop".into(),
+        format!("{floor:.2}×"),
+        verdict(floor <= 1.1).into(),
+    ]);
+    table.row([
+        "fd kinds: 0 allocations".to_string(),
+        allocs.calls.to_string(),
+        verdict(allocs.calls == 0).into(),
+    ]);
+    let _ = writeln!(md, "{}", table.finish());
     drop(holder);
     Ok(md)
 }

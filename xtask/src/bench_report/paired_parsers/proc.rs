@@ -1,4 +1,4 @@
-//! The per-process file parsers in the paired table (see `paired_parse_table`): `schedstat`,
+//! The per-process file parsers in the paired table (see `super::paired_parse_table`): `schedstat`,
 //! `smaps_rollup` and `cgroup` against procfs-core on the same bytes, procfs-core last in each
 //! set.
 
@@ -6,9 +6,9 @@ use procfast::parse;
 use procfs::FromRead;
 use std::hint::black_box;
 
-const SCHEDSTAT: &[u8] = include_bytes!("../../tests/fixtures/schedstat");
-const SMAPS_ROLLUP: &[u8] = include_bytes!("../../tests/fixtures/smaps_rollup");
-const CGROUP: &[u8] = include_bytes!("../../tests/fixtures/cgroup");
+const SCHEDSTAT: &[u8] = fixture!("schedstat");
+const SMAPS_ROLLUP: &[u8] = fixture!("smaps_rollup");
+const CGROUP: &[u8] = fixture!("cgroup");
 /// A cgroup v2 host's file: the one line (as in benches/parse_proc_files.rs).
 const CGROUP_V2: &[u8] = b"0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-org.gnome.Terminal.slice/vte-spawn-8c2f.scope\n";
 

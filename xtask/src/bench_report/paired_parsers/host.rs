@@ -1,4 +1,4 @@
-//! The host-file parsers in the paired table (see `paired_parse_table`): `vmstat`, `diskstats`,
+//! The host-file parsers in the paired table (see `super::paired_parse_table`): `vmstat`, `diskstats`,
 //! `pressure`, `uptime` and `snmp` against procfs-core on the same bytes (this machine's files, as
 //! in benches/parse_host.rs), procfs-core last in each set. procfs-core has no `netstat` parser.
 
@@ -6,12 +6,12 @@ use procfast::parse;
 use procfs::FromRead;
 use std::hint::black_box;
 
-const VMSTAT: &[u8] = include_bytes!("../../tests/fixtures/vmstat");
-const DISKSTATS: &[u8] = include_bytes!("../../tests/fixtures/diskstats");
-const PRESSURE_CPU: &[u8] = include_bytes!("../../tests/fixtures/pressure_cpu");
-const PRESSURE_IO: &[u8] = include_bytes!("../../tests/fixtures/pressure_io");
-const UPTIME: &[u8] = include_bytes!("../../tests/fixtures/uptime");
-const SNMP: &[u8] = include_bytes!("../../tests/fixtures/snmp");
+const VMSTAT: &[u8] = fixture!("vmstat");
+const DISKSTATS: &[u8] = fixture!("diskstats");
+const PRESSURE_CPU: &[u8] = fixture!("pressure_cpu");
+const PRESSURE_IO: &[u8] = fixture!("pressure_io");
+const UPTIME: &[u8] = fixture!("uptime");
+const SNMP: &[u8] = fixture!("snmp");
 
 /// The contenders for one pressure file: its `some` total and `full` avg10.
 fn pressure(fixture: &'static [u8]) -> Vec<(&'static str, super::Batch)> {
