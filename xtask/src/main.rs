@@ -14,6 +14,7 @@ mod format;
 mod msrv;
 mod paired_opens;
 mod report;
+mod running;
 mod serve_bench;
 #[path = "../../benches/shared/stat_fields.rs"]
 mod stat_fields;

@@ -9,21 +9,12 @@
 use crate::common;
 use crate::format::fmt_scrape;
 use crate::report::{Report, Table};
+use crate::running::Running;
 use crate::timing::{median_of, median_ratio, rotated};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// A child process killed and reaped on drop.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// One exporter under test: its name, process and address.
 struct Exporter {

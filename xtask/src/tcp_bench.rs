@@ -6,24 +6,15 @@
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write as _};
 use std::mem::MaybeUninit;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
 use crate::alloc::count_allocs;
 use crate::format::fmt_seconds;
 use crate::report::{Report, Table};
+use crate::running::Running;
 use crate::timing::{median_of, median_ratio, rotated};
 use procfast::{Budget, Proc, TcpCensus};
-
-/// A child process killed and reaped on drop.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 const ROUNDS: usize = 21;
 
