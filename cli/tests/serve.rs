@@ -1072,7 +1072,8 @@ fn a_flood_of_idle_connections_at_the_fd_limit_leaves_serve_answering() {
         }
     }
     assert!(idle.len() > 300, "only {} connections", idle.len());
-    // Idle connections are closed by the header timeout, and a scrape gets through.
+    // At the cap, the idlest connection makes room: a scrape gets through at once, not after
+    // the idle ones time out.
     let started = Instant::now();
     let text = ureq::get(format!("http://{address}/metrics"))
         .config()
@@ -1085,7 +1086,7 @@ fn a_flood_of_idle_connections_at_the_fd_limit_leaves_serve_answering() {
         .unwrap();
     assert!(text.contains("procfast_scrape_complete 1"), "{text}");
     assert!(
-        started.elapsed() < Duration::from_secs(40),
+        started.elapsed() < Duration::from_secs(5),
         "{:?}",
         started.elapsed()
     );

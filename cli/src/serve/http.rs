@@ -1,8 +1,9 @@
 //! serve's HTTP side: accepting connections and answering `/metrics`, so that no client can
 //! stop the exporter.
 //!
-//! - At most `max_connections` at once; past that, accepting waits for one to close (the fds
-//!   that kept /proc handles and scans need are never taken by clients).
+//! - At most `max_connections` at once, so that clients never take the fds that kept /proc
+//!   handles and scans need; at the cap, the connection idle the longest is closed (after its
+//!   request in progress, if any) to make room for the next.
 //! - A failed `accept` (EMFILE, ENFILE, ENOBUFS, ENOMEM) is retried after a pause that doubles
 //!   from 5 ms to 1 s, and logged once per burst.
 //! - A client has [`HEADER_READ_TIMEOUT`] to send a request's headers, and a kept-alive
@@ -24,13 +25,14 @@ use axum::routing::get;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use std::collections::HashMap;
 use std::io;
 use std::pin::pin;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::{oneshot, Notify, Semaphore};
 
 /// How long a client may take to send a request's headers (Go's exporters leave this unset;
 /// slowloris is why it is not).
@@ -78,9 +80,15 @@ impl Server {
                 cap: self.cap,
             });
         let slots = Arc::new(Semaphore::new(self.max_connections.max(1)));
+        let conns = Arc::new(Conns::new());
         let mut accept_failures = AcceptFailures::default();
         loop {
-            // Wait for a free slot before taking a connection off the backlog.
+            // At the cap, the connection idle the longest makes room (a scraper waiting behind
+            // idle clients would time out); then wait for a free slot before taking a
+            // connection off the backlog.
+            if slots.available_permits() == 0 {
+                conns.close_idlest();
+            }
             let slot = slots
                 .clone()
                 .acquire_owned()
@@ -98,8 +106,11 @@ impl Server {
             };
             let service = TowerToHyperService::new(app.clone());
             let panics = panics.clone();
+            let (id, conn) = conns.open();
+            let conns = conns.clone();
             let task = tokio::spawn(async move {
-                serve_connection(stream, service).await;
+                serve_connection(stream, service, conn, conns.epoch).await;
+                conns.closed(id);
                 drop(slot);
             });
             // A panic ends the connection's task, not the server; it is counted when the task
@@ -115,14 +126,79 @@ impl Server {
     }
 }
 
-/// Serves one connection: HTTP/1 with a header-read timeout, closed when idle too long.
-async fn serve_connection(stream: tokio::net::TcpStream, service: TowerToHyperService<Router>) {
-    let activity = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
+/// A connection as the accept loop sees it.
+struct Conn {
+    /// When it last moved bytes, in milliseconds after the server's epoch.
+    activity: AtomicU64,
+    /// Asks it to close once its request in progress, if any, is answered.
+    close: Notify,
+    /// True once asked, so that each ask makes room once.
+    asked: AtomicBool,
+}
+
+/// The open connections, so that the idlest can be asked to make room.
+struct Conns {
+    epoch: Instant,
+    open: Mutex<(u64, HashMap<u64, Arc<Conn>>)>,
+}
+
+impl Conns {
+    fn new() -> Conns {
+        Conns {
+            epoch: Instant::now(),
+            open: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn open(&self) -> (u64, Arc<Conn>) {
+        let conn = Arc::new(Conn {
+            activity: AtomicU64::new(self.now()),
+            close: Notify::new(),
+            asked: AtomicBool::new(false),
+        });
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = open.0;
+        open.0 += 1;
+        open.1.insert(id, conn.clone());
+        (id, conn)
+    }
+
+    fn closed(&self, id: u64) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.1.remove(&id);
+    }
+
+    /// Asks the connection that moved no bytes for the longest to close.
+    fn close_idlest(&self) {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let idlest = open
+            .1
+            .values()
+            .filter(|c| !c.asked.load(Relaxed))
+            .min_by_key(|c| c.activity.load(Relaxed));
+        if let Some(conn) = idlest {
+            conn.asked.store(true, Relaxed);
+            conn.close.notify_one();
+        }
+    }
+}
+
+/// Serves one connection: HTTP/1 with a header-read timeout, closed when idle too long or
+/// when asked to make room.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    service: TowerToHyperService<Router>,
+    conn: Arc<Conn>,
+    epoch: Instant,
+) {
     let io = TokioIo::new(Watched {
         inner: stream,
-        started,
-        activity: activity.clone(),
+        epoch,
+        conn: conn.clone(),
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -130,35 +206,35 @@ async fn serve_connection(stream: tokio::net::TcpStream, service: TowerToHyperSe
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .keep_alive(true);
     let mut connection = pin!(builder.serve_connection(io, service));
+    let last = || epoch + Duration::from_millis(conn.activity.load(Relaxed));
     loop {
-        let last = started + Duration::from_millis(activity.load(Relaxed));
         tokio::select! {
             // A broken or reset connection is the client's business; nothing to log.
             _ = connection.as_mut() => return,
-            _ = tokio::time::sleep_until((last + IDLE_TIMEOUT).into()) => {
-                let last = started + Duration::from_millis(activity.load(Relaxed));
-                if last.elapsed() >= IDLE_TIMEOUT {
-                    // Lets a request in progress finish, then closes.
-                    connection.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(IDLE_TIMEOUT, connection.as_mut()).await;
-                    return;
+            _ = conn.close.notified() => break,
+            _ = tokio::time::sleep_until((last() + IDLE_TIMEOUT).into()) => {
+                if last().elapsed() >= IDLE_TIMEOUT {
+                    break;
                 }
             }
         }
     }
+    // Lets a request in progress finish, then closes.
+    connection.as_mut().graceful_shutdown();
+    let _ = tokio::time::timeout(IDLE_TIMEOUT, connection.as_mut()).await;
 }
 
-/// A TCP stream that notes when it last moved bytes, in milliseconds after `started`.
+/// A TCP stream that notes when it last moved bytes.
 struct Watched {
     inner: tokio::net::TcpStream,
-    started: Instant,
-    activity: Arc<AtomicU64>,
+    epoch: Instant,
+    conn: Arc<Conn>,
 }
 
 impl Watched {
     fn touch(&self) {
-        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.activity.store(ms, Relaxed);
+        let ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.conn.activity.store(ms, Relaxed);
     }
 }
 
