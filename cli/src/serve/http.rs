@@ -358,3 +358,36 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
 fn unavailable(message: &'static str) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_accepts_pause_longer_each_time_up_to_a_second_until_one_succeeds() {
+        let mut failures = AcceptFailures::default();
+        // EMFILE: too many open files.
+        let emfile = io::Error::from_raw_os_error(24);
+        let pauses: Vec<Duration> = (0..10).map(|_| failures.failed(&emfile)).collect();
+        assert_eq!(pauses[0], Duration::from_millis(5));
+        assert_eq!(pauses[1], Duration::from_millis(10));
+        assert!(pauses.windows(2).all(|w| w[1] >= w[0]));
+        assert_eq!(pauses[9], MAX_ACCEPT_PAUSE);
+        failures.recovered();
+        assert_eq!(failures.failed(&emfile), Duration::from_millis(5));
+    }
+
+    #[test]
+    fn the_idlest_connection_is_asked_to_close_once() {
+        let conns = Conns::new();
+        let (_, busy) = conns.open();
+        let (_, idle) = conns.open();
+        idle.activity.store(0, Relaxed);
+        busy.activity.store(1_000, Relaxed);
+        conns.close_idlest();
+        assert!(idle.asked.load(Relaxed));
+        assert!(!busy.asked.load(Relaxed));
+        conns.close_idlest();
+        assert!(busy.asked.load(Relaxed));
+    }
+}
