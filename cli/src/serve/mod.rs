@@ -3,7 +3,11 @@
 
 pub mod config;
 mod exporter;
+mod exposition;
+mod matcher;
 pub mod options;
+mod threads;
+mod tracker;
 
 mod http;
 mod worker;
