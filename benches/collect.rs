@@ -8,6 +8,9 @@
 //!
 //! Each asserts the open fd count it reports. Run: `cargo bench --bench collect`.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use criterion::{BenchmarkId, Criterion};
 use procfast::ProcessMetrics;
 use prometheus::core::Collector;
@@ -16,7 +19,7 @@ use std::time::Duration;
 
 /// The naive oracle: list /proc/self/fd, less the fd the listing itself holds.
 fn open_fds_now() -> u64 {
-    std::fs::read_dir("/proc/self/fd").unwrap().count() as u64 - 1
+    support::truth::listed_fds("self") - 1
 }
 
 fn bench_collect(c: &mut Criterion) {
@@ -27,17 +30,8 @@ fn bench_collect(c: &mut Criterion) {
     metrics.snapshot().unwrap();
     let tikv = prometheus::process_collector::ProcessCollector::for_self();
 
-    let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile)
-        .maximum
-        .unwrap_or(20_000);
-    let _ = rustix::process::setrlimit(
-        rustix::process::Resource::Nofile,
-        rustix::process::Rlimit {
-            current: Some(hard),
-            maximum: Some(hard),
-        },
-    );
-    let most = (hard.min(20_000) as usize).saturating_sub(1_000);
+    support::helper::raise_fd_limit();
+    let most = support::helper::most_fds();
     let null = std::fs::File::open("/dev/null").unwrap();
     let mut held = Vec::new();
     for extra in [10, most] {

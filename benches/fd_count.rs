@@ -11,8 +11,8 @@
 //! The counted process is this bench binary re-executed to hold exactly N fds, so every method
 //! is checked against N inside the timing loop. Run: `cargo bench --bench fd_count`.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use procfast::{Budget, Method, Proc};
@@ -40,8 +40,8 @@ fn bench_fd_count(c: &mut Criterion) {
     let mut group = c.benchmark_group("fd_count");
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));
-    for n in common::fd_count_sizes() {
-        let helper = common::Helper::holding_fds(n);
+    for n in support::helper::fd_count_sizes() {
+        let helper = support::helper::Helper::holding_fds(n);
         let pid = helper.pid;
         let want = n as u64;
         let fd_path = format!("/proc/{pid}/fd");
@@ -96,8 +96,8 @@ fn bench_fd_count(c: &mut Criterion) {
 }
 
 fn main() {
-    if common::in_helper() {
-        common::helper_main();
+    if support::helper::in_helper() {
+        support::helper::helper_main();
         return;
     }
     let mut c = Criterion::default().configure_from_args();

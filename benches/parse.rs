@@ -14,22 +14,13 @@ use procfs::{FromRead, FromReadSI};
 
 #[path = "shared/stat_fields.rs"]
 mod stat_fields;
+#[path = "../tests/support/mod.rs"]
+mod support;
 use stat_fields::{all_fields, exporter_fields};
-
-/// A bash process: every field present, real addresses (333 bytes).
-const STAT: &[u8] = include_bytes!("../tests/fixtures/stat");
-/// This machine's pid 1 as root sees it: addresses hidden as 0 (184 bytes).
-const STAT_PID1: &[u8] = include_bytes!("../tests/fixtures/stat_pid1");
-const STATM: &[u8] = include_bytes!("../tests/fixtures/statm");
-const STATUS: &[u8] = include_bytes!("../tests/fixtures/status");
-const LIMITS: &[u8] = include_bytes!("../tests/fixtures/limits");
-const IO: &[u8] = include_bytes!("../tests/fixtures/io");
-const NET_DEV: &[u8] = include_bytes!("../tests/fixtures/net_dev");
-const PROC_STAT: &[u8] = include_bytes!("../tests/fixtures/proc_stat");
-const MEMINFO: &[u8] = include_bytes!("../tests/fixtures/meminfo");
-const LOADAVG: &[u8] = include_bytes!("../tests/fixtures/loadavg");
-const SOCKSTAT: &[u8] = include_bytes!("../tests/fixtures/sockstat");
-const FILE_NR: &[u8] = include_bytes!("../tests/fixtures/file_nr");
+use support::fixtures::{
+    procfs_system_info as system_info, FILE_NR, IO, LIMITS, LOADAVG, MEMINFO, NET_DEV, PROC_STAT,
+    SOCKSTAT, STAT, STATM, STATUS, STAT_PID1,
+};
 
 /// The floor a stat parser is compared to: split the borrowed line and parse each number into a
 /// fixed array, with no error naming, no optional fields and no struct.
@@ -48,15 +39,6 @@ fn naive_stat(buf: &[u8]) -> Option<(i32, [u64; 49])> {
             .ok()?;
     }
     Some((pid, fields))
-}
-
-fn system_info() -> procfs::ExplicitSystemInfo {
-    procfs::ExplicitSystemInfo {
-        boot_time_secs: 0,
-        ticks_per_second: 100,
-        page_size: 4096,
-        is_little_endian: true,
-    }
 }
 
 fn benches(c: &mut Criterion) {

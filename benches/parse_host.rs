@@ -16,13 +16,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use procfast::parse::{diskstats, pressure, snmp, uptime, vmstat};
 use procfs::FromRead;
 
-const VMSTAT: &[u8] = include_bytes!("../tests/fixtures/vmstat");
-const DISKSTATS: &[u8] = include_bytes!("../tests/fixtures/diskstats");
-const PRESSURE_CPU: &[u8] = include_bytes!("../tests/fixtures/pressure_cpu");
-const PRESSURE_IO: &[u8] = include_bytes!("../tests/fixtures/pressure_io");
-const UPTIME: &[u8] = include_bytes!("../tests/fixtures/uptime");
-const SNMP: &[u8] = include_bytes!("../tests/fixtures/snmp");
-const NETSTAT: &[u8] = include_bytes!("../tests/fixtures/netstat");
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::fixtures::{DISKSTATS, NETSTAT, PRESSURE_CPU, PRESSURE_IO, SNMP, UPTIME, VMSTAT};
 
 /// The value of vmstat's `name`, by a plain `str` reading: what each contender must find.
 fn vmstat_value(name: &str) -> u64 {

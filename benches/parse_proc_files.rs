@@ -13,12 +13,12 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use procfast::parse::{cgroup, cmdline::Cmdline, schedstat, value};
 use procfs::FromRead;
 
-const SCHEDSTAT: &[u8] = include_bytes!("../tests/fixtures/schedstat");
-/// A hybrid host's file: nine v1 hierarchies and the v2 line (133 bytes).
-const CGROUP: &[u8] = include_bytes!("../tests/fixtures/cgroup");
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::fixtures::{CGROUP, OOM_SCORE_ADJ, SCHEDSTAT};
+
 /// A cgroup v2 host's file: the one line.
 const CGROUP_V2: &[u8] = b"0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-org.gnome.Terminal.slice/vte-spawn-8c2f.scope\n";
-const OOM_SCORE_ADJ: &[u8] = include_bytes!("../tests/fixtures/oom_score_adj");
 const ENVIRON: &[u8] = b"SHELL=/bin/bash\0PWD=/home/user/src/procfast\0LOGNAME=user\0HOME=/home/user\0LANG=C.UTF-8\0TERM=xterm-256color\0USER=user\0SHLVL=1\0PATH=/usr/local/bin:/usr/bin:/bin\0_=/usr/bin/env\0";
 
 /// The sum of the hierarchy ids, the number of controllers and of path bytes, by `str` splits:

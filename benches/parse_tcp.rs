@@ -16,6 +16,9 @@ use procfast::parse::net_tcp;
 use procfast::parse::tcp_state::{StateCounts, TcpState};
 use procfs::FromReadSI;
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 const SOCKETS: usize = 20_000;
 
 /// A small deterministic generator (xorshift64*), so every run parses the same file.
@@ -86,12 +89,7 @@ fn benches(c: &mut Criterion) {
     let (file, expected) = render(SOCKETS);
     let total = SOCKETS as u64;
     assert_eq!(net_tcp::count_states(&file).unwrap(), expected);
-    let system_info = procfs::ExplicitSystemInfo {
-        boot_time_secs: 0,
-        ticks_per_second: 100,
-        page_size: 4096,
-        is_little_endian: cfg!(target_endian = "little"),
-    };
+    let system_info = support::fixtures::procfs_system_info();
 
     let mut g = c.benchmark_group("net_tcp_count_states");
     g.throughput(Throughput::Bytes(file.len() as u64));

@@ -12,8 +12,8 @@
 //! Each asserts inside the loop that it saw at least the 200 helpers. Run:
 //! `cargo bench --bench scan`.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use criterion::{Criterion, Throughput};
 use procfast::{Budget, Fields, Scanner};
@@ -84,7 +84,7 @@ fn floor_cold(proc_dir: &OwnedFd, dir_buf: &mut [MaybeUninit<u8>], pids: &mut Ve
 
 fn bench_scan(c: &mut Criterion) {
     let helpers: Vec<_> = (0..HELPERS)
-        .map(|_| common::Helper::holding_fds(4))
+        .map(|_| support::helper::Helper::holding_fds(4))
         .collect();
     let fields = Fields::COMM | Fields::FDS | Fields::THREADS | Fields::RSS | Fields::CPU;
 
@@ -198,8 +198,8 @@ fn bench_scan(c: &mut Criterion) {
 }
 
 fn main() {
-    if common::in_helper() {
-        common::helper_main();
+    if support::helper::in_helper() {
+        support::helper::helper_main();
         return;
     }
     let mut c = Criterion::default().configure_from_args();

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../tests/oracle/mod.rs"]
+#[path = "../../tests/parse/oracle/collector.rs"]
 mod oracle;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use procfast::parse::net_tcp;
 
-#[path = "../../tests/tcp_oracle/mod.rs"]
+#[path = "../../tests/parse/oracle/tcp.rs"]
 mod tcp_oracle;
 
 fuzz_target!(|data: &[u8]| {

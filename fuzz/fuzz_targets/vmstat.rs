@@ -1,13 +1,13 @@
 //! Differential fuzzing of the /proc/vmstat parser against the naive oracle of
-//! `tests/parse_host.rs`: both reject, or both accept with the same values (every known field,
-//! every line, and `get` of each name). A panic anywhere is a finding too.
+//! `tests/parse/oracle/host.rs`: both reject, or both accept with the same values (every known
+//! field, every line, and `get` of each name). A panic anywhere is a finding too.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../tests/parse_host.rs"]
-mod host;
+#[path = "../../tests/parse/oracle/host.rs"]
+mod oracle;
 
 fuzz_target!(|data: &[u8]| {
-    assert_eq!(host::oracle::vmstat(data), host::oracle::vmstat_fast(data));
+    assert_eq!(oracle::vmstat(data), oracle::vmstat_fast(data));
 });
