@@ -8,9 +8,11 @@
 
 mod alloc;
 mod bench_report;
-#[path = "../../tests/common/mod.rs"]
-mod common;
 mod format;
+// The tests' helper processes; the tests use what xtask does not.
+#[allow(dead_code)]
+#[path = "../../tests/support/helper.rs"]
+mod helper;
 mod msrv;
 mod paired_opens;
 mod report;
@@ -76,9 +78,9 @@ fn usage() -> String {
 }
 
 fn main() -> ExitCode {
-    // This binary re-executed as a helper process holding fds (see tests/common).
-    if common::in_helper() {
-        common::helper_main();
+    // This binary re-executed as a helper process holding fds (see tests/support/helper.rs).
+    if helper::in_helper() {
+        helper::helper_main();
         return ExitCode::SUCCESS;
     }
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -5,8 +5,8 @@
 //! RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH` (the pid directory of `Proc::open`, the `stat` a cold
 //! scan reads), and `fstatat` against `statx` with the mount id (the `fd` count of a cold scan).
 
-use crate::common;
 use crate::format::fmt_ns;
+use crate::helper;
 use crate::report::{Report, Table};
 use crate::timing::{median_of, rotated_rounds};
 use procfast::Proc;
@@ -19,7 +19,7 @@ fn measure() -> Result<String, String> {
     use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxFlags};
     const ROUNDS: usize = 41;
     const CALLS: usize = 200;
-    let helper = common::Helper::holding_fds(10);
+    let helper = helper::Helper::holding_fds(10);
     let root = rustix::fs::open("/proc", OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty())
         .map_err(|e| format!("opening /proc: {e}"))?;
     let path = |suffix: &str| std::ffi::CString::new(format!("{}{suffix}", helper.pid)).ok();

@@ -6,8 +6,8 @@
 //! ratios are medians of per-round ratios. Needs root (to drop the dentry cache between
 //! scrapes, so that each scrape pays for the dentries it makes) and both binaries.
 
-use crate::common;
 use crate::format::fmt_scrape;
+use crate::helper;
 use crate::report::{Report, Table};
 use crate::running::Running;
 use crate::timing::{median_of, median_ratio, rotated};
@@ -342,8 +342,8 @@ pub fn measure(report: &Report) -> Result<String, String> {
     let mut md = String::new();
 
     // ~1M fds: 50 processes at the per-process limit.
-    let per = common::most_fds();
-    let holders: Vec<_> = (0..50).map(|_| common::Helper::holding_fds(per)).collect();
+    let per = helper::most_fds();
+    let holders: Vec<_> = (0..50).map(|_| helper::Helper::holding_fds(per)).collect();
     let exporters = start_both()?;
     let title = format!(
         "{} processes × {per} fds ({} fds)",

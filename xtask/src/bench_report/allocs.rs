@@ -4,8 +4,8 @@
 
 use super::criterion::Bench;
 use crate::alloc::{count_allocs, Allocs};
-use crate::common;
 use crate::format::{fmt_bytes, fmt_ns, group_digits};
+use crate::helper;
 use crate::report::Table;
 use procfast::{Budget, Fields, Method, Proc, Scanner};
 use std::hint::black_box;
@@ -26,8 +26,8 @@ pub struct AllocRow {
 /// One call of each method at each fd count, on a handle used once before.
 pub fn measure_fd_counts() -> Vec<AllocRow> {
     let mut rows = vec![];
-    for n in common::fd_count_sizes() {
-        let helper = common::Helper::holding_fds(n);
+    for n in helper::fd_count_sizes() {
+        let helper = helper::Helper::holding_fds(n);
         let pid = helper.pid;
         let path = format!("/proc/{pid}/fd");
         let mut proc = match Proc::open(pid) {
@@ -96,7 +96,7 @@ pub fn measure_fd_counts() -> Vec<AllocRow> {
 /// each; the process count each saw.
 pub fn measure_scans() -> Vec<(&'static str, &'static str, Result<u64, String>, Allocs)> {
     let helpers: Vec<_> = (0..SCAN_HELPERS)
-        .map(|_| common::Helper::holding_fds(4))
+        .map(|_| helper::Helper::holding_fds(4))
         .collect();
     let fields = Fields::COMM | Fields::FDS | Fields::THREADS | Fields::RSS | Fields::CPU;
     let procfast_scan = |scanner: &mut Scanner| {

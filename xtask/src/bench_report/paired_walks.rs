@@ -3,13 +3,13 @@
 //! the kernel's run-to-run drift (±20% at 10,000+ fds here) falls on all three alike; medians of
 //! the rounds.
 
-use crate::common;
 use crate::format::{fmt_ns, fmt_ratio, group_digits};
+use crate::helper;
 use crate::report::Table;
 use crate::timing::{median_of, rotated_rounds};
 use procfast::{Budget, Method, Proc};
 
-/// The table, at every size of `common::fd_count_sizes` from 100 fds.
+/// The table, at every size of `helper::fd_count_sizes` from 100 fds.
 pub fn paired_walk_table() -> String {
     const ROUNDS: usize = 41;
     let mut table = Table::new(
@@ -23,8 +23,8 @@ pub fn paired_walk_table() -> String {
         ],
         "rrrrrr",
     );
-    for n in common::fd_count_sizes().into_iter().filter(|&n| n >= 100) {
-        let helper = common::Helper::holding_fds(n);
+    for n in helper::fd_count_sizes().into_iter().filter(|&n| n >= 100) {
+        let helper = helper::Helper::holding_fds(n);
         let path = format!("/proc/{}/fd", helper.pid);
         let (Ok(mut proc), Ok(dir)) = (
             Proc::open(helper.pid),
