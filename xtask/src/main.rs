@@ -15,6 +15,8 @@ mod format;
 mod helper;
 mod msrv;
 mod paired_opens;
+#[path = "../../tests/support/python.rs"]
+mod python;
 mod report;
 mod running;
 mod serve_bench;

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use crate::alloc::count_allocs;
 use crate::format::fmt_seconds;
+use crate::python::Python;
 use crate::report::{Report, Table};
 use crate::running::Running;
 use crate::timing::{median_of, median_ratio, rotated};
@@ -62,19 +63,9 @@ for line in sys.stdin:
     print(n, time.perf_counter_ns() - t, flush=True)
 "#;
 
-fn hold(script: &str, args: &[String]) -> Option<Running> {
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .ok()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut()?)
-        .read_line(&mut line)
-        .ok()?;
-    (line == "ready\n").then_some(Running(child))
+/// A Python helper running `script`, once it has said it is ready.
+fn hold(script: &str, args: &[String]) -> Option<Python> {
+    Python::start(script, args).filter(|p| p.ready_line == "ready\n")
 }
 
 /// A psutil process answering timing requests (Debian's python3-psutil is for
@@ -193,13 +184,13 @@ pub fn run(report: &Report) -> Result<(), String> {
 pub fn measure() -> Result<String, String> {
     let mut md = String::new();
     // ~20,000 connections: four processes of 2,500 pairs.
-    let holders: Vec<Running> = (0..4)
+    let holders: Vec<Python> = (0..4)
         .map(|_| hold(HOLD_PAIRS, &["2500".into()]).ok_or("python3 could not hold connections"))
         .collect::<Result<_, _>>()?;
     let mut census = TcpCensus::open().map_err(|e| e.to_string())?;
     let mut fallback = TcpCensus::open().map_err(|e| e.to_string())?.proc_only();
     let mut per_family = TcpCensus::open().map_err(|e| e.to_string())?.per_family();
-    let mut psutil = Psutil::start(holders[0].0.id());
+    let mut psutil = Psutil::start(holders[0].pid() as u32);
     let mut raw_buf = Vec::with_capacity(8 << 20);
     let count = |c: procfast::Result<procfast::TcpCount>| c.map_or(0, |c| c.states.total());
     let total = count(census.count(&Budget::UNLIMITED));
@@ -315,7 +306,7 @@ pub fn measure() -> Result<String, String> {
     // fds by kind: one process at the fd limit.
     let holder =
         hold(HOLD_FDS, &["10000".into(), "4500".into()]).ok_or("python3 could not hold fds")?;
-    let pid = holder.0.id();
+    let pid = holder.pid() as u32;
     let mut proc = Proc::open(pid as i32).map_err(|e| e.to_string())?;
     let fds = proc.fd_count().map_err(|e| e.to_string())?.count;
     let mut psutil_fds = Psutil::start(pid);
