@@ -12,3 +12,10 @@ impl Drop for Running {
         let _ = self.0.wait();
     }
 }
+
+/// `name` in a directory of `PATH`, if it is there.
+pub fn find_in_path(name: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}

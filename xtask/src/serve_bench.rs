@@ -9,10 +9,10 @@
 use crate::format::fmt_scrape;
 use crate::helper;
 use crate::report::{Report, Table};
-use crate::running::Running;
+use crate::running::{find_in_path, Running};
 use crate::timing::{median_of, median_ratio, rotated};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,12 +30,6 @@ struct Cost {
     cpu: Duration,
     slab_bytes: i64,
     bytes: usize,
-}
-
-fn find_in_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
 }
 
 fn free_port() -> u16 {
