@@ -740,7 +740,7 @@ fn thread_metrics_agree_with_process_exporter() {
         "namedprocess_namegroup_thread_count{{groupname=\"{tag}\",threadname=\"python3\"}}"
     );
     let theirs = peer_samples(&peer_address, &normalized(&key))[&normalized(&key)];
-    let ours = samples(&scrape(&address, None));
+    let mut ours = samples(&scrape(&address, None));
     assert_eq!(
         ours.get(&normalized(&key)),
         Some(&12.0),
@@ -798,12 +798,24 @@ fn thread_metrics_agree_with_process_exporter() {
     }
     // Twelve sleeping threads, each counted once, by state and by wchan. process-exporter
     // counts each process's main thread twice (once as the process, once as a thread).
-    let states = of_group(&ours, "namedprocess_namegroup_states");
-    let sleeping = states
-        .iter()
-        .find(|(k, _)| k.contains("Sleeping"))
-        .map(|(_, v)| *v);
-    assert_eq!(sleeping, Some(12.0), "{states:?}");
+    // The threads wake 20 times a second: a scrape may catch one running, so take the first of
+    // a few scrapes that finds them all asleep.
+    let sleeping_of = |text: &BTreeMap<String, f64>| {
+        of_group(text, "namedprocess_namegroup_states")
+            .iter()
+            .find(|(k, _)| k.contains("Sleeping"))
+            .map(|(_, v)| *v)
+    };
+    let mut states = of_group(&ours, "namedprocess_namegroup_states");
+    for _ in 0..20 {
+        if sleeping_of(&ours) == Some(12.0) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        ours = samples(&scrape(&address, None));
+        states = of_group(&ours, "namedprocess_namegroup_states");
+    }
+    assert_eq!(sleeping_of(&ours), Some(12.0), "{states:?}");
     assert_eq!(states.values().sum::<f64>(), 12.0, "{states:?}");
     let their_states = of_group(&theirs, "namedprocess_namegroup_states");
     assert_eq!(their_states.values().sum::<f64>(), 14.0, "{their_states:?}");
