@@ -34,6 +34,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::parse::figures::Figures;
 use crate::parse::text;
 
 const FILE: &str = "meminfo";
@@ -159,14 +160,12 @@ fields! {
 }
 
 const COUNT: usize = Field::ALL.len();
-const _: () = assert!(COUNT <= 64, "presence is tracked in a u64 bit set");
 
 /// The parsed `/proc/meminfo`: every known figure, plus the raw lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Meminfo<'a> {
     body: &'a [u8],
-    present: u64,
-    values: [u64; COUNT],
+    figures: Figures<u64, COUNT>,
 }
 
 impl<'a> Meminfo<'a> {
@@ -174,11 +173,7 @@ impl<'a> Meminfo<'a> {
     /// kernel does not write the line.
     #[inline]
     pub fn get(&self, field: Field) -> Option<u64> {
-        let index = field as usize;
-        if self.present & (1 << index) == 0 {
-            return None;
-        }
-        self.values.get(index).copied()
+        self.figures.get(field as usize)
     }
 
     /// Every `(key, value)` line in file order, known or not: the key before the colon and the
@@ -231,8 +226,7 @@ pub fn parse(buf: &[u8]) -> Result<Meminfo<'_>> {
     let body = text::body(buf, FILE)?;
     let mut info = Meminfo {
         body,
-        present: 0,
-        values: [0; COUNT],
+        figures: Figures::new(),
     };
     let mut hint = 0;
     let mut cursor = text::Cursor::new(buf);
@@ -252,11 +246,9 @@ pub fn parse(buf: &[u8]) -> Result<Meminfo<'_>> {
         } else {
             cursor.u64_line()
         };
-        let (Some(parsed), Some(slot)) = (parsed, info.values.get_mut(index)) else {
+        if !parsed.is_some_and(|value| info.figures.set(index, value)) {
             return Err(Error::parse(FILE, field.key()));
-        };
-        *slot = parsed;
-        info.present |= 1 << index;
+        }
     }
     for required in [Field::MemTotal, Field::MemFree] {
         if info.get(required).is_none() {
@@ -390,7 +382,7 @@ DirectMap4k:        8192 kB
             .flat_map(|l| l.iter().chain(b"\n"))
             .copied()
             .collect();
-        assert_eq!(parse(&shuffled).map(|m| m.values), Ok(m.values));
+        assert_eq!(parse(&shuffled).map(|m| m.figures), Ok(m.figures));
     }
 
     #[test]
@@ -408,7 +400,7 @@ DirectMap4k:        8192 kB
     fn errors_name_the_field() {
         let replaced = |from: &str, to: &str| {
             let text = std::str::from_utf8(REAL).unwrap().replacen(from, to, 1);
-            parse(text.as_bytes()).map(|m| m.values)
+            parse(text.as_bytes()).map(|m| m.figures)
         };
         assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
         assert_eq!(

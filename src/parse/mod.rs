@@ -57,6 +57,7 @@ pub mod cmdline;
 pub mod dirent;
 pub mod diskstats;
 pub mod fd_target;
+mod figures;
 pub mod file_nr;
 pub mod inet_diag;
 pub mod io;

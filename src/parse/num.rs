@@ -106,7 +106,9 @@ fn long_prefix(bytes: &[u8], mut value: u64) -> Option<(u64, usize)> {
     Some((value, len))
 }
 
-const POW10: [u64; 9] = [
+/// The powers of ten from 10^0 to 10^15: every one below 2^53, so each is exact as an `f64`
+/// too (decimal parsing divides by them; digit chunks multiply by at most 10^8).
+pub(crate) const POW10: [u64; 16] = [
     1,
     10,
     100,
@@ -116,6 +118,13 @@ const POW10: [u64; 9] = [
     1_000_000,
     10_000_000,
     100_000_000,
+    1_000_000_000,
+    10_000_000_000,
+    100_000_000_000,
+    1_000_000_000_000,
+    10_000_000_000_000,
+    100_000_000_000_000,
+    1_000_000_000_000_000,
 ];
 
 /// The value of eight digits 0..=9, one per byte, the most significant in the lowest byte

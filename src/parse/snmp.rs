@@ -34,6 +34,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::parse::figures::Figures;
 use crate::parse::keys::KeyTable;
 use crate::parse::num::{i64_prefix, u64_prefix};
 use crate::parse::text;
@@ -133,15 +134,13 @@ counters! {
 }
 
 const COUNT: usize = COUNTERS.len();
-const _: () = assert!(COUNT <= 64, "presence is tracked in a u64 bit set");
 static KEYS: KeyTable<256> = KeyTable::new(TAGGED);
 
 /// The parsed `/proc/net/snmp` or `/proc/net/netstat`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Snmp<'a> {
     body: &'a [u8],
-    present: u64,
-    values: [i64; COUNT],
+    figures: Figures<i64, COUNT>,
 }
 
 /// Parses the bytes of `/proc/net/snmp`; errors name the file `net/snmp` and, as their field, the
@@ -240,8 +239,7 @@ fn parse_file<'a>(buf: &'a [u8], file: &'static str, required: Counter) -> Resul
     let body = text::body(buf, file)?;
     let mut snmp = Snmp {
         body,
-        present: 0,
-        values: [0; COUNT],
+        figures: Figures::new(),
     };
     let mut lines = text::lines(body);
     while let Some(found) = section(&mut lines, file) {
@@ -263,9 +261,8 @@ fn parse_file<'a>(buf: &'a [u8], file: &'static str, required: Counter) -> Resul
                     .get(i)
                     .is_some_and(|&(t, n, _)| t == tag && text::same(n, name))
             });
-            if let Some((i, slot)) = known.and_then(|i| Some((i, snmp.values.get_mut(i)?))) {
-                *slot = value;
-                snmp.present |= 1 << i;
+            if let Some(i) = known {
+                snmp.figures.set(i, value);
             }
         }
     }
@@ -279,11 +276,7 @@ fn parse_file<'a>(buf: &'a [u8], file: &'static str, required: Counter) -> Resul
 impl<'a> Snmp<'a> {
     #[inline]
     fn counter(&self, counter: Counter) -> Option<i64> {
-        let index = counter as usize;
-        if self.present & (1 << index) == 0 {
-            return None;
-        }
-        self.values.get(index).copied()
+        self.figures.get(counter as usize)
     }
 
     /// The value of `proto`'s counter `name` (`get(b"TcpExt", b"TCPFastOpenActive")`), known or
@@ -298,10 +291,7 @@ impl<'a> Snmp<'a> {
                     .is_some_and(|&(t, n, _)| t == tag && n == name)
             });
             if let Some(i) = known {
-                if self.present & (1 << i) == 0 {
-                    return None;
-                }
-                return self.values.get(i).copied();
+                return self.figures.get(i);
             }
         }
         self.iter()
@@ -358,18 +348,18 @@ mod tests {
         let (snmp, netstat) = (parse(SNMP).unwrap(), parse_netstat(NETSTAT).unwrap());
         for (i, &(tag, name, label)) in COUNTERS.iter().enumerate() {
             let proto = PROTOS[usize::from(tag)].as_bytes();
-            let from = if snmp.present & (1 << i) != 0 {
+            let from = if snmp.figures.get(i).is_some() {
                 snmp
             } else {
                 netstat
             };
-            assert!(from.present & (1 << i) != 0, "{label} in neither fixture");
+            assert!(from.figures.get(i).is_some(), "{label} in neither fixture");
             let scanned = from
                 .iter()
                 .find(|&(p, n, _)| p == proto && n == name)
                 .map(|(_, _, v)| v);
             assert_eq!(from.get(proto, name), scanned, "{label}");
-            assert_eq!(from.values[i], scanned.unwrap(), "{label}");
+            assert_eq!(from.figures.get(i), scanned, "{label}");
         }
         assert_eq!(snmp.tcp_max_conn(), Some(-1));
         assert_eq!(netstat.tcp_max_conn(), None);

@@ -32,6 +32,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::parse::figures::Figures;
 use crate::parse::num::u64_dec;
 use crate::parse::text;
 
@@ -80,8 +81,7 @@ counters! {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sockstat<'a> {
     body: &'a [u8],
-    present: u32,
-    values: [u64; COUNTERS.len()],
+    figures: Figures<u64, { COUNTERS.len() }>,
 }
 
 /// Parses the bytes of `/proc/net/sockstat`; errors name the file `net/sockstat` and the field as
@@ -99,8 +99,7 @@ fn parse_file<'a>(buf: &'a [u8], file: &'static str, required: Counter) -> Resul
     let body = text::body(buf, file)?;
     let mut stat = Sockstat {
         body,
-        present: 0,
-        values: [0; COUNTERS.len()],
+        figures: Figures::new(),
     };
     for (proto, key, value) in stat.iter() {
         let known = COUNTERS
@@ -109,12 +108,9 @@ fn parse_file<'a>(buf: &'a [u8], file: &'static str, required: Counter) -> Resul
         let Some(&(counter, _, _, name)) = known else {
             continue;
         };
-        let (Some(parsed), Some(slot)) = (u64_dec(value), stat.values.get_mut(counter as usize))
-        else {
+        if !u64_dec(value).is_some_and(|parsed| stat.figures.set(counter as usize, parsed)) {
             return Err(Error::parse(file, name));
-        };
-        *slot = parsed;
-        stat.present |= 1 << counter as usize;
+        }
     }
     if stat.get_counter(required).is_none() {
         let name = COUNTERS.get(required as usize).map_or("", |c| c.3);
@@ -125,11 +121,7 @@ fn parse_file<'a>(buf: &'a [u8], file: &'static str, required: Counter) -> Resul
 
 impl<'a> Sockstat<'a> {
     fn get_counter(&self, counter: Counter) -> Option<u64> {
-        let index = counter as usize;
-        if self.present & (1 << index) == 0 {
-            return None;
-        }
-        self.values.get(index).copied()
+        self.figures.get(counter as usize)
     }
 
     /// `TCP: mem` in bytes, given `sysconf(_SC_PAGESIZE)`; saturates at `u64::MAX`.

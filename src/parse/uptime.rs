@@ -19,7 +19,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::parse::num::u64_prefix;
+use crate::parse::num::{u64_prefix, POW10};
 use crate::parse::text;
 
 const FILE: &str = "uptime";
@@ -66,24 +66,6 @@ pub fn parse(buf: &[u8]) -> Result<Uptime> {
 #[inline(always)]
 pub(crate) fn decimal_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
     const EXACT: u64 = 1 << 53;
-    const POW10: [u64; 16] = [
-        1,
-        10,
-        100,
-        1_000,
-        10_000,
-        100_000,
-        1_000_000,
-        10_000_000,
-        100_000_000,
-        1_000_000_000,
-        10_000_000_000,
-        100_000_000_000,
-        1_000_000_000_000,
-        10_000_000_000_000,
-        100_000_000_000_000,
-        1_000_000_000_000_000,
-    ];
     let (int, int_len) = u64_prefix(bytes)?;
     // The kernel's `%lu.%02lu`: two decimals, read without a second scan, and (below 2^53 / 100)
     // without overflow checks.
@@ -97,6 +79,7 @@ pub(crate) fn decimal_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
     }
     let frac_text = bytes.get(int_len..)?.strip_prefix(b".")?;
     let (frac, frac_len) = u64_prefix(frac_text)?;
+    // More than 15 decimals find no power of ten here, and are refused.
     let scale = *POW10.get(frac_len)?;
     let scaled = int.checked_mul(scale)?.checked_add(frac)?;
     if scaled > EXACT {

@@ -39,6 +39,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::parse::figures::Figures;
 use crate::parse::keys::KeyTable;
 use crate::parse::num::u64_dec;
 use crate::parse::text;
@@ -132,15 +133,13 @@ fields! {
 }
 
 const COUNT: usize = Field::ALL.len();
-const _: () = assert!(COUNT <= 64, "presence is tracked in a u64 bit set");
 static KEYS: KeyTable<128> = KeyTable::new(TAGGED);
 
 /// The parsed `/proc/vmstat`: the known figures, plus the raw lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Vmstat<'a> {
     body: &'a [u8],
-    present: u64,
-    values: [u64; COUNT],
+    figures: Figures<u64, COUNT>,
 }
 
 /// The known field named `key`, if any.
@@ -162,8 +161,7 @@ pub fn parse(buf: &[u8]) -> Result<Vmstat<'_>> {
     let body = text::body(buf, FILE)?;
     let mut stat = Vmstat {
         body,
-        present: 0,
-        values: [0; COUNT],
+        figures: Figures::new(),
     };
     let mut cursor = text::Cursor::new(buf);
     while !cursor.is_empty() {
@@ -171,12 +169,13 @@ pub fn parse(buf: &[u8]) -> Result<Vmstat<'_>> {
             cursor.skip_line();
             continue;
         };
-        let (Some(value), Some(slot)) = (cursor.u64_line(), stat.values.get_mut(index)) else {
+        if !cursor
+            .u64_line()
+            .is_some_and(|value| stat.figures.set(index, value))
+        {
             let key = Field::ALL.get(index).map_or(FILE, |f| f.key());
             return Err(Error::parse(FILE, key));
-        };
-        *slot = value;
-        stat.present |= 1 << index;
+        }
     }
     if stat.field(Field::NrFreePages).is_none() {
         return Err(Error::parse(FILE, Field::NrFreePages.key()));
@@ -189,11 +188,7 @@ impl<'a> Vmstat<'a> {
     /// for `nr_*`); `None` if this kernel does not write it.
     #[inline]
     pub fn field(&self, field: Field) -> Option<u64> {
-        let index = field as usize;
-        if self.present & (1 << index) == 0 {
-            return None;
-        }
-        self.values.get(index).copied()
+        self.figures.get(field as usize)
     }
 
     /// The raw value of any line by its name (`get(b"numa_hit")`); `None` if absent or not a
