@@ -25,7 +25,7 @@ use crate::support::fixtures::{
     procfs_system_info, FILE_NR, IO, LIMITS, LOADAVG, MEMINFO, NET_DEV, PROC_STAT, SOCKSTAT,
     SOCKSTAT6, STAT, STATM, STATUS, STAT_PID1,
 };
-use crate::support::mutations::{config, edits, mutate, noise, token_edits, token_mutate};
+use crate::support::mutations::config;
 use crate::support::truth::{pids, read_unless_gone};
 use procfast::parse;
 use procfast::Error;
@@ -915,28 +915,13 @@ fn fixtures_parse_and_agree_with_the_oracles() {
     assert!(oracle::file_nr_fast(FILE_NR).is_some());
 }
 
-proptest! {
-    #![proptest_config(config(2000))]
-
-    #[test]
-    fn mutated_fixtures_agree(which in 0usize..FIXTURES.len(), edits in edits(ALPHABET)) {
-        all_agree(&mutate(FIXTURES[which], &edits))?;
-    }
-
-    #[test]
-    fn token_mutated_fixtures_agree(which in 0usize..FIXTURES.len(), edits in token_edits(VOCABULARY.len())) {
-        all_agree(&token_mutate(FIXTURES[which], &edits, VOCABULARY))?;
-    }
-
-    #[test]
-    fn arbitrary_bytes_never_panic_and_agree(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-        all_agree(&bytes)?;
-    }
-
-    #[test]
-    fn format_shaped_noise_agrees(bytes in noise(b"0123456789 \t\n:-+()|/.kBu", 200)) {
-        all_agree(&bytes)?;
-    }
+crate::agreement_properties! {
+    cases: 2000,
+    agree: all_agree,
+    fixtures: FIXTURES,
+    alphabet: ALPHABET,
+    vocabulary: VOCABULARY,
+    noise: b"0123456789 \t\n:-+()|/.kBu",
 }
 
 /// What the zero-allocation test runs every parser over: the fixtures, then bad files and

@@ -18,7 +18,7 @@ use crate::support::alloc::assert_runs_allocate_nothing;
 use crate::support::fixtures::{
     DISKSTATS, NETSTAT, PRESSURE_CPU, PRESSURE_IO, PRESSURE_MEMORY, SNMP, UPTIME, VMSTAT,
 };
-use crate::support::mutations::{config, edits, mutate, noise, token_edits, token_mutate};
+use crate::support::mutations::config;
 use crate::support::truth::read_if_present;
 use procfast::parse::{diskstats, pressure, snmp, uptime, vmstat};
 use procfast::Error;
@@ -896,28 +896,13 @@ const VOCABULARY: &[&[u8]] = &[
     b"sda",
 ];
 
-proptest! {
-    #![proptest_config(config(1500))]
-
-    #[test]
-    fn mutated_fixtures_agree(which in 0usize..FIXTURES.len(), edits in edits(ALPHABET)) {
-        all_agree(&mutate(FIXTURES[which], &edits))?;
-    }
-
-    #[test]
-    fn token_mutated_fixtures_agree(which in 0usize..FIXTURES.len(), edits in token_edits(VOCABULARY.len())) {
-        all_agree(&token_mutate(FIXTURES[which], &edits, VOCABULARY))?;
-    }
-
-    #[test]
-    fn arbitrary_bytes_never_panic_and_agree(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-        all_agree(&bytes)?;
-    }
-
-    #[test]
-    fn format_shaped_noise_agrees(bytes in noise(b"0123456789 \t\n:-.=aIpTc", 200)) {
-        all_agree(&bytes)?;
-    }
+crate::agreement_properties! {
+    cases: 1500,
+    agree: all_agree,
+    fixtures: FIXTURES,
+    alphabet: ALPHABET,
+    vocabulary: VOCABULARY,
+    noise: b"0123456789 \t\n:-.=aIpTc",
 }
 
 /// What the zero-allocation test runs every host parser over: the fixtures, then odd but

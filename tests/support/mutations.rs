@@ -93,3 +93,55 @@ pub fn token_mutate(fixture: &[u8], edits: &[(f64, u8, usize)], vocabulary: &[&[
     }
     toks.concat()
 }
+
+/// The four agreement properties of a family of parsers: fast and oracle agree (`$agree`) on
+/// byte-mutated and token-mutated fixtures, on arbitrary bytes and on noise drawn from the
+/// formats' characters. A macro because proptest's tests are items of the module invoking it,
+/// where its regressions file is found.
+#[macro_export]
+macro_rules! agreement_properties {
+    (
+        cases: $cases:expr,
+        agree: $agree:path,
+        fixtures: $fixtures:path,
+        alphabet: $alphabet:path,
+        vocabulary: $vocabulary:path,
+        noise: $noise:expr $(,)?
+    ) => {
+        ::proptest::proptest! {
+            #![proptest_config($crate::support::mutations::config($cases))]
+
+            #[test]
+            fn mutated_fixtures_agree(
+                which in 0usize..$fixtures.len(),
+                edits in $crate::support::mutations::edits($alphabet),
+            ) {
+                $agree(&$crate::support::mutations::mutate($fixtures[which], &edits))?;
+            }
+
+            #[test]
+            fn token_mutated_fixtures_agree(
+                which in 0usize..$fixtures.len(),
+                edits in $crate::support::mutations::token_edits($vocabulary.len()),
+            ) {
+                $agree(&$crate::support::mutations::token_mutate(
+                    $fixtures[which],
+                    &edits,
+                    $vocabulary,
+                ))?;
+            }
+
+            #[test]
+            fn arbitrary_bytes_never_panic_and_agree(
+                bytes in ::proptest::collection::vec(::proptest::prelude::any::<u8>(), 0..300),
+            ) {
+                $agree(&bytes)?;
+            }
+
+            #[test]
+            fn format_shaped_noise_agrees(bytes in $crate::support::mutations::noise($noise, 200)) {
+                $agree(&bytes)?;
+            }
+        }
+    };
+}
