@@ -44,6 +44,15 @@ pub struct TcpCount {
 }
 
 impl TcpCount {
+    /// No socket counted yet, by `method`: where a census starts.
+    fn nothing_yet(method: TcpMethod) -> Self {
+        TcpCount {
+            states: StateCounts::default(),
+            method,
+            stopped: None,
+        }
+    }
+
     /// True if every socket was counted.
     pub fn is_complete(&self) -> bool {
         self.stopped.is_none()
@@ -234,11 +243,7 @@ impl TcpCensus {
         budget: &Budget,
         visit: &mut impl FnMut(&TcpSocket) -> ControlFlow<()>,
     ) -> Result<TcpCount> {
-        let mut count = TcpCount {
-            states: StateCounts::default(),
-            method: TcpMethod::Netlink,
-            stopped: None,
-        };
+        let mut count = TcpCount::nothing_yet(TcpMethod::Netlink);
         if self.netlink.is_none() {
             self.netlink = self.open_netlink()?;
         }
@@ -335,11 +340,7 @@ impl TcpCensus {
         budget: &Budget,
         visit: &mut impl FnMut(&TcpSocket) -> ControlFlow<()>,
     ) -> Result<TcpCount> {
-        let mut count = TcpCount {
-            states: StateCounts::default(),
-            method: TcpMethod::Proc,
-            stopped: None,
-        };
+        let mut count = TcpCount::nothing_yet(TcpMethod::Proc);
         for (path, name) in [(c"net/tcp", "net/tcp"), (c"net/tcp6", "net/tcp6")] {
             let file = match sys::openat_file(self.root.as_fd(), path, Beneath::Procfs) {
                 Ok(fd) => fd,
