@@ -262,106 +262,62 @@ pub fn lookup(triples: &Triples, proto: &[u8], name: &[u8]) -> Option<i64> {
 
 type Accessor = fn(&snmp::Snmp<'_>) -> Option<i64>;
 
+/// The rows of [`ACCESSORS`]: protocol, counter, accessor, and `unsigned` for the accessors that
+/// return a `u64`, compared as the bits [`Snmp::get`](snmp::Snmp::get) gives for them.
+macro_rules! accessors {
+    ($( $proto:literal $name:literal $method:ident $($unsigned:ident)?; )*) => {
+        &[$( ($proto, $name, accessors!(@read $method $($unsigned)?)) ),*]
+    };
+    (@read $method:ident) => { |s| s.$method() };
+    (@read $method:ident unsigned) => { |s| s.$method().map(|v| v as i64) };
+}
+
 /// Every typed accessor, with the counter it reads.
-pub const ACCESSORS: &[(&str, &str, Accessor)] = &[
-    ("Ip", "Forwarding", |s| s.ip_forwarding().map(|v| v as i64)),
-    ("Ip", "DefaultTTL", |s| s.ip_default_ttl().map(|v| v as i64)),
-    ("Ip", "InReceives", |s| s.ip_in_receives().map(|v| v as i64)),
-    ("Ip", "InHdrErrors", |s| {
-        s.ip_in_hdr_errors().map(|v| v as i64)
-    }),
-    ("Ip", "InAddrErrors", |s| {
-        s.ip_in_addr_errors().map(|v| v as i64)
-    }),
-    ("Ip", "ForwDatagrams", |s| {
-        s.ip_forw_datagrams().map(|v| v as i64)
-    }),
-    ("Ip", "InUnknownProtos", |s| {
-        s.ip_in_unknown_protos().map(|v| v as i64)
-    }),
-    ("Ip", "InDiscards", |s| s.ip_in_discards().map(|v| v as i64)),
-    ("Ip", "InDelivers", |s| s.ip_in_delivers().map(|v| v as i64)),
-    ("Ip", "OutRequests", |s| {
-        s.ip_out_requests().map(|v| v as i64)
-    }),
-    ("Ip", "OutDiscards", |s| {
-        s.ip_out_discards().map(|v| v as i64)
-    }),
-    ("Ip", "OutNoRoutes", |s| {
-        s.ip_out_no_routes().map(|v| v as i64)
-    }),
-    ("Icmp", "InMsgs", |s| s.icmp_in_msgs().map(|v| v as i64)),
-    ("Icmp", "InErrors", |s| s.icmp_in_errors().map(|v| v as i64)),
-    ("Icmp", "OutMsgs", |s| s.icmp_out_msgs().map(|v| v as i64)),
-    ("Icmp", "OutErrors", |s| {
-        s.icmp_out_errors().map(|v| v as i64)
-    }),
-    ("Tcp", "MaxConn", |s| s.tcp_max_conn()),
-    ("Tcp", "ActiveOpens", |s| {
-        s.tcp_active_opens().map(|v| v as i64)
-    }),
-    ("Tcp", "PassiveOpens", |s| {
-        s.tcp_passive_opens().map(|v| v as i64)
-    }),
-    ("Tcp", "AttemptFails", |s| {
-        s.tcp_attempt_fails().map(|v| v as i64)
-    }),
-    ("Tcp", "EstabResets", |s| {
-        s.tcp_estab_resets().map(|v| v as i64)
-    }),
-    ("Tcp", "CurrEstab", |s| s.tcp_curr_estab()),
-    ("Tcp", "InSegs", |s| s.tcp_in_segs().map(|v| v as i64)),
-    ("Tcp", "OutSegs", |s| s.tcp_out_segs().map(|v| v as i64)),
-    ("Tcp", "RetransSegs", |s| {
-        s.tcp_retrans_segs().map(|v| v as i64)
-    }),
-    ("Tcp", "InErrs", |s| s.tcp_in_errs().map(|v| v as i64)),
-    ("Tcp", "OutRsts", |s| s.tcp_out_rsts().map(|v| v as i64)),
-    ("Udp", "InDatagrams", |s| {
-        s.udp_in_datagrams().map(|v| v as i64)
-    }),
-    ("Udp", "NoPorts", |s| s.udp_no_ports().map(|v| v as i64)),
-    ("Udp", "InErrors", |s| s.udp_in_errors().map(|v| v as i64)),
-    ("Udp", "OutDatagrams", |s| {
-        s.udp_out_datagrams().map(|v| v as i64)
-    }),
-    ("Udp", "RcvbufErrors", |s| {
-        s.udp_rcvbuf_errors().map(|v| v as i64)
-    }),
-    ("Udp", "SndbufErrors", |s| {
-        s.udp_sndbuf_errors().map(|v| v as i64)
-    }),
-    ("TcpExt", "SyncookiesSent", |s| {
-        s.tcp_ext_syncookies_sent().map(|v| v as i64)
-    }),
-    ("TcpExt", "SyncookiesRecv", |s| {
-        s.tcp_ext_syncookies_recv().map(|v| v as i64)
-    }),
-    ("TcpExt", "SyncookiesFailed", |s| {
-        s.tcp_ext_syncookies_failed().map(|v| v as i64)
-    }),
-    ("TcpExt", "ListenOverflows", |s| {
-        s.tcp_ext_listen_overflows().map(|v| v as i64)
-    }),
-    ("TcpExt", "ListenDrops", |s| {
-        s.tcp_ext_listen_drops().map(|v| v as i64)
-    }),
-    ("TcpExt", "TCPTimeouts", |s| {
-        s.tcp_ext_timeouts().map(|v| v as i64)
-    }),
-    ("TcpExt", "TCPOFOQueue", |s| {
-        s.tcp_ext_ofo_queue().map(|v| v as i64)
-    }),
-    ("TcpExt", "TCPSynRetrans", |s| {
-        s.tcp_ext_syn_retrans().map(|v| v as i64)
-    }),
-    ("IpExt", "InOctets", |s| {
-        s.ip_ext_in_octets().map(|v| v as i64)
-    }),
-    ("IpExt", "OutOctets", |s| {
-        s.ip_ext_out_octets().map(|v| v as i64)
-    }),
-];
+pub const ACCESSORS: &[(&str, &str, Accessor)] = accessors! {
+    "Ip" "Forwarding" ip_forwarding unsigned;
+    "Ip" "DefaultTTL" ip_default_ttl unsigned;
+    "Ip" "InReceives" ip_in_receives unsigned;
+    "Ip" "InHdrErrors" ip_in_hdr_errors unsigned;
+    "Ip" "InAddrErrors" ip_in_addr_errors unsigned;
+    "Ip" "ForwDatagrams" ip_forw_datagrams unsigned;
+    "Ip" "InUnknownProtos" ip_in_unknown_protos unsigned;
+    "Ip" "InDiscards" ip_in_discards unsigned;
+    "Ip" "InDelivers" ip_in_delivers unsigned;
+    "Ip" "OutRequests" ip_out_requests unsigned;
+    "Ip" "OutDiscards" ip_out_discards unsigned;
+    "Ip" "OutNoRoutes" ip_out_no_routes unsigned;
+    "Icmp" "InMsgs" icmp_in_msgs unsigned;
+    "Icmp" "InErrors" icmp_in_errors unsigned;
+    "Icmp" "OutMsgs" icmp_out_msgs unsigned;
+    "Icmp" "OutErrors" icmp_out_errors unsigned;
+    "Tcp" "MaxConn" tcp_max_conn;
+    "Tcp" "ActiveOpens" tcp_active_opens unsigned;
+    "Tcp" "PassiveOpens" tcp_passive_opens unsigned;
+    "Tcp" "AttemptFails" tcp_attempt_fails unsigned;
+    "Tcp" "EstabResets" tcp_estab_resets unsigned;
+    "Tcp" "CurrEstab" tcp_curr_estab;
+    "Tcp" "InSegs" tcp_in_segs unsigned;
+    "Tcp" "OutSegs" tcp_out_segs unsigned;
+    "Tcp" "RetransSegs" tcp_retrans_segs unsigned;
+    "Tcp" "InErrs" tcp_in_errs unsigned;
+    "Tcp" "OutRsts" tcp_out_rsts unsigned;
+    "Udp" "InDatagrams" udp_in_datagrams unsigned;
+    "Udp" "NoPorts" udp_no_ports unsigned;
+    "Udp" "InErrors" udp_in_errors unsigned;
+    "Udp" "OutDatagrams" udp_out_datagrams unsigned;
+    "Udp" "RcvbufErrors" udp_rcvbuf_errors unsigned;
+    "Udp" "SndbufErrors" udp_sndbuf_errors unsigned;
+    "TcpExt" "SyncookiesSent" tcp_ext_syncookies_sent unsigned;
+    "TcpExt" "SyncookiesRecv" tcp_ext_syncookies_recv unsigned;
+    "TcpExt" "SyncookiesFailed" tcp_ext_syncookies_failed unsigned;
+    "TcpExt" "ListenOverflows" tcp_ext_listen_overflows unsigned;
+    "TcpExt" "ListenDrops" tcp_ext_listen_drops unsigned;
+    "TcpExt" "TCPTimeouts" tcp_ext_timeouts unsigned;
+    "TcpExt" "TCPOFOQueue" tcp_ext_ofo_queue unsigned;
+    "TcpExt" "TCPSynRetrans" tcp_ext_syn_retrans unsigned;
+    "IpExt" "InOctets" ip_ext_in_octets unsigned;
+    "IpExt" "OutOctets" ip_ext_out_octets unsigned;
+};
 
 pub fn snmp_fast(buf: &[u8], netstat: bool) -> Option<Triples> {
     let s = if netstat {
