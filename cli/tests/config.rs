@@ -8,7 +8,7 @@
 //! not installed (`apt-get install prometheus-process-exporter`); none needs root.
 
 mod common;
-use common::{find_in_path, free_port, Running};
+use common::{find_in_path, start_peer, Running};
 use std::io::Read as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
@@ -36,23 +36,10 @@ fn peer() -> Option<PathBuf> {
 /// Whether a config loaded: `Err` holds what the program said when it refused it.
 type Verdict = Result<(), String>;
 
-/// process-exporter with `config` on a free loopback port; its stderr piped, to be read.
-fn start_peer(peer: &Path, config: &Path) -> (Running, String) {
-    let address = format!("127.0.0.1:{}", free_port());
-    let child = Command::new(peer)
-        .arg(format!("-config.path={}", config.display()))
-        .arg(format!("-web.listen-address={address}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    (Running(child), address)
-}
-
 /// process-exporter's verdict on `config`: it refused it if it exits, took it once it listens.
 fn peer_verdict(peer: &Path, config: &Path) -> Verdict {
     for _ in 0..3 {
-        let (mut child, address) = start_peer(peer, config);
+        let (mut child, address) = start_peer(peer, config, Stdio::piped());
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = child.0.try_wait().unwrap() {
@@ -449,7 +436,7 @@ fn go_s_regex_meaning_groups_the_same_processes() {
     }
     if let Some(peer) = peer() {
         // Its stderr, unread, holds a few lines of start-up log: far below a pipe's buffer.
-        let (_theirs, address) = start_peer(&peer, &config);
+        let (_theirs, address) = start_peer(&peer, &config, Stdio::piped());
         let deadline = Instant::now() + Duration::from_secs(30);
         let theirs = loop {
             let body = ureq::get(format!("http://{address}/metrics"))

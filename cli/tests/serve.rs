@@ -5,7 +5,7 @@
 //! that need a peer binary that is not installed say they skipped (`.ci/run` installs them).
 
 mod common;
-use common::{find_in_path, free_port, Running};
+use common::{find_in_path, free_port, start_peer, Running};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -65,9 +65,16 @@ fn spawn_group(dir: &Path, name: &str, n: usize) -> Vec<Running> {
 
 /// Starts `procfast serve` with `args` on a free loopback port; returns it and its address.
 fn serve(args: &[&str]) -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_procfast"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_procfast"));
+    command
         .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
+        .args(args);
+    spawn_serve(command)
+}
+
+/// Spawns `command`, a serve, and reads the address it listens on from its first line.
+fn spawn_serve(mut command: Command) -> (Running, String) {
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -158,19 +165,6 @@ fn config_for(tag: &str) -> String {
     CONFIG
         .replace("pfgroup", tag)
         .replace("byarg", &format!("{tag}arg"))
-}
-
-/// Starts the real process-exporter with `config` on a free loopback port.
-fn start_peer(peer: &Path, config: &Path) -> (Running, String) {
-    let address = format!("127.0.0.1:{}", free_port());
-    let child = Command::new(peer)
-        .arg(format!("-config.path={}", config.display()))
-        .arg(format!("-web.listen-address={address}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    (Running(child), address)
 }
 
 /// process-exporter's samples, once its answer holds `needle` (it scans at start-up first).
@@ -267,7 +261,7 @@ fn agrees_with_process_exporter() {
     let _a = group(&dir, &format!("{tag}a"), 3);
     let _b = group(&dir, &format!("{tag}b"), 2);
     let _c = group(&dir, &format!("{tag}c"), 4);
-    let (_peer, peer_address) = start_peer(&peer, &config);
+    let (_peer, peer_address) = start_peer(&peer, &config, Stdio::null());
     let (_serve, address) = serve(&["--config", config.to_str().unwrap(), "--smaps"]);
     let theirs = peer_samples(&peer_address, "namedprocess_namegroup_num_procs");
     let ours = samples(&scrape(&address, None));
@@ -734,7 +728,7 @@ fn thread_metrics_agree_with_process_exporter() {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-    let (_peer, peer_address) = start_peer(&peer, &config);
+    let (_peer, peer_address) = start_peer(&peer, &config, Stdio::null());
     let (_serve, address) = serve(&["--config", config.to_str().unwrap(), "--threads"]);
     let key = format!(
         "namedprocess_namegroup_thread_count{{groupname=\"{tag}\",threadname=\"python3\"}}"
@@ -1023,7 +1017,8 @@ fn serve_with_fd_limit(limit: u32, args: &[&str]) -> Option<(Running, String)> {
         eprintln!("skipped: prlimit (util-linux) is not installed");
         return None;
     };
-    let mut child = Command::new(prlimit)
+    let mut command = Command::new(prlimit);
+    command
         .arg(format!("--nofile={limit}:{limit}"))
         .args([
             env!("CARGO_BIN_EXE_procfast"),
@@ -1031,23 +1026,8 @@ fn serve_with_fd_limit(limit: u32, args: &[&str]) -> Option<(Running, String)> {
             "--listen",
             "127.0.0.1:0",
         ])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("serve said {line:?}"))
-        .to_string();
-    Some((Running(child), address))
+        .args(args);
+    Some(spawn_serve(command))
 }
 
 /// True if the peer closed `stream` (EOF or reset) within `within`.

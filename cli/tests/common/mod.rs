@@ -3,8 +3,8 @@
 
 #![allow(dead_code)] // Each test file uses the part it needs.
 
-use std::path::PathBuf;
-use std::process::Child;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
 /// A child process killed and reaped on drop.
 pub struct Running(pub Child);
@@ -30,4 +30,18 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Starts process-exporter (`peer`) with `config` on a free loopback port, its stderr to
+/// `stderr`; returns it and its address.
+pub fn start_peer(peer: &Path, config: &Path, stderr: Stdio) -> (Running, String) {
+    let address = format!("127.0.0.1:{}", free_port());
+    let child = Command::new(peer)
+        .arg(format!("-config.path={}", config.display()))
+        .arg(format!("-web.listen-address={address}"))
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    (Running(child), address)
 }
