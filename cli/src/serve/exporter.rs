@@ -3,7 +3,7 @@
 //! the tracker up to date, then the exposition of what it holds.
 
 use super::config::Config;
-use super::exposition;
+use super::exposition::{self, ScrapeReport};
 use super::matcher::Matcher;
 use super::threads::Threads;
 use super::tracker::{self, ScrapeErrors, Tracker};
@@ -48,17 +48,6 @@ pub(super) struct Exporter {
     tcp: Option<(procfast::TcpCensus, Option<procfast::TcpCount>)>,
     /// With `--debug`: each scrape logs the processes it was denied figures of.
     debug: bool,
-}
-
-/// What one scrape saw, for the `procfast_scrape_*` metrics.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct ScrapeReport {
-    /// The scan's summary (complete, scanned, vanished, denied, refused).
-    pub(super) summary: ScanSummary,
-    /// How long the scan and the grouping took.
-    pub(super) duration: Duration,
-    /// The budget the scan ran under.
-    pub(super) budget: Option<Duration>,
 }
 
 impl Exporter {

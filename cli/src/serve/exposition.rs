@@ -3,12 +3,24 @@
 //! scrape. Names, help texts, label order and number formats are process-exporter's, so that
 //! its dashboards and alerts read the same.
 
-use super::exporter::ScrapeReport;
 use super::threads::Threads;
 use super::tracker::{Counts, Gauges, Group, ScrapeErrors};
+use procfast::ScanSummary;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// What one scrape saw, for the `procfast_scrape_*` metrics.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ScrapeReport {
+    /// The scan's summary (complete, scanned, vanished, denied, refused).
+    pub(super) summary: ScanSummary,
+    /// How long the scan and the grouping took.
+    pub(super) duration: Duration,
+    /// The budget the scan ran under.
+    pub(super) budget: Option<Duration>,
+}
 
 // Writing to a String cannot fail: every `writeln!` result below is ignored for that reason.
 

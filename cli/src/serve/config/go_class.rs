@@ -3,7 +3,7 @@
 //! crate. Each reader takes the rest of the pattern from where the escape or class starts and
 //! gives back what it read and how many bytes it took.
 
-use super::go_syntax::{error, SyntaxError, CHAR_RANGE, ESCAPE, MISSING_BRACKET, TRAILING};
+use super::go_error::{error, SyntaxError, CHAR_RANGE, ESCAPE, MISSING_BRACKET, TRAILING};
 
 /// Every code point, written for inside brackets.
 pub(super) const FULL: &str = r"\x{0}-\x{10FFFF}";

@@ -27,26 +27,15 @@
 //! Errors use Go's words and name the part of the pattern that Go names.
 
 use super::go_class::{self, NEVER};
-use std::fmt;
+use super::go_error::{
+    error, SyntaxError, ESCAPE, MISSING_ARG, MISSING_PAREN, NAMED, NESTING, PERL_OP, REPEAT_OP,
+    REPEAT_SIZE, UNEXPECTED_PAREN,
+};
 
 /// Go's limit on a counted repetition, and on the copies nested ones make.
 const MAX_REPEAT: u64 = 1000;
 /// Go's limit on the height of a parse tree.
 const MAX_HEIGHT: usize = 1000;
-// Go's error codes, in its words.
-pub(super) const MISSING_BRACKET: &str = "missing closing ]";
-const MISSING_PAREN: &str = "missing closing )";
-const UNEXPECTED_PAREN: &str = "unexpected )";
-pub(super) const CHAR_RANGE: &str = "invalid character class range";
-pub(super) const ESCAPE: &str = "invalid escape sequence";
-const NAMED: &str = "invalid named capture";
-const PERL_OP: &str = "invalid or unsupported Perl syntax";
-const REPEAT_OP: &str = "invalid nested repetition operator";
-const REPEAT_SIZE: &str = "invalid repeat count";
-const MISSING_ARG: &str = "missing argument to repetition operator";
-pub(super) const TRAILING: &str = "trailing backslash at end of expression";
-const NESTING: &str = "expression nests too deeply";
-
 /// A Go pattern in the regex crate's syntax.
 #[derive(Debug)]
 pub(super) struct Translated {
@@ -58,26 +47,6 @@ pub(super) struct Translated {
     /// How many Unicode classes (`\p`, `\P`) the pattern names: each is up to hundreds of
     /// ranges in the regex crate's parse.
     pub(super) unicode_classes: usize,
-}
-
-/// Why Go refuses a pattern: its words, and the part of the pattern it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct SyntaxError {
-    pub(super) code: &'static str,
-    pub(super) expr: String,
-}
-
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: `{}`", self.code, self.expr)
-    }
-}
-
-pub(super) fn error(code: &'static str, expr: &str) -> SyntaxError {
-    SyntaxError {
-        code,
-        expr: expr.to_string(),
-    }
 }
 
 /// Translates a pattern Go's `regexp.Compile` reads; errors are Go's.
@@ -602,6 +571,7 @@ fn parse_int(b: &[u8], at: &mut usize) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::go_error::{CHAR_RANGE, MISSING_BRACKET, TRAILING};
     use super::go_class::{CATEGORIES, SCRIPTS};
     use super::*;
 

@@ -4,7 +4,7 @@
 use super::regex::{Budget, GoRegex};
 use super::template::{parse_template, render, Part, DEFAULT_NAME};
 use super::yaml::{keys, strings, Node, Value};
-use super::{ConfigError, ProcInfo};
+use super::{go_base, ConfigError, ProcInfo};
 
 /// The longest comm the kernel keeps: TASK_COMM_LEN is 16 bytes with the NUL.
 const COMM_MAX: usize = 15;
@@ -164,24 +164,6 @@ impl Matcher {
             name: parts,
         })
     }
-}
-
-/// Go's `filepath.Base` on Unix: trailing slashes dropped, then what follows the last slash;
-/// "." for an empty path and "/" for one of slashes only.
-pub(super) fn go_base(path: &[u8]) -> &[u8] {
-    if path.is_empty() {
-        return b".";
-    }
-    let end = path.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
-    if end == 0 {
-        return b"/";
-    }
-    let trimmed = &path[..end];
-    let start = trimmed
-        .iter()
-        .rposition(|&b| b == b'/')
-        .map_or(0, |i| i + 1);
-    &trimmed[start..]
 }
 
 /// argv joined by single spaces, as Go's `strings.Join(cmdline, " ")`, made UTF-8.

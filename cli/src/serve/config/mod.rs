@@ -94,6 +94,7 @@
 //!   as an unknown key). Only the first YAML document is read, as yaml.v2 does.
 
 mod go_class;
+mod go_error;
 mod go_syntax;
 mod matcher;
 mod regex;
@@ -354,6 +355,24 @@ pub fn cgroup_paths(raw: &[u8]) -> Vec<&[u8]> {
 }
 
 /// What the tests of this module and its parts share: building configs and processes.
+/// Go's `filepath.Base` on Unix: trailing slashes dropped, then what follows the last slash;
+/// "." for an empty path and "/" for one of slashes only.
+pub(super) fn go_base(path: &[u8]) -> &[u8] {
+    if path.is_empty() {
+        return b".";
+    }
+    let end = path.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
+    if end == 0 {
+        return b"/";
+    }
+    let trimmed = &path[..end];
+    let start = trimmed
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(0, |i| i + 1);
+    &trimmed[start..]
+}
+
 #[cfg(test)]
 mod testing {
     use super::*;

@@ -12,8 +12,14 @@
 //! the first document is looked at, as go-yaml reads no further. Anything else wrong is left to
 //! the YAML parser.
 
-use super::yaml::Pos;
 use super::ConfigError;
+
+/// A 1-based line and column in the config text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Pos {
+    pub(super) line: usize,
+    pub(super) column: usize,
+}
 
 /// Finds the first tab go-yaml would refuse in `text`, naming its line and column.
 pub(super) fn check(text: &str) -> Result<(), ConfigError> {

@@ -1,7 +1,6 @@
 //! Name templates: the Go templates of `name:`, of which process-exporter's fields only.
 
-use super::matcher::go_base;
-use super::ProcInfo;
+use super::{go_base, ProcInfo};
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -2,6 +2,7 @@
 //! yaml-rust2's events, after a check for the tabs go-yaml refuses ([`super::tabs`]).
 
 use super::tabs;
+pub(super) use super::tabs::Pos;
 use super::ConfigError;
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser};
@@ -22,13 +23,6 @@ pub(super) fn read(text: &str) -> Result<Option<Node>, ConfigError> {
         (Err(syntax), Some(tab)) if tab.position < syntax.position => Err(tab),
         (parsed, _) => parsed,
     }
-}
-
-/// A 1-based line and column in the config text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Pos {
-    pub(super) line: usize,
-    pub(super) column: usize,
 }
 
 impl From<Marker> for Pos {
