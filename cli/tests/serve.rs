@@ -593,8 +593,10 @@ fn a_real_prometheus_scrapes_serve() {
         3.0
     );
     assert_eq!(wait("procfast_scrape_complete{job=\"serve\"}"), 1.0);
-    // The budget Prometheus' 500 ms timeout left the scan: 450 ms.
-    assert_eq!(wait("procfast_scrape_budget_seconds{job=\"serve\"}"), 0.45);
+    // The budget Prometheus' 500 ms timeout left the scan: 450 ms from the request's arrival,
+    // less the moment between its arrival and the scan's start.
+    let budget = wait("procfast_scrape_budget_seconds{job=\"serve\"}");
+    assert!(budget > 0.4 && budget <= 0.45, "{budget}");
     drop(a);
     let _ = std::fs::remove_dir_all(&dir);
 }
