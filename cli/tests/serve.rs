@@ -5,7 +5,11 @@
 //! that need a peer binary that is not installed say they skipped (`.ci/run` installs them).
 
 mod common;
-use common::{find_in_path, free_port, start_peer, Running};
+// The Prometheus server the library's tests start, the same here.
+#[path = "../../tests/support/prometheus.rs"]
+#[allow(dead_code)]
+mod prometheus;
+use common::{find_in_path, start_peer, Running};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -509,27 +513,10 @@ fn promtool_complaints(text: &str) -> Option<Vec<String>> {
     )
 }
 
-/// The value of an instant query's single sample, through Prometheus' HTTP API.
-fn query(api: &str, promql: &str) -> Option<f64> {
-    let body = ureq::get(format!("{api}/api/v1/query"))
-        .query("query", promql)
-        .call()
-        .ok()?
-        .body_mut()
-        .read_to_string()
-        .ok()?;
-    let json: serde_json::Value = serde_json::from_str(&body).ok()?;
-    json["data"]["result"].as_array()?.first()?["value"][1]
-        .as_str()?
-        .parse()
-        .ok()
-}
-
 #[test]
 fn a_real_prometheus_scrapes_serve() {
     let tag = own("pfprom");
-    let Some(prometheus) = find_in_path("prometheus") else {
-        eprintln!("skipped: no prometheus binary on PATH (apt-get install prometheus)");
+    let Some(prometheus) = prometheus::Server::binary() else {
         return;
     };
     let dir = scratch("prometheus");
@@ -537,35 +524,11 @@ fn a_real_prometheus_scrapes_serve() {
     std::fs::write(&config, config_for(&tag)).unwrap();
     let a = group(&dir, &format!("{tag}a"), 3);
     let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
-    let prometheus_config = dir.join("prometheus.yml");
-    std::fs::write(
-        &prometheus_config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 500ms\n\
-             scrape_configs:\n  - job_name: serve\n    static_configs:\n      - targets: ['{address}']\n"
-        ),
-    )
-    .unwrap();
-    let web = format!("127.0.0.1:{}", free_port());
-    let _prometheus = Running(
-        Command::new(prometheus)
-            .arg(format!("--config.file={}", prometheus_config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address={web}"))
-            .arg("--log.level=warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let api = format!("http://{web}");
+    let prometheus = prometheus::Server::scraping(prometheus, "serve", &address, "500ms");
     let wait = |promql: &str| {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Some(v) = query(&api, promql) {
+            if let Some(v) = prometheus.query(promql).and_then(|v| v.parse::<f64>().ok()) {
                 return v;
             }
             assert!(Instant::now() < deadline, "no answer to {promql}");

@@ -51,7 +51,7 @@ fn prometheus_scrapes_the_exporter() {
         .unwrap_or_else(|| panic!("exporter said {line:?}"))
         .to_string();
 
-    let server = Server::scraping(prometheus, "procfast", &target);
+    let server = Server::scraping(prometheus, "procfast", &target, "800ms");
     let up = wait_for("a successful scrape", Duration::from_secs(60), || {
         server.query("up{job=\"procfast\"}").filter(|v| v == "1")
     });

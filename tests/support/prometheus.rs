@@ -124,15 +124,17 @@ impl Server {
     }
 
     /// Starts `prometheus` (see [`Server::binary`]) scraping `target` (`host:port`) as job
-    /// `job`, and waits until it is ready.
-    pub fn scraping(prometheus: PathBuf, job: &str, target: &str) -> Server {
-        let dir = std::env::temp_dir().join(format!("procfast-prometheus-{}", std::process::id()));
+    /// `job` every second with a `timeout` (Prometheus' duration syntax, like `800ms`), and
+    /// waits until it is ready.
+    pub fn scraping(prometheus: PathBuf, job: &str, target: &str, timeout: &str) -> Server {
+        let dir =
+            std::env::temp_dir().join(format!("procfast-prometheus-{job}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let config = dir.join("prometheus.yml");
         std::fs::write(
             &config,
             format!(
-                "global:\n  scrape_interval: 1s\n  scrape_timeout: 800ms\n\
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: {timeout}\n\
                  scrape_configs:\n  - job_name: {job}\n    static_configs:\n      - targets: ['{target}']\n"
             ),
         )
