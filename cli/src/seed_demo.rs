@@ -3,6 +3,7 @@
 
 use crate::args::number_value;
 use crate::failure::{explain, failure, Failure};
+use crate::fd_limit::raise_fd_limit;
 use crate::human::format_duration;
 use lexopt::prelude::*;
 use procfast::{Budget, Method, Proc};
@@ -55,12 +56,7 @@ pub fn seed_demo(mut args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Fa
             other => return Err(other.unexpected().into()),
         }
     }
-    use rustix::process::{getrlimit, setrlimit, Resource};
-    let mut limit = getrlimit(Resource::Nofile);
-    limit.current = limit.maximum;
-    // Raising the soft limit to the hard one is always allowed; if it fails we use what we have.
-    let _ = setrlimit(Resource::Nofile, limit);
-    let soft = getrlimit(Resource::Nofile).current.unwrap_or(1 << 20) as usize;
+    let soft = raise_fd_limit();
     let headroom = 64;
     let most = soft.saturating_sub(headroom);
     let n = wanted.unwrap_or(most);

@@ -19,3 +19,17 @@ pub fn find_in_path(name: &str) -> Option<std::path::PathBuf> {
         .map(|dir| dir.join(name))
         .find(|path| path.is_file())
 }
+
+/// Builds the command in release mode and returns the binary's path.
+pub fn release_procfast(root: &std::path::Path) -> Result<std::path::PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = std::process::Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "procfast-cli"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !built.success() {
+        return Err("building procfast-cli failed".into());
+    }
+    Ok(root.join("target/release/procfast"))
+}

@@ -4,7 +4,7 @@
 //! that every count meets the machine's speed of the moment alike.
 
 use crate::report::{Report, Table};
-use crate::running::{find_in_path, Running};
+use crate::running::{find_in_path, release_procfast, Running};
 use crate::timing::rotated;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -54,15 +54,7 @@ pub fn run(report: &Report) -> Result<(), String> {
 
 fn measure(report: &Report) -> Result<String, String> {
     let root = report.root();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let built = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "procfast-cli"])
-        .current_dir(root)
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !built.success() {
-        return Err("building procfast-cli failed".into());
-    }
+    let procfast = release_procfast(root)?;
     let sleep = find_in_path("sleep").ok_or("no sleep on PATH")?;
     let sleepers: Vec<Running> = (0..SLEEPERS)
         .map(|_| {
@@ -82,7 +74,7 @@ fn measure(report: &Report) -> Result<String, String> {
         .port();
     let address = format!("127.0.0.1:{port}");
     let _serve = Running(
-        Command::new(root.join("target/release/procfast"))
+        Command::new(&procfast)
             .args(["serve", "--listen", &address])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -9,7 +9,7 @@
 use crate::format::fmt_scrape;
 use crate::helper;
 use crate::report::{Report, Table};
-use crate::running::{find_in_path, Running};
+use crate::running::{find_in_path, release_procfast, Running};
 use crate::timing::{median_of, median_ratio, rotated};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -303,16 +303,7 @@ pub fn measure(report: &Report) -> Result<String, String> {
     let peer = find_in_path("prometheus-process-exporter").ok_or(
         "no prometheus-process-exporter on PATH (apt-get install prometheus-process-exporter)",
     )?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let built = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "procfast-cli"])
-        .current_dir(root)
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !built.success() {
-        return Err("building procfast-cli failed".into());
-    }
-    let procfast = root.join("target/release/procfast");
+    let procfast = release_procfast(root)?;
     let dir = std::env::temp_dir().join(format!("procfast-serve-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let config = dir.join("all.yaml");

@@ -15,7 +15,6 @@
 //! scrapes), or, if that would come too late, the newest complete one.
 
 use super::worker::{self, Answer};
-use super::{announced_timeout, scan_budget};
 use crate::failure::say;
 use axum::body::Body;
 use axum::extract::State;
@@ -33,6 +32,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Notify, Semaphore};
+
+/// The header Prometheus sends with every scrape: the scrape's timeout in seconds.
+const SCRAPE_TIMEOUT: &str = "x-prometheus-scrape-timeout-seconds";
 
 /// How long a client may take to send a request's headers (Go's exporters leave this unset;
 /// slowloris is why it is not).
@@ -359,6 +361,31 @@ fn unavailable(message: &'static str) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
 }
 
+/// How much of the scrape timeout the scan may use: the rest is for writing, sending and the
+/// network. 10% and at least 50 ms, as a scrape's answer also has to travel.
+fn scan_budget(timeout: Option<Duration>, cap: Option<Duration>) -> Option<Duration> {
+    let from_timeout = timeout.map(|t| {
+        let margin = (t / 10).max(Duration::from_millis(50));
+        t.saturating_sub(margin).max(Duration::from_millis(1))
+    });
+    match (from_timeout, cap) {
+        (Some(t), Some(c)) => Some(t.min(c)),
+        (t, c) => t.or(c),
+    }
+}
+
+/// The scrape timeout Prometheus announced, if the header is there and makes sense.
+fn announced_timeout(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: f64 = headers
+        .get(SCRAPE_TIMEOUT)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    (seconds.is_finite() && seconds > 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,5 +416,33 @@ mod tests {
         assert!(!busy.asked.load(Relaxed));
         conns.close_idlest();
         assert!(busy.asked.load(Relaxed));
+    }
+
+    #[test]
+    fn the_budget_leaves_a_margin_inside_the_timeout() {
+        let ms = Duration::from_millis;
+        assert_eq!(scan_budget(Some(ms(10_000)), None), Some(ms(9_000)));
+        assert_eq!(scan_budget(Some(ms(200)), None), Some(ms(150)));
+        assert_eq!(scan_budget(Some(ms(20)), None), Some(ms(1)));
+        assert_eq!(scan_budget(Some(ms(10_000)), Some(ms(500))), Some(ms(500)));
+        assert_eq!(scan_budget(None, Some(ms(500))), Some(ms(500)));
+        assert_eq!(scan_budget(None, None), None);
+    }
+
+    #[test]
+    fn the_timeout_header_is_read_with_care() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(announced_timeout(&headers), None);
+        for (value, want) in [
+            ("10", Some(Duration::from_secs(10))),
+            ("0.5", Some(Duration::from_millis(500))),
+            ("-1", None),
+            ("nan", None),
+            ("inf", None),
+            ("x", None),
+        ] {
+            headers.insert(SCRAPE_TIMEOUT, value.parse().unwrap());
+            assert_eq!(announced_timeout(&headers), want, "{value}");
+        }
     }
 }

@@ -14,16 +14,12 @@ mod worker;
 
 use crate::failure::{failure, say, Failure};
 use crate::fd_limit::raise_fd_limit;
-use axum::http::HeaderMap;
 use exporter::Exporter;
 use procfast::ProcFs;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// The header Prometheus sends with every scrape: the scrape's timeout in seconds.
-const SCRAPE_TIMEOUT: &str = "x-prometheus-scrape-timeout-seconds";
 
 /// The options of `procfast serve`.
 #[derive(Debug)]
@@ -72,31 +68,6 @@ impl Default for Options {
             debug: false,
         }
     }
-}
-
-/// How much of the scrape timeout the scan may use: the rest is for writing, sending and the
-/// network. 10% and at least 50 ms, as a scrape's answer also has to travel.
-fn scan_budget(timeout: Option<Duration>, cap: Option<Duration>) -> Option<Duration> {
-    let from_timeout = timeout.map(|t| {
-        let margin = (t / 10).max(Duration::from_millis(50));
-        t.saturating_sub(margin).max(Duration::from_millis(1))
-    });
-    match (from_timeout, cap) {
-        (Some(t), Some(c)) => Some(t.min(c)),
-        (t, c) => t.or(c),
-    }
-}
-
-/// The scrape timeout Prometheus announced, if the header is there and makes sense.
-fn announced_timeout(headers: &HeaderMap) -> Option<Duration> {
-    let seconds: f64 = headers
-        .get(SCRAPE_TIMEOUT)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    (seconds.is_finite() && seconds > 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
 }
 
 /// Runs the exporter until killed (with `once`, one scrape written to `out`). Errors are ready
@@ -183,38 +154,5 @@ fn bind_error(address: SocketAddr, e: &std::io::Error) -> String {
             format!("cannot listen on {address}: no such address on this host")
         }
         _ => format!("cannot listen on {address}: {e}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_budget_leaves_a_margin_inside_the_timeout() {
-        let ms = Duration::from_millis;
-        assert_eq!(scan_budget(Some(ms(10_000)), None), Some(ms(9_000)));
-        assert_eq!(scan_budget(Some(ms(200)), None), Some(ms(150)));
-        assert_eq!(scan_budget(Some(ms(20)), None), Some(ms(1)));
-        assert_eq!(scan_budget(Some(ms(10_000)), Some(ms(500))), Some(ms(500)));
-        assert_eq!(scan_budget(None, Some(ms(500))), Some(ms(500)));
-        assert_eq!(scan_budget(None, None), None);
-    }
-
-    #[test]
-    fn the_timeout_header_is_read_with_care() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(announced_timeout(&headers), None);
-        for (value, want) in [
-            ("10", Some(Duration::from_secs(10))),
-            ("0.5", Some(Duration::from_millis(500))),
-            ("-1", None),
-            ("nan", None),
-            ("inf", None),
-            ("x", None),
-        ] {
-            headers.insert(SCRAPE_TIMEOUT, value.parse().unwrap());
-            assert_eq!(announced_timeout(&headers), want, "{value}");
-        }
     }
 }
