@@ -10,6 +10,7 @@ mod threads;
 mod tracker;
 
 mod http;
+mod routes;
 mod worker;
 
 use crate::failure::{failure, say, Failure};
@@ -49,6 +50,8 @@ pub struct Options {
     pub kept_fds_percent: u8,
     /// Log at debug level: which processes were denied, each scrape.
     pub debug: bool,
+    /// exporter-toolkit's web config: TLS, client certificates, basic auth, headers.
+    pub web_config: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -66,6 +69,7 @@ impl Default for Options {
             tcp: false,
             kept_fds_percent: 50,
             debug: false,
+            web_config: None,
         }
     }
 }
@@ -122,12 +126,13 @@ pub fn run(options: Options, out: &mut dyn Write) -> Result<(), Failure> {
         .map_err(|e| failure(format!("starting the scrape thread: {e}")))?;
         let bound = listener.local_addr().unwrap_or(options.listen);
         say(&format!("serve: listening on http://{bound}/metrics"));
+        let panics = worker.panics.clone();
         let server = http::Server {
             listener,
             max_connections: max_connections(fd_limit, kept_fds),
-            cap: options.budget,
+            app: routes::app(worker, options.budget),
         };
-        server.run(worker).await.map_err(failure)
+        server.run(panics).await.map_err(failure)
     })
 }
 

@@ -89,6 +89,7 @@ pub fn serve_command(mut args: lexopt::Parser, out: &mut dyn Write) -> Result<()
             }
             Long("once") => options.once = true,
             Long("debug") => options.debug = true,
+            Long("web.config.file") => options.web_config = Some(args.value()?.into()),
             Long("kept-fds-percent") => {
                 options.kept_fds_percent = number_value(&mut args, "--kept-fds-percent", 0..=100)?
             }

@@ -4,11 +4,17 @@
 //! use. Everything stays on loopback; every process started here is stopped at the end. Tests
 //! that need a peer binary that is not installed say they skipped (`.ci/run` installs them).
 
+#[path = "../common/mod.rs"]
 mod common;
 // The Prometheus server the library's tests start, the same here.
-#[path = "../../tests/support/prometheus.rs"]
+mod flags;
+mod health;
+mod packaging;
+#[path = "../../../tests/support/prometheus.rs"]
 #[allow(dead_code)]
 mod prometheus;
+mod web;
+
 use common::{find_in_path, start_peer, Running};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

@@ -1,0 +1,1 @@
+//! serve started with process-exporter's own command lines (Go flags), side by side with it.

@@ -1,0 +1,1 @@
+//! serve's own health: its process_* metrics, build info, gzip and landing page.

@@ -1,0 +1,1 @@
+//! The packaging: the systemd unit, the container file and the Kubernetes manifests.
