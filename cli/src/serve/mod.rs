@@ -52,6 +52,8 @@ pub struct Options {
     pub debug: bool,
     /// exporter-toolkit's web config: TLS, client certificates, basic auth, headers.
     pub web_config: Option<PathBuf>,
+    /// The path scrapes ask for (process-exporter's `-web.telemetry-path`).
+    pub telemetry_path: String,
 }
 
 impl Default for Options {
@@ -70,6 +72,7 @@ impl Default for Options {
             kept_fds_percent: 50,
             debug: false,
             web_config: None,
+            telemetry_path: "/metrics".into(),
         }
     }
 }
@@ -125,12 +128,15 @@ pub fn run(options: Options, out: &mut dyn Write) -> Result<(), Failure> {
         )
         .map_err(|e| failure(format!("starting the scrape thread: {e}")))?;
         let bound = listener.local_addr().unwrap_or(options.listen);
-        say(&format!("serve: listening on http://{bound}/metrics"));
+        say(&format!(
+            "serve: listening on http://{bound}{}",
+            options.telemetry_path
+        ));
         let panics = worker.panics.clone();
         let server = http::Server {
             listener,
             max_connections: max_connections(fd_limit, kept_fds),
-            app: routes::app(worker, options.budget),
+            app: routes::app(worker, options.budget, &options.telemetry_path),
         };
         server.run(panics).await.map_err(failure)
     })

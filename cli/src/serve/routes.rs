@@ -26,10 +26,11 @@ struct AppState {
     cap: Option<Duration>,
 }
 
-/// The routes: scrapes go to `worker`, each scan bounded by `cap` besides its timeout.
-pub fn app(worker: worker::Handle, cap: Option<Duration>) -> Router {
+/// The routes: scrapes of `metrics_path` go to `worker`, each scan bounded by `cap` besides its
+/// timeout.
+pub fn app(worker: worker::Handle, cap: Option<Duration>, metrics_path: &str) -> Router {
     Router::new()
-        .route("/metrics", get(metrics))
+        .route(metrics_path, get(metrics))
         .route(
             "/",
             get(|| async { "procfast serve: metrics at /metrics\n" }),
