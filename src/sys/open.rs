@@ -158,51 +158,25 @@ pub fn statx_on(dirfd: BorrowedFd<'_>, path: &CStr, root: MountOf) -> Result<Sta
     }
 }
 
+// The integration tests' runner and filters, shared rather than copied.
+#[cfg(test)]
+#[path = "../../tests/support/rerun.rs"]
+#[allow(dead_code, unused_macros)]
+mod rerun;
+#[cfg(test)]
+#[path = "../../tests/support/seccomp.rs"]
+#[allow(dead_code)]
+mod seccomp;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rerun::mount;
     use std::process::Command;
-
-    /// Runs the ignored test `name` of this binary in a private mount namespace (so its mounts
-    /// vanish with it) and checks that it passed and printed `marker`; skips when not root.
-    fn in_private_mount_namespace(name: &str, marker: &str) {
-        if !rustix::process::geteuid().is_root() {
-            eprintln!("skipped: {name} needs root to mount");
-            return;
-        }
-        let exe = std::env::current_exe().expect("current_exe");
-        let out = Command::new("unshare")
-            .args(["--mount", "--propagation", "private"])
-            .arg(exe)
-            .args([
-                "--exact",
-                name,
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .output()
-            .expect("run unshare");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains(marker),
-            "{name}: {}\n{stdout}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn mount(args: &[&str]) {
-        let status = Command::new("mount")
-            .args(args)
-            .status()
-            .expect("run mount");
-        assert!(status.success(), "mount {args:?}");
-    }
 
     #[test]
     fn opens_below_proc_refuse_stacked_mounts() {
-        in_private_mount_namespace(
+        rerun::assert_passes_in_private_mount_namespace(
             "sys::open::tests::stacked_mounts_in_a_private_namespace",
             "stacked mounts refused",
         );
@@ -267,79 +241,17 @@ mod tests {
 
     #[test]
     fn a_seccomp_filter_that_refuses_openat2_falls_back_to_checked_opens() {
-        let exe = std::env::current_exe().expect("current_exe");
-        let out = Command::new(exe)
-            .args([
-                "--exact",
-                "sys::open::tests::under_a_filter_refusing_openat2",
-            ])
-            .args(["--ignored", "--nocapture", "--test-threads=1"])
-            .output()
-            .expect("run the test binary");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("fell back"),
-            "{}\n{stdout}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
+        rerun::assert_passes_alone(
+            "sys::open::tests::under_a_filter_refusing_openat2",
+            &[],
+            "fell back",
         );
-    }
-
-    /// Makes `openat2` fail with EPERM for this thread, as seccomp profiles older than it did.
-    #[allow(unsafe_code)]
-    fn refuse_openat2() {
-        const LD_NR: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
-        const JEQ: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
-        const RET: u16 = 0x06; // BPF_RET | BPF_K
-        let nr = libc::SYS_openat2 as u32;
-        let mut filter = [
-            libc::sock_filter {
-                code: LD_NR,
-                jt: 0,
-                jf: 0,
-                k: 0,
-            }, // seccomp_data.nr
-            libc::sock_filter {
-                code: JEQ,
-                jt: 0,
-                jf: 1,
-                k: nr,
-            },
-            libc::sock_filter {
-                code: RET,
-                jt: 0,
-                jf: 0,
-                k: libc::SECCOMP_RET_ERRNO | libc::EPERM as u32,
-            },
-            libc::sock_filter {
-                code: RET,
-                jt: 0,
-                jf: 0,
-                k: libc::SECCOMP_RET_ALLOW,
-            },
-        ];
-        let program = libc::sock_fprog {
-            len: filter.len() as u16,
-            filter: filter.as_mut_ptr(),
-        };
-        // SAFETY:
-        // - `program` points at `filter`, both alive for the call; the kernel copies the filter.
-        // - The filter only turns one syscall into EPERM for this test thread.
-        let ret = unsafe {
-            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-            libc::prctl(
-                libc::PR_SET_SECCOMP,
-                libc::SECCOMP_MODE_FILTER,
-                &program as *const libc::sock_fprog,
-            )
-        };
-        assert_eq!(ret, 0, "install the seccomp filter");
     }
 
     #[test]
     #[ignore = "installs a seccomp filter: run by a_seccomp_filter_that_refuses_openat2_falls_back_to_checked_opens"]
     fn under_a_filter_refusing_openat2() {
-        refuse_openat2();
+        seccomp::refuse_openat2();
         let root = open_dir_path(Path::new("/proc")).unwrap();
         let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
         let raw = rustix::fs::openat2(
