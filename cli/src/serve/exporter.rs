@@ -8,7 +8,7 @@ use super::matcher::Matcher;
 use super::threads::Threads;
 use super::tracker::{self, ScrapeErrors, Tracker};
 use crate::failure::say;
-use procfast::{Budget, Fields, ProcFs, Row, ScanSummary, Scanner};
+use procfast::{Budget, Fields, ProcFs, ProcessMetrics, Row, ScanSummary, Scanner};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
@@ -48,6 +48,9 @@ pub(super) struct Exporter {
     tcp: Option<(procfast::TcpCensus, Option<procfast::TcpCount>)>,
     /// With `--debug`: each scrape logs the processes it was denied figures of.
     debug: bool,
+    /// serve's own process collector (`process_*`), read once per scrape; `None` if /proc/self
+    /// could not be opened.
+    myself: Option<ProcessMetrics>,
 }
 
 impl Exporter {
@@ -121,7 +124,8 @@ impl Exporter {
         Ok(self)
     }
 
-    /// Scans, updates the groups and writes the exposition text into `out`. The scan ends
+    /// Scans, updates the groups and writes the exposition text into `out`, serve's own
+    /// process metrics and build info last. The scan ends
     /// within `budget` if one is given; a scan it stopped serves what it has and says so
     /// (`procfast_scrape_complete 0`).
     pub(super) fn scrape(&mut self, budget: Option<Duration>, out: &mut String) -> ScrapeReport {
@@ -141,7 +145,24 @@ impl Exporter {
             budget,
         };
         self.write(out, &report);
+        self.write_own(out);
         report
+    }
+
+    /// serve's own `process_*` metrics, as Go exporters report theirs, and its build info.
+    fn write_own(&mut self, out: &mut String) {
+        if let Some(myself) = self.myself.as_mut() {
+            match myself.snapshot() {
+                Ok(snapshot) => exposition::write_own_process(out, &snapshot),
+                Err(e) => {
+                    say(&format!(
+                        "serve: reading its own /proc/self: {e}; process_* metrics left out"
+                    ));
+                    self.myself = None;
+                }
+            }
+        }
+        exposition::write_build_info(out);
     }
 
     /// One scan: rows for every process the budget allows, the tracker brought up to date.
@@ -292,6 +313,19 @@ impl Exporter {
         exposition::write_scrape_errors(out, &self.errors);
         exposition::write_scrape_report(out, report);
     }
+}
+
+/// serve's own process collector, with the network counters client_golang reports (one more
+/// read of `/proc/self/net/dev` per scrape); `None`, said once, if /proc/self cannot be opened.
+fn own_collector() -> Option<ProcessMetrics> {
+    ProcessMetrics::myself()
+        .map(|m| m.with_network(true))
+        .map_err(|e| {
+            say(&format!(
+                "serve: opening its own /proc/self: {e}; process_* metrics left out"
+            ))
+        })
+        .ok()
 }
 
 /// Names, in one line, the processes a scan was denied figures of (`--debug`): those figures

@@ -556,6 +556,34 @@ pub(super) fn write_scrape_report(out: &mut String, report: &ScrapeReport) {
     }
 }
 
+/// serve's own process metrics, named as client_golang's process collector names them.
+pub(super) fn write_own_process(out: &mut String, snapshot: &procfast::ProcessSnapshot) {
+    // Without a namespace the text cannot be refused, and a String cannot fail to grow.
+    let _ = snapshot.write_text(out, None);
+}
+
+/// The compiler that built serve (from the build script), as Go's `goversion` label says it.
+const RUST_VERSION: &str = env!("PROCFAST_RUSTC_VERSION");
+
+/// `procfast_build_info`: always 1, labelled by what serve was built from, as every Go
+/// exporter's `<name>_build_info`. Named for procfast rather than process-exporter, whose
+/// version dashboards would otherwise misread.
+pub(super) fn write_build_info(out: &mut String) {
+    Family::gauge(
+        "procfast_build_info",
+        "Always 1, labelled by procfast's version and the Rust compiler, architecture and OS it was built for.",
+    )
+    .header(out);
+    let _ = writeln!(
+        out,
+        "procfast_build_info{{version=\"{}\",rustversion=\"{}\",arch=\"{}\",os=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION"),
+        escape_label(RUST_VERSION),
+        std::env::consts::ARCH,
+        std::env::consts::OS,
+    );
+}
+
 /// A label value as the text format writes it: `\`, `"` and newlines escaped.
 fn escape_label(value: &str) -> String {
     let mut escaped = String::with_capacity(value.len());
