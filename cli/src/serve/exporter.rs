@@ -80,7 +80,21 @@ impl Exporter {
             sockets: None,
             tcp: None,
             debug: false,
+            myself: own_collector(),
         })
+    }
+
+    /// Match the processes left out again each scrape (`-recheck`), only while younger than
+    /// `younger_than` if given (`-recheck-with-time-limit`).
+    pub(super) fn with_recheck(mut self, recheck: bool, younger_than: Option<Duration>) -> Self {
+        self.tracker = self.tracker.with_recheck(recheck, younger_than);
+        self
+    }
+
+    /// Forget a group once it has no members (`-remove-empty-groups`).
+    pub(super) fn with_remove_empty_groups(mut self, remove: bool) -> Self {
+        self.tracker = self.tracker.with_remove_empty_groups(remove);
+        self
     }
 
     /// Log, each scrape, which processes some figures were denied of (`--debug`).

@@ -4,6 +4,9 @@
 pub mod config;
 mod exporter;
 mod exposition;
+mod go_duration;
+mod go_flags;
+pub mod listen;
 mod matcher;
 pub mod options;
 mod threads;
@@ -18,17 +21,30 @@ use crate::fd_limit::raise_fd_limit;
 use exporter::Exporter;
 use procfast::ProcFs;
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// The options of `procfast serve`.
 #[derive(Debug)]
 pub struct Options {
-    /// Where to listen (process-exporter's default port, loopback).
-    pub listen: SocketAddr,
-    /// process-exporter's YAML config; `None` groups every process by its comm.
+    /// Where to listen: process-exporter's default, port 9256 on every interface, as a remote
+    /// Prometheus must reach it.
+    pub listen: listen::ListenAddress,
+    /// process-exporter's YAML config; `None` groups by `names`, or every process by its comm.
     pub config: Option<PathBuf>,
+    /// The config of process-exporter's `-procnames` and `-namemapping`, if given.
+    pub names: Option<config::Config>,
+    /// process-exporter's `-recheck`: a process no entry matched is matched again each scrape
+    /// (its comm and command line may have changed by an exec), rather than ignored for good.
+    pub recheck: bool,
+    /// process-exporter's `-recheck-with-time-limit`: recheck only processes younger than this.
+    pub recheck_younger_than: Option<Duration>,
+    /// process-exporter's `-remove-empty-groups`: a group with no members is no longer
+    /// reported, and its counters start again from zero if it comes back.
+    pub remove_empty_groups: bool,
+    /// With `once`, the wait between the baseline scan and the scrape printed (process-exporter's
+    /// `-once-to-stdout-delay`).
+    pub once_delay: Duration,
     /// The procfs to read (a host's /proc mounted into a container, say).
     pub procfs: PathBuf,
     /// An upper bound on every scan, besides the scrape timeout.
@@ -59,8 +75,13 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            listen: SocketAddr::from(([127, 0, 0, 1], 9256)),
+            listen: listen::ListenAddress::any(9256),
             config: None,
+            names: None,
+            recheck: false,
+            recheck_younger_than: None,
+            remove_empty_groups: false,
+            once_delay: Duration::ZERO,
             procfs: PathBuf::from("/proc"),
             budget: None,
             children: true,
@@ -79,10 +100,11 @@ impl Default for Options {
 
 /// Runs the exporter until killed (with `once`, one scrape written to `out`). Errors are ready
 /// to print as one line.
-pub fn run(options: Options, out: &mut dyn Write) -> Result<(), Failure> {
-    let config = match &options.config {
-        Some(path) => config::Config::load(path).map_err(|e| failure(e.to_string()))?,
-        None => config::Config::default_by_comm(),
+pub fn run(mut options: Options, out: &mut dyn Write) -> Result<(), Failure> {
+    let config = match (&options.config, options.names.take()) {
+        (Some(path), _) => config::Config::load(path).map_err(|e| failure(e.to_string()))?,
+        (None, Some(names)) => names,
+        (None, None) => config::Config::default_by_comm(),
     };
     for warning in &config.warnings {
         say(&format!("serve: config: {warning}"));
@@ -102,11 +124,14 @@ pub fn run(options: Options, out: &mut dyn Write) -> Result<(), Failure> {
         .and_then(|e| e.with_tcp(options.tcp))
         .map_err(in_procfs)?
         .with_sockets(options.sockets)
-        .with_debug(options.debug);
+        .with_debug(options.debug)
+        .with_recheck(options.recheck, options.recheck_younger_than)
+        .with_remove_empty_groups(options.remove_empty_groups);
     // The first scrape sets the baseline every counter grows from.
     let mut text = String::new();
     exporter.scrape(options.budget, &mut text);
     if options.once {
+        std::thread::sleep(options.once_delay);
         text.clear();
         exporter.scrape(options.budget, &mut text);
         out.write_all(text.as_bytes())?;
@@ -117,9 +142,9 @@ pub fn run(options: Options, out: &mut dyn Write) -> Result<(), Failure> {
         .build()
         .map_err(|e| failure(format!("starting the runtime: {e}")))?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(options.listen)
-            .await
-            .map_err(|e| failure(bind_error(options.listen, &e)))?;
+        let listener = listen::bind(&options.listen).map_err(failure)?;
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| failure(format!("cannot listen on {}: {e}", options.listen)))?;
         let worker = worker::start(
             move |budget, text: &mut String| {
                 exporter.scrape(budget, text);
@@ -127,7 +152,9 @@ pub fn run(options: Options, out: &mut dyn Write) -> Result<(), Failure> {
             options.budget,
         )
         .map_err(|e| failure(format!("starting the scrape thread: {e}")))?;
-        let bound = listener.local_addr().unwrap_or(options.listen);
+        let bound = listener
+            .local_addr()
+            .map_or_else(|_| options.listen.to_string(), |a| a.to_string());
         say(&format!(
             "serve: listening on http://{bound}{}",
             options.telemetry_path
@@ -152,18 +179,4 @@ fn max_connections(fd_limit: usize, kept_fds: usize) -> usize {
         .saturating_sub(kept_fds)
         .saturating_sub(RESERVED_FDS)
         .max(1)
-}
-
-/// Why binding failed, in words that cannot be read as success.
-fn bind_error(address: SocketAddr, e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::AddrInUse => format!(
-            "cannot listen on {address}: the port is in use (another exporter running?); \
-             choose another with --listen"
-        ),
-        std::io::ErrorKind::AddrNotAvailable => {
-            format!("cannot listen on {address}: no such address on this host")
-        }
-        _ => format!("cannot listen on {address}: {e}"),
-    }
 }

@@ -1,9 +1,14 @@
-//! `procfast serve`'s command line.
+//! `procfast serve`'s command line: its own flags and process-exporter's, read as Go's `flag`
+//! package reads them ([`super::go_flags`]), so that an operator can swap process-exporter's
+//! binary for serve and keep the flags its unit or chart writes.
 
+use super::config::Config;
+use super::go_duration::parse_go_duration;
+use super::go_flags::{parse_go_bool, Flag, GoFlags, Kind, Parsed};
 use super::Options;
-use crate::args::number_value;
+use crate::args::parse_number;
 use crate::failure::{usage_error, Failure};
-use lexopt::prelude::*;
+use std::ffi::OsString;
 use std::io::Write;
 use std::time::Duration;
 
@@ -12,12 +17,17 @@ usage: procfast serve [--listen ADDR] [--config FILE] [--procfs DIR] [--budget-m
                       [--children true|false] [--threads] [--smaps]
                       [--smaps-max-rss-mib MIB] [--sockets] [--tcp]
                       [--kept-fds-percent P] [--debug] [--once]
+       procfast serve [process-exporter's flags, as it takes them]
 
 A host process exporter, a drop-in for process-exporter: its YAML config (process_names with
 comm, exe, cmdline and name templates), its metric names (namedprocess_namegroup_*), answering
 a scrape within the timeout Prometheus announces (X-Prometheus-Scrape-Timeout-Seconds).
 
-  --listen ADDR       where to serve /metrics (default 127.0.0.1:9256, process-exporter's port)
+  --listen ADDR       where to serve /metrics: [HOST]:PORT, like :9256 (every interface, IPv6
+                      and IPv4, or IPv4 alone on a host without IPv6), 127.0.0.1:9256 or
+                      [::1]:9256. Default :9256, process-exporter's: Prometheus scrapes from
+                      another host. Use 127.0.0.1:9256 or a web config (TLS, basic auth)
+                      where group names must not be seen from the network
   --config FILE       process-exporter's config file (also --config.path); without one, every
                       process with a command line is its own group, named by its comm
   --procfs DIR        the procfs to read (default /proc; a host's /proc mounted elsewhere)
@@ -51,61 +61,263 @@ that arrive while a scan runs share it.
 
 Every scrape also says how it went: procfast_scrape_complete (0 when the budget stopped the
 scan, which then serves what it saw), procfast_scrape_duration_seconds,
-procfast_scrape_budget_seconds and procfast_scrape_processes{outcome}.";
+procfast_scrape_budget_seconds and procfast_scrape_processes{outcome}.
+
+process-exporter's flags (0.7.10's and 0.8's) start serve unchanged, read as Go's flag
+package reads them: one dash or two, -flag VALUE or -flag=VALUE, a boolean bare (true) or as
+-flag=false (also 1/0, t/f, TRUE/FALSE, True/False; a bare boolean never takes the next
+word), durations as Go writes them (500ms, 1m30s), and -- ends the flags.
+
+  -web.listen-address ADDR    --listen
+  -web.telemetry-path PATH    the path of the metrics (default /metrics)
+  -web.config.file FILE       exporter-toolkit's web config: TLS, basic auth, headers
+  -config.path FILE           --config
+  -procfs DIR                 --procfs
+  -procnames A,B              without a config: track only processes whose comm is one of
+                              these, a group per comm
+  -namemapping COMM,RE,...    without a config: track processes of comm COMM whose command
+                              line RE matches, as group COMM:TEXT, TEXT the first of RE's
+                              groups that matched some text (COMM need not be in -procnames)
+  -children=BOOL              --children (default true)
+  -threads                    --threads (default false here, true in process-exporter)
+  -gather-smaps               --smaps (default false here, true in process-exporter)
+  -recheck                    match the processes left out again at every scrape (an exec
+                              may have renamed them); a tracked process keeps its group
+  -recheck-with-time-limit D  -recheck, only for processes younger than D
+  -remove-empty-groups        stop reporting a group once it has no members
+  -once-to-stdout-delay D     --once, with D between the baseline scan and the one printed
+  -debug                      --debug
+  -version                    print the version and exit
+  -man                        print this text and exit
+
+-config.path cannot be given with -procnames or -namemapping. Without any of them, every
+process with a command line is its own group, named by its comm (process-exporter tracks
+nothing). -threads and -gather-smaps are off unless asked for: the first scans every thread
+of the host each scrape, the second makes the kernel walk every member's page tables.";
 
 /// `--smaps` reads `smaps_rollup` only of processes up to this RSS: the kernel walks every page
 /// table of a process to write it, milliseconds for gigabytes.
 const DEFAULT_SMAPS_MAX_RSS: u64 = 1 << 30;
 
+/// Every flag serve takes, its own and process-exporter's, with what each takes.
+const FLAGS: &[(&str, Kind)] = &[
+    ("listen", Kind::Value),
+    ("web.listen-address", Kind::Value),
+    ("web.telemetry-path", Kind::Value),
+    ("web.config.file", Kind::Value),
+    ("config", Kind::Value),
+    ("config.path", Kind::Value),
+    ("procfs", Kind::Value),
+    ("procnames", Kind::Value),
+    ("namemapping", Kind::Value),
+    ("budget-ms", Kind::Value),
+    ("kept-fds-percent", Kind::Value),
+    ("smaps-max-rss-mib", Kind::Value),
+    ("recheck-with-time-limit", Kind::Value),
+    ("once-to-stdout-delay", Kind::Value),
+    ("children", Kind::Bool),
+    ("threads", Kind::Bool),
+    ("smaps", Kind::Bool),
+    ("gather-smaps", Kind::Bool),
+    ("sockets", Kind::Bool),
+    ("tcp", Kind::Bool),
+    ("once", Kind::Bool),
+    ("debug", Kind::Bool),
+    ("recheck", Kind::Bool),
+    ("remove-empty-groups", Kind::Bool),
+    ("version", Kind::Bool),
+    ("man", Kind::Bool),
+];
+
+/// What a command line asks for.
+enum Command {
+    Run(Box<Options>),
+    /// `-h`, `--help`, `-man`: the usage text.
+    Usage,
+    /// `-version`.
+    Version,
+}
+
 pub fn serve_command(mut args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure> {
-    let mut options = Options::default();
-    while let Some(arg) = args.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(writeln!(out, "{SERVE_USAGE}")?),
-            Long("listen") => {
-                let text = args.value()?.string()?;
-                options.listen = text.parse().map_err(|_| {
-                    usage_error(format!(
-                        "--listen {text:?}: expected ADDRESS:PORT, like 127.0.0.1:9256"
-                    ))
-                })?;
-            }
-            Long("config" | "config.path") => options.config = Some(args.value()?.into()),
-            Long("procfs") => options.procfs = args.value()?.into(),
-            Long("budget-ms") => {
-                let ms = number_value(&mut args, "--budget-ms", 1..=u64::MAX)?;
-                options.budget = Some(Duration::from_millis(ms));
-            }
-            Long("children") => {
-                options.children = match args.value()?.string()?.as_str() {
-                    "true" => true,
-                    "false" => false,
-                    other => {
-                        return Err(usage_error(format!(
-                            "--children {other:?}: expected true or false"
-                        )))
-                    }
-                }
-            }
-            Long("once") => options.once = true,
-            Long("debug") => options.debug = true,
-            Long("web.config.file") => options.web_config = Some(args.value()?.into()),
-            Long("kept-fds-percent") => {
-                options.kept_fds_percent = number_value(&mut args, "--kept-fds-percent", 0..=100)?
-            }
-            Long("threads") => options.threads = true,
-            Long("sockets") => options.sockets = true,
-            Long("tcp") => options.tcp = true,
-            Long("smaps") => {
-                options.smaps_max_rss.get_or_insert(DEFAULT_SMAPS_MAX_RSS);
-            }
-            Long("smaps-max-rss-mib") => {
-                let mib = number_value(&mut args, "--smaps-max-rss-mib", 1..=u64::MAX >> 20)?;
-                options.smaps_max_rss = Some(mib << 20);
-            }
-            other => return Err(other.unexpected().into()),
+    let words: Vec<OsString> = args.raw_args()?.collect();
+    match parse(words)? {
+        Command::Usage => Ok(writeln!(out, "{SERVE_USAGE}")?),
+        Command::Version => Ok(writeln!(
+            out,
+            "procfast serve version {}",
+            env!("CARGO_PKG_VERSION")
+        )?),
+        Command::Run(options) => {
+            out.flush()?;
+            super::run(*options, out)
         }
     }
-    out.flush()?;
-    super::run(options, out)
+}
+
+/// Reads serve's command line: every flag first, as Go does, then what they ask for together.
+fn parse(words: Vec<OsString>) -> Result<Command, Failure> {
+    let mut options = Options::default();
+    let mut flags = GoFlags::new(words);
+    let (mut procnames, mut namemapping) = (String::new(), String::new());
+    let (mut version, mut manual) = (false, false);
+    let mut recheck_limit = 0i64;
+    let kind_of = |name: &str| FLAGS.iter().find(|(n, _)| *n == name).map(|&(_, k)| k);
+    while let Some(parsed) = flags
+        .next(kind_of)
+        .map_err(|e| usage_error(e.to_string()))?
+    {
+        let flag = match parsed {
+            Parsed::Help => return Ok(Command::Usage),
+            Parsed::Flag(flag) => flag,
+        };
+        match flag.name.as_str() {
+            "listen" | "web.listen-address" => {
+                let text = text_of(&flag)?;
+                options.listen = text.parse().map_err(|why| invalid(&flag, why))?;
+            }
+            "web.telemetry-path" => options.telemetry_path = metrics_path(&flag)?,
+            // An empty path is none, as process-exporter takes it.
+            "web.config.file" => options.web_config = path_of(&flag),
+            "config" | "config.path" => options.config = path_of(&flag),
+            "procfs" => options.procfs = flag.value.clone().unwrap_or_default().into(),
+            "procnames" => procnames = text_of(&flag)?.to_string(),
+            "namemapping" => namemapping = text_of(&flag)?.to_string(),
+            "budget-ms" => {
+                let ms = parse_number(&flag.written, text_of(&flag)?, 1..=u64::MAX)?;
+                options.budget = Some(Duration::from_millis(ms));
+            }
+            "kept-fds-percent" => {
+                options.kept_fds_percent = parse_number(&flag.written, text_of(&flag)?, 0..=100)?
+            }
+            "smaps-max-rss-mib" => {
+                let mib = parse_number(&flag.written, text_of(&flag)?, 1..=u64::MAX >> 20)?;
+                options.smaps_max_rss = Some(mib << 20);
+            }
+            "recheck-with-time-limit" => recheck_limit = duration_of(&flag)?,
+            "once-to-stdout-delay" => {
+                let delay = duration_of(&flag)?;
+                // Zero is process-exporter's "serve"; a negative wait is none.
+                options.once = delay != 0;
+                options.once_delay = Duration::from_nanos(delay.max(0).unsigned_abs());
+            }
+            "children" => {
+                // serve's own form takes the next word (`--children false`); Go's never does.
+                let word = match (&flag.value, flag.written.starts_with("--")) {
+                    (None, true) => flags.next_word_if(&["true", "false"]),
+                    _ => None,
+                };
+                options.children = match word {
+                    Some(word) => word == "true",
+                    None => bool_of(&flag)?,
+                };
+            }
+            "threads" => options.threads = bool_of(&flag)?,
+            "smaps" | "gather-smaps" => {
+                options.smaps_max_rss = match bool_of(&flag)? {
+                    true => options.smaps_max_rss.or(Some(DEFAULT_SMAPS_MAX_RSS)),
+                    false => None,
+                }
+            }
+            "sockets" => options.sockets = bool_of(&flag)?,
+            "tcp" => options.tcp = bool_of(&flag)?,
+            "once" => options.once = bool_of(&flag)?,
+            "debug" => options.debug = bool_of(&flag)?,
+            "recheck" => options.recheck = bool_of(&flag)?,
+            "remove-empty-groups" => options.remove_empty_groups = bool_of(&flag)?,
+            "version" => version = bool_of(&flag)?,
+            "man" => manual = bool_of(&flag)?,
+            // FLAGS and this match list the same names.
+            other => {
+                return Err(usage_error(format!(
+                    "flag provided but not defined: -{other}"
+                )))
+            }
+        }
+    }
+    if version {
+        return Ok(Command::Version);
+    }
+    if manual {
+        return Ok(Command::Usage);
+    }
+    if options.config.is_some() && !(procnames.is_empty() && namemapping.is_empty()) {
+        return Err(usage_error(
+            "-config.path cannot be used with -namemapping or -procnames",
+        ));
+    }
+    options.names = Config::from_names(&procnames, &namemapping).map_err(|e| {
+        usage_error(format!(
+            "error parsing -namemapping argument '{namemapping}': {e}"
+        ))
+    })?;
+    // As process-exporter: a time limit is a recheck, whatever -recheck says.
+    if recheck_limit != 0 {
+        options.recheck = true;
+        options.recheck_younger_than =
+            Some(Duration::from_nanos(recheck_limit.max(0).unsigned_abs()));
+    }
+    Ok(Command::Run(Box::new(options)))
+}
+
+/// A flag's value as text; paths may be any bytes, but these must be UTF-8.
+fn text_of(flag: &Flag) -> Result<&str, Failure> {
+    let value = flag.value.as_deref().unwrap_or_default();
+    value
+        .to_str()
+        .ok_or_else(|| invalid(flag, "not UTF-8".to_string()))
+}
+
+/// A path flag's value: an empty one is none.
+fn path_of(flag: &Flag) -> Option<std::path::PathBuf> {
+    flag.value.clone().filter(|v| !v.is_empty()).map(Into::into)
+}
+
+/// A boolean flag: bare is true, else its `=value` as Go's `strconv.ParseBool` reads it.
+fn bool_of(flag: &Flag) -> Result<bool, Failure> {
+    let Some(value) = &flag.value else {
+        return Ok(true);
+    };
+    let text = value.to_string_lossy();
+    parse_go_bool(&text).ok_or_else(|| {
+        usage_error(format!(
+            "invalid boolean value {text:?} for {}: expected true or false (or 1, 0, t, f)",
+            flag.written
+        ))
+    })
+}
+
+/// A duration flag, in Go's syntax, as signed nanoseconds.
+fn duration_of(flag: &Flag) -> Result<i64, Failure> {
+    parse_go_duration(text_of(flag)?).map_err(|why| {
+        invalid(
+            flag,
+            format!("{why}; expected a Go duration like 1m30s or 500ms"),
+        )
+    })
+}
+
+/// `-web.telemetry-path`: a path the router can serve as it is written.
+fn metrics_path(flag: &Flag) -> Result<String, Failure> {
+    let path = text_of(flag)?;
+    if !path.starts_with('/') {
+        return Err(invalid(flag, "a path must start with '/'".to_string()));
+    }
+    // The router reads `{NAME}` and a segment starting with `*` or `:` as captures.
+    let captures = path.contains(['{', '}']) || path.split('/').any(|s| s.starts_with(['*', ':']));
+    if captures {
+        return Err(invalid(
+            flag,
+            "'{', '}' and segments starting with '*' or ':' are not served".to_string(),
+        ));
+    }
+    Ok(path.to_string())
+}
+
+/// A value refused: Go's wording, with why.
+fn invalid(flag: &Flag, why: String) -> Failure {
+    let value = flag.value.as_deref().unwrap_or_default().to_string_lossy();
+    usage_error(format!(
+        "invalid value {value:?} for flag {}: {why}",
+        flag.written
+    ))
 }

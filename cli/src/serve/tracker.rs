@@ -9,12 +9,19 @@
 //!   since they were first seen, accumulated: a member that exits takes nothing away. A process
 //!   started after the exporter's first scrape counts from zero (all it has consumed is new); one
 //!   already running at the first scrape counts from what it had then.
-//! - A group stays in the output once seen, with gauges at zero when it has no members.
+//! - A group stays in the output once seen, with gauges at zero when it has no members;
+//!   with `-remove-empty-groups`, it leaves the output, and its counters start again from
+//!   zero if it comes back.
+//! - With `-recheck`, only the processes left out are matched again, each scrape (an exec may
+//!   have changed their comm and command line): one that now matches, or now has a tracked
+//!   ancestor, joins that group and counts as a process first seen then. A tracked process
+//!   keeps its group for life, whatever it execs. `-recheck-with-time-limit` rechecks only
+//!   processes younger than the limit; older ones left out are ignored for good.
 
 use procfast::{ProcFs, Row};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// A process as the tracker knows it across scrapes: pid and start time (a reused pid has a
 /// later start time).
@@ -217,6 +224,11 @@ pub(super) struct Tracker {
     groups: BTreeMap<Arc<str>, Counts>,
     /// Clock ticks since boot at the first scrape.
     first_scrape_ticks: Option<u64>,
+    /// `-recheck`: processes left out are matched again each scrape, while younger than the
+    /// limit in clock ticks, if there is one.
+    recheck: Option<Option<u64>>,
+    /// `-remove-empty-groups`: a group without members is forgotten.
+    remove_empty_groups: bool,
 }
 
 impl Tracker {
@@ -228,6 +240,34 @@ impl Tracker {
             tracked: HashMap::new(),
             groups: BTreeMap::new(),
             first_scrape_ticks: None,
+            recheck: None,
+            remove_empty_groups: false,
+        }
+    }
+
+    /// With `recheck`, processes left out are matched again each scrape, while younger than
+    /// `younger_than` if that is given.
+    pub(super) fn with_recheck(mut self, recheck: bool, younger_than: Option<Duration>) -> Self {
+        let ticks = |d: Duration| {
+            (d.as_secs_f64() * procfast::clock_ticks_per_second() as f64).ceil() as u64
+        };
+        self.recheck = recheck.then(|| younger_than.map(ticks));
+        self
+    }
+
+    /// With `remove`, a group is forgotten when it has no members.
+    pub(super) fn with_remove_empty_groups(mut self, remove: bool) -> Self {
+        self.remove_empty_groups = remove;
+        self
+    }
+
+    /// Whether a process left out, started at `start` (clock ticks since boot), is to be
+    /// matched again in this scrape.
+    fn rechecks(&self, start: u64) -> bool {
+        match self.recheck {
+            None => false,
+            Some(None) => true,
+            Some(Some(limit)) => start.saturating_add(limit) > uptime_ticks(),
         }
     }
 
@@ -238,9 +278,13 @@ impl Tracker {
     }
 
     /// Whether a process is tracked in a group (`Some(true)`), ignored for good
-    /// (`Some(false)`) or not seen yet (`None`).
+    /// (`Some(false)`) or to be matched as if not seen yet (`None`: new, or rechecked).
     pub(super) fn is_grouped(&self, id: Id) -> Option<bool> {
-        self.tracked.get(&id).map(|t| t.group.is_some())
+        match self.tracked.get(&id)?.group {
+            Some(_) => Some(true),
+            None if self.rechecks(id.1) => None,
+            None => Some(false),
+        }
     }
 
     /// Brings the tracker up to date with the rows of scrape `gen`: a known process grows
@@ -263,7 +307,10 @@ impl Tracker {
                 errors.procread += 1;
                 continue;
             };
+            let recheck = self.recheck.is_some() && self.is_grouped((row.pid, start)).is_none();
             match self.tracked.get_mut(&(row.pid, start)) {
+                // Left out until now: matched again, as if first seen.
+                Some(_) if recheck => new.push(i),
                 Some(tracked) => {
                     let now = Counts::of(row);
                     let growth = now.growth_since(&tracked.counts);
@@ -321,6 +368,14 @@ impl Tracker {
     /// a stopped one proves nothing about the processes after it.
     pub(super) fn forget_unseen(&mut self, gen: u64) {
         self.tracked.retain(|_, t| t.seen == gen);
+        if self.remove_empty_groups {
+            let live: HashSet<&Arc<str>> = self
+                .tracked
+                .values()
+                .filter_map(|t| t.group.as_ref())
+                .collect();
+            self.groups.retain(|group, _| live.contains(group));
+        }
     }
 
     /// Starts tracking a process first seen now, in `group` (or ignored).

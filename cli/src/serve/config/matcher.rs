@@ -7,7 +7,7 @@ use super::yaml::{keys, strings, Node, Value};
 use super::{go_base, ConfigError, ProcInfo};
 
 /// The longest comm the kernel keeps: TASK_COMM_LEN is 16 bytes with the NUL.
-const COMM_MAX: usize = 15;
+pub(super) const COMM_MAX: usize = 15;
 
 /// One `process_names` entry: what a process must match, and the template of its group name.
 #[derive(Debug, Clone)]
@@ -167,7 +167,7 @@ impl Matcher {
 }
 
 /// argv joined by single spaces, as Go's `strings.Join(cmdline, " ")`, made UTF-8.
-fn join_args(args: &[&[u8]]) -> String {
+pub(super) fn join_args(args: &[&[u8]]) -> String {
     let mut bytes = Vec::with_capacity(args.iter().map(|a| a.len() + 1).sum());
     for (i, arg) in args.iter().enumerate() {
         if i > 0 {

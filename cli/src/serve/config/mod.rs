@@ -54,9 +54,10 @@
 //!   that is gone. Matching happens once, when a process is first seen (unless `-recheck`).
 //!   That walk belongs to the caller: it has the process tree.
 //! * Without `-config.path`, process-exporter groups only the comms named by `-procnames`
-//!   (each group named by its comm), and with neither it tracks nothing; its deb and rpm
-//!   packages ship `all.yaml`, one entry naming every process with a non-empty command line by
-//!   its comm. [`Config::default_by_comm`] is that file.
+//!   and `-namemapping` ([`Config::from_names`], in [`names`]), and with neither it tracks
+//!   nothing; its deb and rpm packages ship `all.yaml`, one entry naming every process with a
+//!   non-empty command line by its comm. [`Config::default_by_comm`] is that file, serve's
+//!   config when given neither a file nor names.
 //! * YAML as go-yaml reads it where it is stricter: a tab in the indentation (or after a `-`,
 //!   or on a line with only a comment) is an error, naming its line ([`tabs`]).
 //!
@@ -97,6 +98,7 @@ mod go_class;
 mod go_error;
 mod go_syntax;
 mod matcher;
+mod names;
 mod regex;
 mod tabs;
 mod template;
@@ -125,6 +127,9 @@ pub struct Config {
     /// Things that load but are surely mistakes (a `comm` too long to ever match), one line
     /// each, naming the line; for the caller to log.
     pub warnings: Vec<String>,
+    /// Set by [`Config::from_names`] (`-procnames`, `-namemapping`): it names the groups in
+    /// place of `matchers`.
+    comm_names: Option<names::CommNames>,
 }
 
 /// What the caller has read of one process. Matching is pure: it reads nothing itself.
@@ -232,6 +237,7 @@ impl Config {
         let mut config = Config {
             matchers: Vec::new(),
             warnings: Vec::new(),
+            comm_names: None,
         };
         // A byte-order mark is not content (yaml.v2 skips it; yaml-rust2 would read it as text).
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -294,6 +300,7 @@ impl Config {
     /// if not, the caller need not read `/proc/<pid>/cmdline`.
     pub fn needs_cmdline(&self) -> bool {
         self.matchers.iter().any(Matcher::uses_argv)
+            || self.comm_names.as_ref().is_some_and(names::CommNames::uses_argv)
     }
 
     /// Whether any name uses `{{.Username}}`: if not, no uid needs looking up.
@@ -312,6 +319,9 @@ impl Config {
 
     /// The group name of a process: that of the first entry it matches; `None` when none does.
     pub fn group_name(&self, p: &ProcInfo) -> Option<String> {
+        if let Some(names) = &self.comm_names {
+            return names.name(p);
+        }
         // The joined command line, built at most once, by the first entry that needs it.
         let mut line = None;
         self.matchers
