@@ -11,6 +11,8 @@
 //! The counted process is this bench binary re-executed to hold exactly N fds, so every method
 //! is checked against N inside the timing loop. Run: `cargo bench --bench fd_count`.
 
+#[path = "shared/helper_main.rs"]
+mod helper_main;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -96,11 +98,5 @@ fn bench_fd_count(c: &mut Criterion) {
 }
 
 fn main() {
-    if support::helper::in_helper() {
-        support::helper::helper_main();
-        return;
-    }
-    let mut c = Criterion::default().configure_from_args();
-    bench_fd_count(&mut c);
-    c.final_summary();
+    helper_main::main_with_helpers(bench_fd_count);
 }

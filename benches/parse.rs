@@ -6,16 +6,17 @@
 //!
 //! Run with `cargo bench --bench parse`.
 
-use std::hint::black_box;
-
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion};
 use procfast::parse;
 use procfs::{FromRead, FromReadSI};
 
+#[path = "shared/parse_group.rs"]
+mod parse_group;
 #[path = "shared/stat_fields.rs"]
 mod stat_fields;
 #[path = "../tests/support/mod.rs"]
 mod support;
+use parse_group::ParseGroup;
 use stat_fields::{all_fields, exporter_fields};
 use support::fixtures::{
     procfs_system_info as system_info, FILE_NR, IO, LIMITS, LOADAVG, MEMINFO, NET_DEV, PROC_STAT,
@@ -43,222 +44,160 @@ fn naive_stat(buf: &[u8]) -> Option<(i32, [u64; 49])> {
 
 fn benches(c: &mut Criterion) {
     for (name, fixture, pid) in [("stat", STAT, 1038), ("stat_pid1", STAT_PID1, 1)] {
-        let mut g = c.benchmark_group(name);
-        g.throughput(Throughput::Bytes(fixture.len() as u64));
-        g.bench_function("procfast", |b| {
-            b.iter(|| {
-                let st = parse::stat::parse(black_box(fixture)).unwrap();
-                assert_eq!(st.pid, pid);
-                st.rss()
+        let parsed = |bytes| {
+            let st = parse::stat::parse(bytes).unwrap();
+            assert_eq!(st.pid, pid);
+            st
+        };
+        // `parse` checks every field but converts none: the two rows after the first add the
+        // conversions, for the fields a process exporter reads and for all 49 numbers.
+        ParseGroup::new(c, name, fixture)
+            .contender("procfast", |bytes| parsed(bytes).rss())
+            .contender("procfast-exporter-fields", |bytes| {
+                exporter_fields(&parsed(bytes))
             })
-        });
-        // `parse` checks every field but converts none: these two rows add the conversions, for
-        // the fields a process exporter reads and for all 49 numbers.
-        g.bench_function("procfast-exporter-fields", |b| {
-            b.iter(|| {
-                let st = parse::stat::parse(black_box(fixture)).unwrap();
-                assert_eq!(st.pid, pid);
-                exporter_fields(&st)
-            })
-        });
-        g.bench_function("procfast-all-fields", |b| {
-            b.iter(|| {
-                let st = parse::stat::parse(black_box(fixture)).unwrap();
-                assert_eq!(st.pid, pid);
-                all_fields(&st)
-            })
-        });
-        g.bench_function("procfs-core", |b| {
-            b.iter(|| {
-                let st = procfs::process::Stat::from_read(black_box(fixture)).unwrap();
+            .contender("procfast-all-fields", |bytes| all_fields(&parsed(bytes)))
+            .contender("procfs-core", |bytes| {
+                let st = procfs::process::Stat::from_read(bytes).unwrap();
                 assert_eq!(st.pid, pid);
                 st.rss
             })
-        });
-        g.bench_function("naive-split", |b| {
-            b.iter(|| {
-                let (got, fields) = naive_stat(black_box(fixture)).unwrap();
+            .contender("naive-split", |bytes| {
+                let (got, fields) = naive_stat(bytes).unwrap();
                 assert_eq!(got, pid);
                 fields[20]
             })
-        });
-        g.finish();
+            .finish();
     }
 
-    let mut g = c.benchmark_group("statm");
-    g.throughput(Throughput::Bytes(STATM.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let m = parse::statm::parse(black_box(STATM)).unwrap();
+    ParseGroup::new(c, "statm", STATM)
+        .contender("procfast", |bytes| {
+            let m = parse::statm::parse(bytes).unwrap();
             assert!(m.resident > 0);
             m.resident
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let m = procfs::process::StatM::from_read(black_box(STATM)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let m = procfs::process::StatM::from_read(bytes).unwrap();
             assert!(m.resident > 0);
             m.resident
         })
-    });
-    g.finish();
+        .finish();
 
-    let mut g = c.benchmark_group("status");
-    g.throughput(Throughput::Bytes(STATUS.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let st = parse::status::parse(black_box(STATUS)).unwrap();
+    ParseGroup::new(c, "status", STATUS)
+        .contender("procfast", |bytes| {
+            let st = parse::status::parse(bytes).unwrap();
             assert_eq!(st.threads(), 13);
             st.vm_rss_bytes()
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let st = procfs::process::Status::from_read(black_box(STATUS)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let st = procfs::process::Status::from_read(bytes).unwrap();
             assert_eq!(st.threads, 13);
             st.vmrss
         })
-    });
-    g.finish();
+        .finish();
 
-    let mut g = c.benchmark_group("limits");
-    g.throughput(Throughput::Bytes(LIMITS.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let l = parse::limits::parse(black_box(LIMITS)).unwrap();
+    ParseGroup::new(c, "limits", LIMITS)
+        .contender("procfast", |bytes| {
+            let l = parse::limits::parse(bytes).unwrap();
             assert_eq!(l.max_open_files().soft, Some(32768));
             l.max_stack_size().soft
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let l = procfs::process::Limits::from_read(black_box(LIMITS)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let l = procfs::process::Limits::from_read(bytes).unwrap();
             assert!(matches!(
                 l.max_open_files.soft_limit,
                 procfs::process::LimitValue::Value(32768)
             ));
             l.max_stack_size.soft_limit
         })
-    });
-    g.finish();
+        .finish();
 
-    let mut g = c.benchmark_group("io");
-    g.throughput(Throughput::Bytes(IO.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let io = parse::io::parse(black_box(IO)).unwrap();
+    ParseGroup::new(c, "io", IO)
+        .contender("procfast", |bytes| {
+            let io = parse::io::parse(bytes).unwrap();
             assert_eq!(io.rchar, 6976);
             io.read_bytes
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let io = procfs::process::Io::from_read(black_box(IO)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let io = procfs::process::Io::from_read(bytes).unwrap();
             assert_eq!(io.rchar, 6976);
             io.read_bytes
         })
-    });
-    g.finish();
+        .finish();
 
-    let mut g = c.benchmark_group("net_dev");
-    g.throughput(Throughput::Bytes(NET_DEV.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let dev = parse::net_dev::parse(black_box(NET_DEV)).unwrap();
+    ParseGroup::new(c, "net_dev", NET_DEV)
+        .contender("procfast", |bytes| {
+            let dev = parse::net_dev::parse(bytes).unwrap();
             let rx: u64 = dev.interfaces().map(|i| i.rx_bytes).sum();
             assert!(rx > 0);
             rx
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let dev = procfs::net::InterfaceDeviceStatus::from_read(black_box(NET_DEV)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let dev = procfs::net::InterfaceDeviceStatus::from_read(bytes).unwrap();
             let rx: u64 = dev.0.values().map(|i| i.recv_bytes).sum();
             assert!(rx > 0);
             rx
         })
-    });
-    g.finish();
+        .finish();
 
-    let mut g = c.benchmark_group("proc_stat");
-    g.throughput(Throughput::Bytes(PROC_STAT.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let st = parse::proc_stat::parse(black_box(PROC_STAT)).unwrap();
+    let si = system_info();
+    ParseGroup::new(c, "proc_stat", PROC_STAT)
+        .contender("procfast", |bytes| {
+            let st = parse::proc_stat::parse(bytes).unwrap();
             let idle: u64 = st.cpus().map(|(_, c)| c.idle).sum();
             assert_eq!(st.btime, 1795303762);
             idle
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        let si = system_info();
-        b.iter(|| {
-            let st = procfs::KernelStats::from_read(black_box(PROC_STAT), &si).unwrap();
+        .contender("procfs-core", |bytes| {
+            let st = procfs::KernelStats::from_read(bytes, &si).unwrap();
             let idle: u64 = st.cpu_time.iter().map(|c| c.idle).sum();
             assert_eq!(st.btime, 1795303762);
             idle
         })
-    });
-    g.finish();
+        .finish();
 
-    let mut g = c.benchmark_group("meminfo");
-    g.throughput(Throughput::Bytes(MEMINFO.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let m = parse::meminfo::parse(black_box(MEMINFO)).unwrap();
+    ParseGroup::new(c, "meminfo", MEMINFO)
+        .contender("procfast", |bytes| {
+            let m = parse::meminfo::parse(bytes).unwrap();
             assert_eq!(m.mem_total_bytes(), 24684092 * 1024);
             m.mem_available_bytes()
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let m = procfs::Meminfo::from_read(black_box(MEMINFO)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let m = procfs::Meminfo::from_read(bytes).unwrap();
             assert_eq!(m.mem_total, 24684092 * 1024);
             m.mem_available
         })
-    });
-    g.finish();
+        .finish();
 
-    let mut g = c.benchmark_group("loadavg");
-    g.throughput(Throughput::Bytes(LOADAVG.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let l = parse::loadavg::parse(black_box(LOADAVG)).unwrap();
+    ParseGroup::new(c, "loadavg", LOADAVG)
+        .contender("procfast", |bytes| {
+            let l = parse::loadavg::parse(bytes).unwrap();
             assert_eq!(l.total, 81);
             l.one
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let l = procfs::LoadAverage::from_read(black_box(LOADAVG)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let l = procfs::LoadAverage::from_read(bytes).unwrap();
             assert_eq!(l.max, 81);
             l.one
         })
-    });
-    g.finish();
+        .finish();
 
     // No procfs-core equivalent parses these from bytes: procfast alone, for the record.
-    let mut g = c.benchmark_group("sockstat");
-    g.throughput(Throughput::Bytes(SOCKSTAT.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let s = parse::sockstat::parse(black_box(SOCKSTAT)).unwrap();
+    ParseGroup::new(c, "sockstat", SOCKSTAT)
+        .contender("procfast", |bytes| {
+            let s = parse::sockstat::parse(bytes).unwrap();
             assert!(s.sockets_used().is_some());
             s.tcp_inuse()
         })
-    });
-    g.finish();
+        .finish();
 
-    let mut g = c.benchmark_group("file_nr");
-    g.throughput(Throughput::Bytes(FILE_NR.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let nr = parse::file_nr::parse(black_box(FILE_NR)).unwrap();
+    ParseGroup::new(c, "file_nr", FILE_NR)
+        .contender("procfast", |bytes| {
+            let nr = parse::file_nr::parse(bytes).unwrap();
             assert_eq!(nr.max, 2466177);
             nr.allocated
         })
-    });
-    g.finish();
+        .finish();
 }
 
 criterion_group!(parse_benches, benches);

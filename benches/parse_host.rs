@@ -10,14 +10,15 @@
 //! machine whose speed drifts the ratio of two medians can pair a fast moment with a slow one:
 //! `cargo xtask bench-report` also times these pairs in the same moments (`xtask/src/pairs_host.rs`).
 
-use std::hint::black_box;
-
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion};
 use procfast::parse::{diskstats, pressure, snmp, uptime, vmstat};
 use procfs::FromRead;
 
+#[path = "shared/parse_group.rs"]
+mod parse_group;
 #[path = "../tests/support/mod.rs"]
 mod support;
+use parse_group::ParseGroup;
 use support::fixtures::{DISKSTATS, NETSTAT, PRESSURE_CPU, PRESSURE_IO, SNMP, UPTIME, VMSTAT};
 
 /// The value of vmstat's `name`, by a plain `str` reading: what each contender must find.
@@ -63,70 +64,55 @@ fn diskstats_sectors_read() -> u64 {
 
 fn benches(c: &mut Criterion) {
     let pgfault = vmstat_value("pgfault");
-    let mut g = c.benchmark_group("vmstat");
-    g.throughput(Throughput::Bytes(VMSTAT.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let v = vmstat::parse(black_box(VMSTAT)).unwrap();
+    ParseGroup::new(c, "vmstat", VMSTAT)
+        .contender("procfast", |bytes| {
+            let v = vmstat::parse(bytes).unwrap();
             assert_eq!(v.pgfault(), Some(pgfault));
             v.pgmajfault()
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let v = procfs::VmStat::from_read(black_box(VMSTAT)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let v = procfs::VmStat::from_read(bytes).unwrap();
             assert_eq!(v.0.get("pgfault"), Some(&(pgfault as i64)));
             v.0.get("pgmajfault").copied()
         })
-    });
-    g.finish();
+        .finish();
 
     let sectors = diskstats_sectors_read();
     assert!(sectors > 0);
-    let mut g = c.benchmark_group("diskstats");
-    g.throughput(Throughput::Bytes(DISKSTATS.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let d = diskstats::parse(black_box(DISKSTATS)).unwrap();
+    ParseGroup::new(c, "diskstats", DISKSTATS)
+        .contender("procfast", |bytes| {
+            let d = diskstats::parse(bytes).unwrap();
             let (read, busy) = d
                 .disks()
                 .fold((0, 0), |(r, b), d| (r + d.sectors_read, b + d.io_time_ms));
             assert_eq!(read, sectors);
             busy
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let d = procfs::DiskStats::from_read(black_box(DISKSTATS)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let d = procfs::DiskStats::from_read(bytes).unwrap();
             let (read, busy) = d.0.iter().fold((0, 0), |(r, b), d| {
                 (r + d.sectors_read, b + d.time_in_progress)
             });
             assert_eq!(read, sectors);
             busy
         })
-    });
-    g.finish();
+        .finish();
 
     for (name, fixture) in [("pressure_cpu", PRESSURE_CPU), ("pressure_io", PRESSURE_IO)] {
         let total = pressure_total(fixture);
-        let mut g = c.benchmark_group(name);
-        g.throughput(Throughput::Bytes(fixture.len() as u64));
-        g.bench_function("procfast", |b| {
-            b.iter(|| {
-                let psi = pressure::parse(black_box(fixture)).unwrap();
+        ParseGroup::new(c, name, fixture)
+            .contender("procfast", |bytes| {
+                let psi = pressure::parse(bytes).unwrap();
                 assert_eq!(psi.some.total_us, total);
                 psi.full.map(|f| f.avg10)
             })
-        });
-        g.bench_function("procfs-core", |b| {
-            b.iter(|| {
+            .contender("procfs-core", |bytes| {
                 // The three resources' types are the same parser.
-                let psi = procfs::IoPressure::from_read(black_box(fixture)).unwrap();
+                let psi = procfs::IoPressure::from_read(bytes).unwrap();
                 assert_eq!(psi.some.total, total);
                 psi.full.avg10
             })
-        });
-        g.finish();
+            .finish();
     }
 
     let up: f64 = std::str::from_utf8(UPTIME)
@@ -136,54 +122,41 @@ fn benches(c: &mut Criterion) {
         .unwrap()
         .parse()
         .unwrap();
-    let mut g = c.benchmark_group("uptime");
-    g.throughput(Throughput::Bytes(UPTIME.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let u = uptime::parse(black_box(UPTIME)).unwrap();
+    ParseGroup::new(c, "uptime", UPTIME)
+        .contender("procfast", |bytes| {
+            let u = uptime::parse(bytes).unwrap();
             assert_eq!(u.uptime_seconds, up);
             u.idle_seconds
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let u = procfs::Uptime::from_read(black_box(UPTIME)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let u = procfs::Uptime::from_read(bytes).unwrap();
             assert_eq!(u.uptime, up);
             u.idle
         })
-    });
-    g.finish();
+        .finish();
 
     let opens = snmp_value(SNMP, "Tcp", "ActiveOpens") as u64;
-    let mut g = c.benchmark_group("snmp");
-    g.throughput(Throughput::Bytes(SNMP.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let s = snmp::parse(black_box(SNMP)).unwrap();
+    ParseGroup::new(c, "snmp", SNMP)
+        .contender("procfast", |bytes| {
+            let s = snmp::parse(bytes).unwrap();
             assert_eq!(s.tcp_active_opens(), Some(opens));
             s.tcp_retrans_segs()
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let s = procfs::net::Snmp::from_read(black_box(SNMP)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let s = procfs::net::Snmp::from_read(bytes).unwrap();
             assert_eq!(s.tcp_active_opens, opens);
             s.tcp_retrans_segs
         })
-    });
-    g.finish();
+        .finish();
 
     let octets = snmp_value(NETSTAT, "IpExt", "InOctets") as u64;
-    let mut g = c.benchmark_group("netstat");
-    g.throughput(Throughput::Bytes(NETSTAT.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let s = snmp::parse_netstat(black_box(NETSTAT)).unwrap();
+    ParseGroup::new(c, "netstat", NETSTAT)
+        .contender("procfast", |bytes| {
+            let s = snmp::parse_netstat(bytes).unwrap();
             assert_eq!(s.ip_ext_in_octets(), Some(octets));
             s.tcp_ext_listen_overflows()
         })
-    });
-    g.finish();
+        .finish();
 }
 
 criterion_group!(parse_host_benches, benches);

@@ -7,14 +7,15 @@
 //! `str` reading of the same bytes, so nothing can be optimised away or silently fail;
 //! throughput is reported in input bytes. Run with `cargo bench --bench parse_proc_files`.
 
-use std::hint::black_box;
-
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion};
 use procfast::parse::{cgroup, cmdline::Cmdline, schedstat, value};
 use procfs::FromRead;
 
+#[path = "shared/parse_group.rs"]
+mod parse_group;
 #[path = "../tests/support/mod.rs"]
 mod support;
+use parse_group::ParseGroup;
 use support::fixtures::{CGROUP, OOM_SCORE_ADJ, SCHEDSTAT};
 
 /// A cgroup v2 host's file: the one line.
@@ -44,32 +45,25 @@ fn benches(c: &mut Criterion) {
         .map(|w| w.parse().unwrap())
         .collect();
     let (cpu, slices) = (words[0], words[2]);
-    let mut g = c.benchmark_group("schedstat");
-    g.throughput(Throughput::Bytes(SCHEDSTAT.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let s = schedstat::parse(black_box(SCHEDSTAT)).unwrap();
+    ParseGroup::new(c, "schedstat", SCHEDSTAT)
+        .contender("procfast", |bytes| {
+            let s = schedstat::parse(bytes).unwrap();
             assert_eq!(s.timeslices, slices);
             s.cpu_time_ns
         })
-    });
-    g.bench_function("procfs-core", |b| {
-        b.iter(|| {
-            let s = procfs::process::Schedstat::from_read(black_box(SCHEDSTAT)).unwrap();
+        .contender("procfs-core", |bytes| {
+            let s = procfs::process::Schedstat::from_read(bytes).unwrap();
             assert_eq!(s.pcount, slices);
             s.sum_exec_runtime
         })
-    });
-    g.finish();
+        .finish();
     assert!(cpu > 0, "the fixture is of a process that ran");
 
     for (name, fixture) in [("cgroup", CGROUP), ("cgroup_v2", CGROUP_V2)] {
         let digest = cgroup_digest(fixture);
-        let mut g = c.benchmark_group(name);
-        g.throughput(Throughput::Bytes(fixture.len() as u64));
-        g.bench_function("procfast", |b| {
-            b.iter(|| {
-                let cgroups = cgroup::parse(black_box(fixture)).unwrap();
+        ParseGroup::new(c, name, fixture)
+            .contender("procfast", |bytes| {
+                let cgroups = cgroup::parse(bytes).unwrap();
                 let got = cgroups.iter().fold((0, 0, 0), |(ids, names, paths), c| {
                     (
                         ids + u64::from(c.hierarchy_id),
@@ -80,10 +74,8 @@ fn benches(c: &mut Criterion) {
                 assert_eq!(got, digest);
                 got
             })
-        });
-        g.bench_function("procfs-core", |b| {
-            b.iter(|| {
-                let cgroups = procfs::ProcessCGroups::from_read(black_box(fixture)).unwrap();
+            .contender("procfs-core", |bytes| {
+                let cgroups = procfs::ProcessCGroups::from_read(bytes).unwrap();
                 let got = cgroups.0.iter().fold((0, 0, 0), |(ids, names, paths), c| {
                     (
                         ids + u64::from(c.hierarchy),
@@ -94,8 +86,7 @@ fn benches(c: &mut Criterion) {
                 assert_eq!(got, digest);
                 cgroups
             })
-        });
-        g.finish();
+            .finish();
     }
 
     let adj: i32 = std::str::from_utf8(OOM_SCORE_ADJ)
@@ -103,34 +94,28 @@ fn benches(c: &mut Criterion) {
         .trim()
         .parse()
         .unwrap();
-    let mut g = c.benchmark_group("oom_score_adj");
-    g.throughput(Throughput::Bytes(OOM_SCORE_ADJ.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let v = value::i32(black_box(OOM_SCORE_ADJ), "oom_score_adj").unwrap();
+    ParseGroup::new(c, "oom_score_adj", OOM_SCORE_ADJ)
+        .contender("procfast", |bytes| {
+            let v = value::i32(bytes, "oom_score_adj").unwrap();
             assert_eq!(v, adj);
             v
         })
-    });
-    g.finish();
+        .finish();
 
     let vars = ENVIRON
         .split(|&b| b == 0)
         .filter(|s| s.contains(&b'='))
         .count();
-    let mut g = c.benchmark_group("environ");
-    g.throughput(Throughput::Bytes(ENVIRON.len() as u64));
-    g.bench_function("procfast-vars", |b| {
-        b.iter(|| {
-            let environ = Cmdline::new(black_box(ENVIRON));
+    ParseGroup::new(c, "environ", ENVIRON)
+        .contender("procfast-vars", |bytes| {
+            let environ = Cmdline::new(bytes);
             let (n, len) = environ
                 .vars()
                 .fold((0, 0), |(n, len), (k, v)| (n + 1, len + k.len() + v.len()));
             assert_eq!(n, vars);
             len
         })
-    });
-    g.finish();
+        .finish();
 }
 
 criterion_group!(parsers, benches);

@@ -9,15 +9,16 @@
 //!
 //! Run with `cargo bench --bench parse_tcp`.
 
-use std::hint::black_box;
-
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion};
 use procfast::parse::net_tcp;
 use procfast::parse::tcp_state::{StateCounts, TcpState};
 use procfs::FromReadSI;
 
+#[path = "shared/parse_group.rs"]
+mod parse_group;
 #[path = "../tests/support/mod.rs"]
 mod support;
+use parse_group::ParseGroup;
 
 const SOCKETS: usize = 20_000;
 
@@ -91,21 +92,17 @@ fn benches(c: &mut Criterion) {
     assert_eq!(net_tcp::count_states(&file).unwrap(), expected);
     let system_info = support::fixtures::procfs_system_info();
 
-    let mut g = c.benchmark_group("net_tcp_count_states");
-    g.throughput(Throughput::Bytes(file.len() as u64));
-    g.bench_function("procfast", |b| {
-        b.iter(|| {
-            let counts = net_tcp::count_states(black_box(&file)).unwrap();
+    ParseGroup::new(c, "net_tcp_count_states", &file)
+        .contender("procfast", |bytes| {
+            let counts = net_tcp::count_states(bytes).unwrap();
             assert_eq!(counts.total(), total);
             counts
         })
-    });
-    // Every socket decoded in full (addresses, queues, timers, uid, inode), then counted.
-    g.bench_function("procfast-sockets", |b| {
-        b.iter(|| {
+        // Every socket decoded in full (addresses, queues, timers, uid, inode), then counted.
+        .contender("procfast-sockets", |bytes| {
             let mut counts = StateCounts::new();
             let mut inodes = 0u64;
-            for s in net_tcp::sockets(black_box(&file)).unwrap() {
+            for s in net_tcp::sockets(bytes).unwrap() {
                 let s = s.unwrap();
                 counts.record(s.state);
                 inodes = inodes.wrapping_add(s.inode);
@@ -113,11 +110,8 @@ fn benches(c: &mut Criterion) {
             assert_eq!(counts.total(), total);
             inodes
         })
-    });
-    g.bench_function("procfs", |b| {
-        b.iter(|| {
-            let entries =
-                procfs::net::TcpNetEntries::from_read(black_box(&file[..]), &system_info).unwrap();
+        .contender("procfs", |bytes| {
+            let entries = procfs::net::TcpNetEntries::from_read(bytes, &system_info).unwrap();
             let mut counts = StateCounts::new();
             for e in &entries.0 {
                 counts.record(e.state.to_u8());
@@ -125,8 +119,7 @@ fn benches(c: &mut Criterion) {
             assert_eq!(counts.total(), total);
             counts
         })
-    });
-    g.finish();
+        .finish();
 }
 
 criterion_group!(parse_tcp, benches);

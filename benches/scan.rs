@@ -12,6 +12,8 @@
 //! Each asserts inside the loop that it saw at least the 200 helpers. Run:
 //! `cargo bench --bench scan`.
 
+#[path = "shared/helper_main.rs"]
+mod helper_main;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -139,31 +141,22 @@ fn bench_scan(c: &mut Criterion) {
     });
     drop(held);
 
-    let mut cold = Scanner::new(fields).unwrap();
-    group.bench_function("procfast_cold", |b| {
-        b.iter(|| {
-            let summary = cold
-                .scan(&Budget::UNLIMITED, |row| {
-                    black_box(row);
-                    ControlFlow::Continue(())
-                })
-                .unwrap();
-            assert!(summary.is_complete() && summary.scanned >= HELPERS as u64);
-        })
-    });
-
-    let mut kept = Scanner::new(fields).unwrap().keep_handles(4_000);
-    group.bench_function("procfast_kept", |b| {
-        b.iter(|| {
-            let summary = kept
-                .scan(&Budget::UNLIMITED, |row| {
-                    black_box(row);
-                    ControlFlow::Continue(())
-                })
-                .unwrap();
-            assert!(summary.is_complete() && summary.scanned >= HELPERS as u64);
-        })
-    });
+    // A scanner that opens every process afresh, and one that keeps their handles between scans.
+    let cold = Scanner::new(fields).unwrap();
+    let kept = Scanner::new(fields).unwrap().keep_handles(4_000);
+    for (name, mut scanner) in [("procfast_cold", cold), ("procfast_kept", kept)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let summary = scanner
+                    .scan(&Budget::UNLIMITED, |row| {
+                        black_box(row);
+                        ControlFlow::Continue(())
+                    })
+                    .unwrap();
+                assert!(summary.is_complete() && summary.scanned >= HELPERS as u64);
+            })
+        });
+    }
 
     let mut fds_only = Scanner::new(Fields::FDS).unwrap();
     group.bench_function("procfast_fds_only", |b| {
@@ -198,11 +191,5 @@ fn bench_scan(c: &mut Criterion) {
 }
 
 fn main() {
-    if support::helper::in_helper() {
-        support::helper::helper_main();
-        return;
-    }
-    let mut c = Criterion::default().configure_from_args();
-    bench_scan(&mut c);
-    c.final_summary();
+    helper_main::main_with_helpers(bench_scan);
 }
