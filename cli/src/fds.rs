@@ -2,6 +2,7 @@
 
 use crate::args::{negative_pid, number_value, open_procfs, parse_pid};
 use crate::failure::{explain, usage_error, Failure};
+use crate::human::{completeness, round_micros};
 use lexopt::prelude::*;
 use procfast::{Budget, Method, ProcFs};
 use std::io::Write;
@@ -75,7 +76,7 @@ pub fn fds(mut args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure>
         .open_pid(pid)
         .and_then(|mut proc| proc.fd_count_with(method, &budget))
         .map_err(|e| explain(pid, e))?;
-    let micros = started.elapsed().as_secs_f64() * 1e6;
+    let micros = round_micros(started.elapsed());
 
     if json {
         let line = serde_json::json!({
@@ -83,15 +84,11 @@ pub fn fds(mut args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure>
             "fds": counted.count,
             "method": counted.method.as_str(),
             "complete": counted.is_complete(),
-            "micros": (micros * 1000.0).round() / 1000.0,
+            "micros": micros,
         });
         writeln!(out, "{line}")?;
     } else {
-        let bound = if counted.is_complete() {
-            "complete".to_string()
-        } else {
-            format!("a lower bound: stopped by {:?}", counted.stopped)
-        };
+        let bound = completeness(counted.stopped);
         writeln!(
             out,
             "pid {pid}: {} open fds (method {}, {bound}) in {micros:.1} µs",
@@ -115,7 +112,7 @@ fn fd_kinds(
         .open_pid(pid)
         .and_then(|mut proc| proc.fd_kinds(budget))
         .map_err(|e| explain(pid, e))?;
-    let micros = started.elapsed().as_secs_f64() * 1e6;
+    let micros = round_micros(started.elapsed());
     let anon: serde_json::Map<String, serde_json::Value> = AnonKind::ALL
         .iter()
         .filter(|k| kinds.anon(**k) > 0)
@@ -134,15 +131,11 @@ fn fd_kinds(
             },
             "anon_inode_kinds": anon,
             "complete": walk.is_complete(),
-            "micros": (micros * 1000.0).round() / 1000.0,
+            "micros": micros,
         });
         writeln!(out, "{line}")?;
     } else {
-        let bound = if walk.is_complete() {
-            "complete".to_string()
-        } else {
-            format!("a lower bound: stopped by {:?}", walk.stopped)
-        };
+        let bound = completeness(walk.stopped);
         let anon = anon
             .iter()
             .map(|(k, v)| format!("{k} {v}"))

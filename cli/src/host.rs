@@ -3,6 +3,7 @@
 
 use crate::args::{open_procfs, procfs_name};
 use crate::failure::{failure, Failure};
+use crate::human::format_bytes;
 use lexopt::prelude::*;
 use procfast::parse::pressure::{Pressure, Psi};
 use procfast::{Error, System};
@@ -188,7 +189,7 @@ pub fn host(mut args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure
 /// The snapshot for a reader: one line per part, sizes in binary units.
 fn write_text(out: &mut (impl Write + ?Sized), s: &Json) -> std::io::Result<()> {
     let num = |v: &Json| v.as_f64().map_or("-".into(), |v| format!("{v:.2}"));
-    let bytes = |v: &Json| v.as_u64().map_or("-".into(), human_bytes);
+    let bytes = |v: &Json| v.as_u64().map_or("-".into(), format_bytes);
     let cpu = &s["cpu_seconds"];
     writeln!(
         out,
@@ -290,21 +291,6 @@ fn write_text(out: &mut (impl Write + ?Sized), s: &Json) -> std::io::Result<()> 
         count(&s["sockstat"]["tcp_tw"]),
     )?;
     writeln!(out, "read in {} µs", count(&s["micros"]))
-}
-
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 fn human_duration(seconds: f64) -> String {

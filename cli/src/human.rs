@@ -67,6 +67,7 @@ pub fn format_cpu_time(seconds: f64) -> String {
     }
 }
 
+/// A size in binary units, to one decimal (`1.5 KiB`); below 1 KiB, whole bytes.
 pub fn format_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = bytes as f64;
@@ -94,4 +95,13 @@ pub fn format_duration(d: Duration) -> String {
 /// Microseconds, to the nanosecond.
 pub fn round_micros(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e9).round() / 1000.0
+}
+
+/// How far a bounded count got, for a line of text: `complete`, or that the figure is a lower
+/// bound and what stopped it.
+pub fn completeness(stopped: Option<procfast::Stop>) -> String {
+    match stopped {
+        None => "complete".to_string(),
+        Some(stop) => format!("a lower bound: stopped by {stop:?}"),
+    }
 }

@@ -2,6 +2,7 @@
 
 use crate::args::{number_value, open_procfs, parse_pid};
 use crate::failure::{explain, failure, Failure};
+use crate::human::{completeness, round_micros};
 use lexopt::prelude::*;
 use procfast::parse::tcp_state::TcpState;
 use procfast::{Budget, TcpCensus};
@@ -60,7 +61,7 @@ pub fn tcp(mut args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure>
             .count(&budget)
             .map_err(|e| failure(format!("tcp: {e}")))?,
     };
-    let micros = started.elapsed().as_secs_f64() * 1e6;
+    let micros = round_micros(started.elapsed());
     if json {
         let states: serde_json::Map<String, serde_json::Value> = TcpState::ALL
             .iter()
@@ -70,17 +71,13 @@ pub fn tcp(mut args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure>
             "states": states,
             "method": count.method.as_str(),
             "complete": count.is_complete(),
-            "micros": (micros * 1000.0).round() / 1000.0,
+            "micros": micros,
         });
         writeln!(out, "{line}")?;
         return Ok(());
     }
     let whose = pid.map_or("this network namespace".to_string(), |p| format!("pid {p}"));
-    let bound = if count.is_complete() {
-        "complete".to_string()
-    } else {
-        format!("a lower bound: stopped by {:?}", count.stopped)
-    };
+    let bound = completeness(count.stopped);
     writeln!(
         out,
         "{} TCP sockets of {whose} (by {}, {bound}) in {micros:.0} µs",

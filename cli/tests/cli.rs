@@ -1,6 +1,8 @@
 //! The command line run as a user runs it, through the `procfast` binary that cargo builds for
 //! these tests.
 
+mod common;
+use common::first_line;
 use procfast::TextError;
 use std::io::{BufRead, BufReader};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -126,11 +128,11 @@ impl Named {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut ready = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut ready)
-            .unwrap();
-        assert_eq!(ready, "ready\n", "sh could not set its comm");
+        assert_eq!(
+            first_line(&mut child),
+            "ready\n",
+            "sh could not set its comm"
+        );
         let pid = child.id() as i32;
         let set = std::fs::read(format!("/proc/{pid}/comm")).unwrap();
         assert_eq!(set, [comm, b"\n"].concat());

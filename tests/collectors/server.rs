@@ -3,9 +3,9 @@
 //! absent (`.ci/run` installs it). Everything stays on loopback; both servers are stopped at the
 //! end.
 
+use crate::support::child::first_line;
 use crate::support::helper::{naive_fd_count, Helper};
 use crate::support::prometheus::{wait_for, Running, Server};
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -39,10 +39,7 @@ fn prometheus_scrapes_the_exporter() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(exporter.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let line = first_line(&mut exporter);
     let _exporter = Running(exporter);
     let target = line
         .split("http://")

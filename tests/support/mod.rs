@@ -13,10 +13,12 @@
 //! - [`fixtures`]: this machine's /proc files in `tests/fixtures`;
 //! - [`mutations`]: the case counts and random edits of the property tests;
 //! - [`prometheus`]: the text exposition format, promtool and a real Prometheus server;
+//! - [`child`]: a child's first line of output;
 //! - [`row_of`]: the row of one process in a scan.
 #![allow(dead_code)] // Each binary uses the part it needs.
 
 pub mod alloc;
+pub mod child;
 pub mod fixtures;
 pub mod helper;
 pub mod mutations;
