@@ -127,6 +127,18 @@ impl Server {
     /// `job` every second with a `timeout` (Prometheus' duration syntax, like `800ms`), and
     /// waits until it is ready.
     pub fn scraping(prometheus: PathBuf, job: &str, target: &str, timeout: &str) -> Server {
+        Server::scraping_with(prometheus, job, target, timeout, "")
+    }
+
+    /// [`Server::scraping`], with `job_settings` (YAML lines indented for the job, like
+    /// `    scheme: https\n`) added to the job's scrape config.
+    pub fn scraping_with(
+        prometheus: PathBuf,
+        job: &str,
+        target: &str,
+        timeout: &str,
+        job_settings: &str,
+    ) -> Server {
         let dir =
             std::env::temp_dir().join(format!("procfast-prometheus-{job}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -135,7 +147,7 @@ impl Server {
             &config,
             format!(
                 "global:\n  scrape_interval: 1s\n  scrape_timeout: {timeout}\n\
-                 scrape_configs:\n  - job_name: {job}\n    static_configs:\n      - targets: ['{target}']\n"
+                 scrape_configs:\n  - job_name: {job}\n{job_settings}    static_configs:\n      - targets: ['{target}']\n"
             ),
         )
         .unwrap();

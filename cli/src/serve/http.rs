@@ -8,22 +8,27 @@
 //!   from 5 ms to 1 s, and logged once per burst.
 //! - A client has [`HEADER_READ_TIMEOUT`] to send a request's headers, and a kept-alive
 //!   connection is closed after [`IDLE_TIMEOUT`] without a request.
+//! - With TLS, the handshake too must end within [`HEADER_READ_TIMEOUT`]; a failed one closes
+//!   the connection without a word in the log. HTTP/2, where the web config allows it and the
+//!   client asks for it by ALPN, shares the idle timeout and the cap.
 //! - A panic while answering is contained in its connection's task and counted.
 //!
 //! What each request gets is [`super::routes`]' business.
 
 use crate::failure::say;
 use axum::Router;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore};
+use tokio_rustls::TlsAcceptor;
 
 /// How long a client may take to send a request's headers (Go's exporters leave this unset;
 /// slowloris is why it is not).
@@ -45,6 +50,8 @@ pub struct Server {
     pub max_connections: usize,
     /// What answers each request.
     pub app: Router,
+    /// TLS on every connection; `None`, plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Server {
@@ -52,6 +59,7 @@ impl Server {
     /// Serves until the process is killed; a panic in a connection's task adds one to `panics`.
     pub async fn run(self, panics: Arc<AtomicU64>) -> Result<(), String> {
         let app = self.app;
+        let tls = self.tls.map(TlsAcceptor::from);
         let slots = Arc::new(Semaphore::new(self.max_connections.max(1)));
         let conns = Arc::new(Conns::new());
         let mut accept_failures = AcceptFailures::default();
@@ -81,8 +89,9 @@ impl Server {
             let panics = panics.clone();
             let (id, conn) = conns.open();
             let conns = conns.clone();
+            let tls = tls.clone();
             let task = tokio::spawn(async move {
-                serve_connection(stream, service, conn, conns.epoch).await;
+                serve_connection(stream, service, conn, conns.epoch, tls).await;
                 conns.closed(id);
                 drop(slot);
             });
@@ -160,25 +169,65 @@ impl Conns {
     }
 }
 
-/// Serves one connection: HTTP/1 with a header-read timeout, closed when idle too long or
-/// when asked to make room.
+/// Serves one connection, over TLS where `tls` is given: HTTP/1 with a header-read timeout (or
+/// HTTP/2 where TLS agreed on it), closed when idle too long or when asked to make room.
 async fn serve_connection(
     stream: tokio::net::TcpStream,
     service: TowerToHyperService<Router>,
     conn: Arc<Conn>,
     epoch: Instant,
+    tls: Option<TlsAcceptor>,
 ) {
-    let io = TokioIo::new(Watched {
+    // Under TLS, so that handshakes and encrypted bytes count as activity too.
+    let watched = Watched {
         inner: stream,
         epoch,
         conn: conn.clone(),
-    });
+    };
+    let Some(acceptor) = tls else {
+        return serve_http1(TokioIo::new(watched), service, &conn, epoch).await;
+    };
+    // A handshake that never ends would hold its slot as a request that never ends would.
+    let accepted = tokio::select! {
+        accepted = tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(watched)) => accepted,
+        _ = conn.close.notified() => return,
+    };
+    // Plain HTTP, a bad certificate or a timeout: the client's business, nothing to log.
+    let Ok(Ok(stream)) = accepted else {
+        return;
+    };
+    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+        let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+        builder.timer(TokioTimer::new());
+        let connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
+        drive(connection, |c| c.graceful_shutdown(), &conn, epoch).await;
+    } else {
+        serve_http1(TokioIo::new(stream), service, &conn, epoch).await;
+    }
+}
+
+/// HTTP/1 on `io`, with the header-read timeout.
+async fn serve_http1<I>(io: I, service: TowerToHyperService<Router>, conn: &Conn, epoch: Instant)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .keep_alive(true);
-    let mut connection = pin!(builder.serve_connection(io, service));
+    let connection = pin!(builder.serve_connection(io, service));
+    drive(connection, |c| c.graceful_shutdown(), conn, epoch).await;
+}
+
+/// Runs `connection` until it ends, is idle for [`IDLE_TIMEOUT`] or is asked to make room; then
+/// lets a request in progress finish (`graceful_shutdown`) and closes it.
+async fn drive<F: Future>(
+    mut connection: Pin<&mut F>,
+    graceful_shutdown: impl FnOnce(Pin<&mut F>),
+    conn: &Conn,
+    epoch: Instant,
+) {
     let last = || epoch + Duration::from_millis(conn.activity.load(Relaxed));
     loop {
         tokio::select! {
@@ -192,8 +241,7 @@ async fn serve_connection(
             }
         }
     }
-    // Lets a request in progress finish, then closes.
-    connection.as_mut().graceful_shutdown();
+    graceful_shutdown(connection.as_mut());
     let _ = tokio::time::timeout(IDLE_TIMEOUT, connection.as_mut()).await;
 }
 

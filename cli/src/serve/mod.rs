@@ -14,6 +14,7 @@ mod tracker;
 
 mod http;
 mod routes;
+mod web;
 mod worker;
 
 use crate::failure::{failure, say, Failure};
@@ -109,6 +110,8 @@ pub fn run(mut options: Options, out: &mut dyn Write) -> Result<(), Failure> {
     for warning in &config.warnings {
         say(&format!("serve: config: {warning}"));
     }
+    // TLS, auth and headers are checked before anything listens.
+    let web = options.web_config.as_deref().map(web::load).transpose().map_err(failure)?;
     // The procfs lives as long as the program; leaking one handle says so.
     let procfs: &'static ProcFs =
         Box::leak(Box::new(ProcFs::open(&options.procfs).map_err(|e| {
@@ -155,15 +158,24 @@ pub fn run(mut options: Options, out: &mut dyn Write) -> Result<(), Failure> {
         let bound = listener
             .local_addr()
             .map_or_else(|_| options.listen.to_string(), |a| a.to_string());
+        let scheme = match web.as_ref().and_then(|w| w.tls.as_ref()) {
+            Some(_) => "https",
+            None => "http",
+        };
         say(&format!(
-            "serve: listening on http://{bound}{}",
+            "serve: listening on {scheme}://{bound}{}",
             options.telemetry_path
         ));
         let panics = worker.panics.clone();
+        let app = routes::app(worker, options.budget, &options.telemetry_path);
         let server = http::Server {
             listener,
             max_connections: max_connections(fd_limit, kept_fds),
-            app: routes::app(worker, options.budget, &options.telemetry_path),
+            app: match &web {
+                Some(web) => web::guard(app, web.guard.clone()),
+                None => app,
+            },
+            tls: web.and_then(|w| w.tls),
         };
         server.run(panics).await.map_err(failure)
     })

@@ -94,8 +94,9 @@ fn spawn_serve(mut command: Command) -> (Running, String) {
     BufReader::new(child.stderr.take().unwrap())
         .read_line(&mut line)
         .unwrap();
+    // `http://ADDR/PATH`, or `https://` behind a web config's TLS.
     let address = line
-        .split("http://")
+        .split("://")
         .nth(1)
         .and_then(|rest| rest.split('/').next())
         .unwrap_or_else(|| panic!("serve said {line:?}"))
@@ -806,20 +807,30 @@ fn executable_by_others(path: &Path) -> bool {
         && std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
 }
 
-#[test]
-fn unprivileged_it_counts_what_it_may_not_read() {
+/// `procfast serve --once ARGS` run as `nobody`; `None` (having said it skipped) when not root
+/// or when nobody may not run the binary.
+fn serve_once_as_nobody(args: &[&str]) -> Option<std::process::Output> {
     use std::os::unix::process::CommandExt;
     let binary = Path::new(env!("CARGO_BIN_EXE_procfast"));
     if !rustix::process::geteuid().is_root() || !executable_by_others(binary) {
         eprintln!("skipped: needs root to run serve as nobody, and a binary nobody may run");
-        return;
+        return None;
     }
-    let out = Command::new(binary)
-        .args(["serve", "--once", "--smaps"])
+    let output = Command::new(binary)
+        .args(["serve", "--once"])
+        .args(args)
         .uid(65534)
         .gid(65534)
         .output()
         .unwrap();
+    Some(output)
+}
+
+#[test]
+fn unprivileged_it_counts_what_it_may_not_read() {
+    let Some(out) = serve_once_as_nobody(&["--smaps"]) else {
+        return;
+    };
     assert!(
         out.status.success(),
         "{}",
@@ -1160,18 +1171,9 @@ fn kept_handles_take_the_share_of_the_fd_limit_asked_for() {
 
 #[test]
 fn debug_names_the_processes_whose_figures_were_denied() {
-    use std::os::unix::process::CommandExt;
-    let binary = Path::new(env!("CARGO_BIN_EXE_procfast"));
-    if !rustix::process::geteuid().is_root() || !executable_by_others(binary) {
-        eprintln!("skipped: needs root to run serve as nobody, and a binary nobody may run");
+    let Some(out) = serve_once_as_nobody(&["--debug"]) else {
         return;
-    }
-    let out = Command::new(binary)
-        .args(["serve", "--once", "--debug"])
-        .uid(65534)
-        .gid(65534)
-        .output()
-        .unwrap();
+    };
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     // pid 1 is root's: its io is denied to nobody.
