@@ -1,8 +1,9 @@
 //! The packaging in `packaging/`: the systemd unit, the container file, the Kubernetes DaemonSet
 //! and the Prometheus scrape config, each judged by its own tool (systemd-analyze, hadolint,
 //! promtool) and run as it says: serve as an unprivileged user holding the unit's capabilities,
-//! against root's verdict on the same processes; serve with the container's and the DaemonSet's
-//! arguments. What needs systemd as pid 1 or a container runtime is not run here.
+//! and as uid 0 holding only the DaemonSet's, against root's verdict on the same processes; serve
+//! with the container's and the DaemonSet's arguments. What needs systemd as pid 1 or a container
+//! runtime (the unit's sandbox, the image build) is not run here.
 
 use super::common::{find_in_path, start_peer};
 use super::{executable_by_others, own, peer_samples, samples, scratch};
@@ -109,13 +110,7 @@ fn the_unit_passes_systemd_analyze_verify_and_security_at_most_3() {
 /// Runs the built binary with `args` as `nobody`, holding exactly `caps` (as a unit names them),
 /// ambient so that they last through the exec, as systemd grants a unit's.
 fn as_nobody_holding(setpriv: &Path, caps: &BTreeSet<String>, args: &[&str]) -> Output {
-    let set: Vec<String> = std::iter::once("-all".to_string())
-        .chain(
-            caps.iter()
-                .map(|cap| format!("+{}", cap.trim_start_matches("CAP_").to_lowercase())),
-        )
-        .collect();
-    let set = set.join(",");
+    let set = setpriv_list(caps);
     Command::new(setpriv)
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .args([
@@ -218,6 +213,61 @@ fn pss(figures: &BTreeMap<&str, f64>) -> f64 {
         .map_or(0.0, |(_, &value)| value)
 }
 
+/// Says that `other` read of the groups `names` all that `root` read, and was denied no process
+/// root was not (but those gone since).
+fn reads_as_root_does(root: &Verdict, other: &Verdict, names: [&str; 2], who: &str) {
+    for name in names {
+        let (as_root, as_other) = (root.group(name), other.group(name));
+        let procs = format!("namedprocess_namegroup_num_procs{{groupname=\"{name}\"}}");
+        assert_eq!(as_root.get(procs.as_str()), Some(&2.0));
+        // PSS drifts as other processes map and unmap the libraries the sleepers share.
+        assert!(
+            pss(&as_root) > 0.0 && pss(&as_other) > 0.0,
+            "{who}, {name}: {as_other:?}"
+        );
+        assert!((pss(&as_root) - pss(&as_other)).abs() <= 0.1 * pss(&as_root));
+        let exact = |figures: &BTreeMap<&str, f64>| -> BTreeMap<String, f64> {
+            figures
+                .iter()
+                .filter(|(key, _)| !key.contains("proportional"))
+                .map(|(key, &value)| (key.to_string(), value))
+                .collect()
+        };
+        assert_eq!(exact(&as_other), exact(&as_root), "{who}, {name}");
+    }
+    let alive = |pid: &&u32| Path::new(&format!("/proc/{pid}")).exists();
+    let worse: Vec<&u32> = other
+        .denied
+        .difference(&root.denied)
+        .filter(alive)
+        .collect();
+    assert!(worse.is_empty(), "denied {who}, not as root: {worse:?}");
+    let gone = other.denied.difference(&root.denied).count() as f64;
+    assert!(
+        other.outcome("denied") <= root.outcome("denied") + gone,
+        "{who}"
+    );
+}
+
+/// The capabilities the DaemonSet's container adds, as the unit names them (`CAP_SYS_PTRACE`).
+fn daemonset_capabilities(container: &Yaml, key: &str) -> BTreeSet<String> {
+    list(&container["securityContext"]["capabilities"][key])
+        .iter()
+        .map(|c| format!("CAP_{}", text(c)))
+        .collect()
+}
+
+/// The caps as setpriv's list: `-all,+sys_ptrace,...`.
+fn setpriv_list(caps: &BTreeSet<String>) -> String {
+    std::iter::once("-all".to_string())
+        .chain(
+            caps.iter()
+                .map(|cap| format!("+{}", cap.trim_start_matches("CAP_").to_lowercase())),
+        )
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 #[test]
 fn with_the_units_capabilities_it_is_denied_no_more_than_root() {
     let binary = Path::new(env!("CARGO_BIN_EXE_procfast"));
@@ -256,50 +306,42 @@ fn with_the_units_capabilities_it_is_denied_no_more_than_root() {
     let held = verdict(as_nobody_holding(&setpriv, &caps, &args));
     let root = verdict(Command::new(binary).args(args).output().unwrap());
     let none = verdict(as_nobody_holding(&setpriv, &BTreeSet::new(), &args));
-
-    for name in [&users, &roots] {
-        let (as_root, holding) = (root.group(name), held.group(name));
-        assert_eq!(
-            as_root.get(&*format!(
-                "namedprocess_namegroup_num_procs{{groupname=\"{name}\"}}"
-            )),
-            Some(&2.0)
-        );
-        // PSS drifts as other processes map and unmap the libraries the sleepers share.
-        assert!(
-            pss(&as_root) > 0.0 && pss(&holding) > 0.0,
-            "{name}: {holding:?}"
-        );
-        assert!((pss(&as_root) - pss(&holding)).abs() <= 0.1 * pss(&as_root));
-        let exact = |figures: &BTreeMap<&str, f64>| -> BTreeMap<String, f64> {
-            figures
-                .iter()
-                .filter(|(key, _)| !key.contains("proportional"))
-                .map(|(key, &value)| (key.to_string(), value))
-                .collect()
-        };
-        assert_eq!(exact(&holding), exact(&as_root), "{name}");
-    }
-    // Denied with the capabilities but not as root: only processes gone since.
-    let alive = |pid: &&u32| Path::new(&format!("/proc/{pid}")).exists();
-    let worse: Vec<&u32> = held.denied.difference(&root.denied).filter(alive).collect();
-    assert!(
-        worse.is_empty(),
-        "denied holding the capabilities, not as root: {worse:?}"
+    // The DaemonSet's way: uid 0 with no_new_privs (allowPrivilegeEscalation: false) and a
+    // bounding set of the capabilities it adds, which is what a root process then holds.
+    let (set, _) = daemonset();
+    let added = daemonset_capabilities(&set["spec"]["template"]["spec"]["containers"][0], "add");
+    let pod = verdict(
+        Command::new(&setpriv)
+            .args(["--no-new-privs", "--bounding-set", &setpriv_list(&added)])
+            .arg(binary)
+            .args(args)
+            .output()
+            .unwrap(),
     );
-    let gone = held.denied.difference(&root.denied).count() as f64;
-    assert!(held.outcome("denied") <= root.outcome("denied") + gone);
 
-    // Without them, another user's processes are denied: the comparison above can fail.
+    reads_as_root_does(
+        &root,
+        &held,
+        [&users, &roots],
+        &format!("as nobody holding {caps:?}"),
+    );
+    reads_as_root_does(
+        &root,
+        &pod,
+        [&users, &roots],
+        &format!("as uid 0 holding {added:?}"),
+    );
+    // Without them, another user's processes are denied: the comparisons above can fail.
     for member in &other_members {
         assert!(none.denied.contains(&member.0.id()), "{:?}", none.denied);
     }
     assert_eq!(pss(&none.group(&users)), 0.0);
     assert!(none.outcome("denied") > root.outcome("denied"));
     eprintln!(
-        "denied: {} as root, {} holding {caps:?}, {} holding none",
+        "denied: {} as root, {} as nobody holding {caps:?}, {} as uid 0 holding {added:?}, {} as nobody holding none",
         root.outcome("denied"),
         held.outcome("denied"),
+        pod.outcome("denied"),
         none.outcome("denied")
     );
     drop((other_members, root_members));
@@ -477,14 +519,14 @@ fn the_daemonset_reads_the_hosts_proc_read_only_with_arguments_serve_accepts() {
     let security = &container["securityContext"];
     assert_eq!(security["readOnlyRootFilesystem"].as_bool(), Some(true));
     assert_eq!(security["allowPrivilegeEscalation"].as_bool(), Some(false));
-    let names = |key: &str| -> BTreeSet<String> {
-        list(&security["capabilities"][key])
-            .iter()
-            .map(|c| format!("CAP_{}", text(c)))
-            .collect()
-    };
-    assert_eq!(names("drop"), BTreeSet::from(["CAP_ALL".to_string()]));
-    assert_eq!(names("add"), unit_and_capabilities().1);
+    assert_eq!(
+        daemonset_capabilities(container, "drop"),
+        BTreeSet::from(["CAP_ALL".to_string()])
+    );
+    assert_eq!(
+        daemonset_capabilities(container, "add"),
+        unit_and_capabilities().1
+    );
 
     // The port named metrics is where serve listens and what the annotation names.
     let port = list(&container["ports"])
