@@ -53,6 +53,14 @@ a scrape within the timeout Prometheus announces (X-Prometheus-Scrape-Timeout-Se
                       handles are kernel memory too: 10,000 of them (3,000 processes) held
                       27-30 MB more slab than keeping none
   --debug             log which processes a scrape was denied figures of
+  --web.config.file FILE
+                      exporter-toolkit's web config, as process-exporter takes it: TLS by
+                      tls_server_config (client certificates by client_auth_type and
+                      client_ca_file; TLS12 and TLS13 only), basic_auth_users (bcrypt hashes),
+                      http_server_config (its headers; http2, offered by ALPN under TLS). Read
+                      with its certificates once, at start: a bad one stops serve; a change
+                      takes a restart. A TLS handshake, like a request's headers, must end
+                      within 10 s
 
 Clients cannot take the fds that kept handles and scans need: connections are capped at what
 the limit leaves (at the cap, the connection idle the longest is closed to make room), a

@@ -406,9 +406,10 @@ fn verdict(mut command: Command, within: Duration) -> Option<(bool, String)> {
 #[test]
 fn each_malformed_web_config_is_refused_in_one_line_as_process_exporter_refuses_it() {
     let dir = scratch("web-bad");
-    let Some(certs) = Certs::make(&dir) else {
+    // The files the cases name.
+    if Certs::make(&dir).is_none() {
         return;
-    };
+    }
     let peer = find_in_path("prometheus-process-exporter");
     if peer.is_none() {
         eprintln!("skipped: the comparison with process-exporter (not installed)");
