@@ -34,19 +34,25 @@ impl FromStr for ListenAddress {
     /// `HOST:PORT`, `:PORT` or `[IPV6]:PORT`; the port in digits.
     fn from_str(text: &str) -> Result<ListenAddress, String> {
         let expected = "expected [HOST]:PORT, like :9256, 127.0.0.1:9256 or [::1]:9256";
-        let (host, port) = text
-            .rsplit_once(':')
-            .ok_or_else(|| format!("missing port; {expected}"))?;
-        let host = match host.strip_prefix('[') {
-            Some(inner) => inner
-                .strip_suffix(']')
-                .filter(|h| h.parse::<Ipv6Addr>().is_ok())
-                .ok_or_else(|| format!("{host:?} is not an IPv6 address in brackets"))?,
-            // Unbracketed, a colon would be a part of an IPv6 address: ambiguous, as in Go.
-            None if host.contains(':') => {
-                return Err(format!("too many colons; {expected} (IPv6 in brackets)"))
+        let missing_port = || format!("missing port; {expected}");
+        let (host, port) = match text.strip_prefix('[') {
+            Some(bracketed) => {
+                let (inner, after) = bracketed
+                    .split_once(']')
+                    .ok_or_else(|| format!("no ']' after '['; {expected}"))?;
+                if inner.parse::<Ipv6Addr>().is_err() {
+                    return Err(format!("{inner:?} is not an IPv6 address"));
+                }
+                (inner, after.strip_prefix(':').ok_or_else(missing_port)?)
             }
-            None => host,
+            None => {
+                let (host, port) = text.rsplit_once(':').ok_or_else(missing_port)?;
+                // Unbracketed, a colon would be a part of an IPv6 address: ambiguous, as in Go.
+                if host.contains(':') {
+                    return Err(format!("too many colons; {expected} (IPv6 in brackets)"));
+                }
+                (host, port)
+            }
         };
         if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!("port {port:?} is not a number; {expected}"));
@@ -177,9 +183,10 @@ mod tests {
             (":-1", "is not a number"),
             (":65536", "out of range"),
             ("::1:9256", "too many colons"),
-            ("[::1]", "is not an IPv6 address"),
+            ("[::1]", "missing port"),
+            ("[::1]9256", "missing port"),
             ("[1.2.3.4]:80", "is not an IPv6 address"),
-            ("[::1:80", "is not an IPv6 address"),
+            ("[::1:80", "no ']'"),
         ] {
             let e = text.parse::<ListenAddress>().unwrap_err();
             assert!(e.contains(why), "{text}: {e}");

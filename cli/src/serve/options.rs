@@ -329,3 +329,146 @@ fn invalid(flag: &Flag, why: String) -> Failure {
         flag.written
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(line: &[&str]) -> Options {
+        match parse(line.iter().map(OsString::from).collect()) {
+            Ok(Command::Run(options)) => *options,
+            Ok(_) => panic!("{line:?}: not a run"),
+            Err(Failure::Usage(e) | Failure::Work(e)) => panic!("{line:?}: {e}"),
+            Err(Failure::ClosedPipe) => panic!("{line:?}: closed pipe"),
+        }
+    }
+
+    fn refusal(line: &[&str]) -> String {
+        match parse(line.iter().map(OsString::from).collect()) {
+            Err(Failure::Usage(e)) => e,
+            _ => panic!("{line:?} was taken"),
+        }
+    }
+
+    #[test]
+    fn defaults_listen_everywhere_and_leave_the_costly_figures_off() {
+        let o = options(&[]);
+        assert_eq!(o.listen.to_string(), ":9256");
+        assert!(o.children && !o.threads && o.smaps_max_rss.is_none());
+        assert!(!o.recheck && !o.remove_empty_groups && !o.once);
+        assert!(o.config.is_none() && o.names.is_none());
+    }
+
+    #[test]
+    fn serves_own_flags_read_as_before() {
+        let o = options(&[
+            "--listen",
+            "127.0.0.1:9300",
+            "--config",
+            "a.yml",
+            "--children",
+            "false",
+            "--threads",
+            "--smaps-max-rss-mib",
+            "64",
+            "--budget-ms=250",
+            "--once",
+        ]);
+        assert_eq!(o.listen.to_string(), "127.0.0.1:9300");
+        assert_eq!(o.config.as_deref(), Some(std::path::Path::new("a.yml")));
+        assert!(!o.children && o.threads && o.once);
+        assert_eq!(o.smaps_max_rss, Some(64 << 20));
+        assert_eq!(o.budget, Some(Duration::from_millis(250)));
+        assert!(options(&["--children", "true"]).children);
+        // `--smaps` keeps a cap given before it.
+        let o = options(&["--smaps-max-rss-mib", "8", "--smaps"]);
+        assert_eq!(o.smaps_max_rss, Some(8 << 20));
+    }
+
+    #[test]
+    fn process_exporters_flags_set_the_same_options() {
+        let o = options(&[
+            "-web.listen-address",
+            "[::1]:9256",
+            "-config.path=b.yml",
+            "-procfs",
+            "/host/proc",
+            "-children=false",
+            "-threads=true",
+            "-gather-smaps",
+            "-web.telemetry-path",
+            "/other",
+            "-web.config.file=web.yml",
+            "-debug=1",
+            "-remove-empty-groups",
+        ]);
+        assert_eq!(o.listen.to_string(), "[::1]:9256");
+        assert_eq!(o.config.as_deref(), Some(std::path::Path::new("b.yml")));
+        assert_eq!(o.procfs, std::path::Path::new("/host/proc"));
+        assert!(!o.children && o.threads && o.debug && o.remove_empty_groups);
+        assert_eq!(o.smaps_max_rss, Some(DEFAULT_SMAPS_MAX_RSS));
+        assert_eq!(o.telemetry_path, "/other");
+        assert_eq!(
+            o.web_config.as_deref(),
+            Some(std::path::Path::new("web.yml"))
+        );
+        // The last of a flag given twice counts, as in Go.
+        assert!(!options(&["-threads", "-threads=f"]).threads);
+        assert!(options(&["-gather-smaps=false"]).smaps_max_rss.is_none());
+        // An empty path is no file, as process-exporter reads it.
+        assert!(options(&["-config.path="]).config.is_none());
+    }
+
+    #[test]
+    fn a_time_limit_is_a_recheck_and_a_delay_is_once() {
+        let o = options(&["-recheck=false", "-recheck-with-time-limit", "1m30s"]);
+        assert!(o.recheck);
+        assert_eq!(o.recheck_younger_than, Some(Duration::from_secs(90)));
+        let o = options(&["-recheck-with-time-limit=0s"]);
+        assert!(!o.recheck && o.recheck_younger_than.is_none());
+        let o = options(&["-once-to-stdout-delay", "500ms"]);
+        assert!(o.once);
+        assert_eq!(o.once_delay, Duration::from_millis(500));
+        assert!(!options(&["-once-to-stdout-delay=0"]).once);
+        assert_eq!(
+            options(&["-once-to-stdout-delay=-1s"]).once_delay,
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn names_build_a_config_and_refuse_a_file_beside_them() {
+        assert!(options(&["-procnames", "bash,sshd"]).names.is_some());
+        assert!(options(&["-namemapping", "java,-jar\\s+(\\S+)"])
+            .names
+            .is_some());
+        assert_eq!(
+            refusal(&["-procnames=a", "-config.path", "c.yml"]),
+            "-config.path cannot be used with -namemapping or -procnames"
+        );
+    }
+
+    #[test]
+    fn version_and_manual_come_after_every_flag_is_read() {
+        assert!(matches!(
+            parse(vec!["-version".into()]),
+            Ok(Command::Version)
+        ));
+        assert!(matches!(
+            parse(vec!["-man".into(), "-threads".into()]),
+            Ok(Command::Usage)
+        ));
+        assert_eq!(
+            refusal(&["-version", "-nope"]),
+            "flag provided but not defined: -nope"
+        );
+    }
+
+    #[test]
+    fn telemetry_paths_the_router_would_read_as_captures_are_refused() {
+        for path in ["metrics", "", "/{x}", "/a/:id", "/*rest"] {
+            let e = refusal(&["-web.telemetry-path", path]);
+            assert!(e.starts_with("invalid value"), "{path}: {e}");
+        }
+    }
+}
