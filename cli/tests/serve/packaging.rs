@@ -1,7 +1,7 @@
 //! The packaging in `packaging/`: the systemd unit, the container file, the Kubernetes DaemonSet
 //! and the Prometheus scrape config, each judged by its own tool (systemd-analyze, hadolint,
 //! promtool) and run as it says: serve as an unprivileged user holding the unit's capabilities,
-//! and as uid 0 holding only the DaemonSet's, against root's verdict on the same processes; serve
+//! and as the DaemonSet's uid with its capabilities as file capabilities, against root's verdict on the same processes; serve
 //! with the container's and the DaemonSet's arguments. What needs systemd as pid 1 or a container
 //! runtime (the unit's sandbox, the image build) is not run here.
 
@@ -306,17 +306,50 @@ fn with_the_units_capabilities_it_is_denied_no_more_than_root() {
     let held = verdict(as_nobody_holding(&setpriv, &caps, &args));
     let root = verdict(Command::new(binary).args(args).output().unwrap());
     let none = verdict(as_nobody_holding(&setpriv, &BTreeSet::new(), &args));
-    // The DaemonSet's way: uid 0 with no_new_privs (allowPrivilegeEscalation: false) and a
-    // bounding set of the capabilities it adds, which is what a root process then holds.
+    // The DaemonSet's way: its uid, no_new_privs (allowPrivilegeEscalation: false), a bounding
+    // set of the capabilities it adds, and the image's binary carrying them as file
+    // capabilities. setpriv, like runc's init, holds them in its permitted set until the exec.
     let (set, _) = daemonset();
-    let added = daemonset_capabilities(&set["spec"]["template"]["spec"]["containers"][0], "add");
-    let pod = verdict(
+    let container = &set["spec"]["template"]["spec"]["containers"][0];
+    let added = daemonset_capabilities(container, "add");
+    let uid = container["securityContext"]["runAsUser"]
+        .as_i64()
+        .expect("runAsUser")
+        .to_string();
+    let Some(setcap) = find_in_path("setcap") else {
+        eprintln!("skipped: setcap (libcap2-bin) is not installed");
+        return;
+    };
+    let capable = dir.join("procfast");
+    std::fs::copy(binary, &capable).unwrap();
+    let file_caps = added
+        .iter()
+        .map(|cap| cap.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(",");
+    let status = Command::new(setcap)
+        .arg(format!("{file_caps}+ep"))
+        .arg(&capable)
+        .status()
+        .unwrap();
+    assert!(status.success(), "setcap {file_caps}+ep");
+    let in_pod = |bounding: &str| {
         Command::new(&setpriv)
-            .args(["--no-new-privs", "--bounding-set", &setpriv_list(&added)])
-            .arg(binary)
+            .args([format!("--reuid={uid}"), format!("--regid={uid}")])
+            .args(["--clear-groups", "--no-new-privs", "--inh-caps=-all"])
+            .args(["--bounding-set", bounding])
+            .arg(&capable)
             .args(args)
             .output()
-            .unwrap(),
+            .unwrap()
+    };
+    let pod = verdict(in_pod(&setpriv_list(&added)));
+    // Without them in the bounding set, the kernel refuses to run the binary at all.
+    let refused = in_pod("-all");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && said.contains("not permitted"),
+        "{said}"
     );
 
     reads_as_root_does(
@@ -329,7 +362,7 @@ fn with_the_units_capabilities_it_is_denied_no_more_than_root() {
         &root,
         &pod,
         [&users, &roots],
-        &format!("as uid 0 holding {added:?}"),
+        &format!("as uid {uid} with file capabilities {added:?}"),
     );
     // Without them, another user's processes are denied: the comparisons above can fail.
     for member in &other_members {
@@ -338,7 +371,7 @@ fn with_the_units_capabilities_it_is_denied_no_more_than_root() {
     assert_eq!(pss(&none.group(&users)), 0.0);
     assert!(none.outcome("denied") > root.outcome("denied"));
     eprintln!(
-        "denied: {} as root, {} as nobody holding {caps:?}, {} as uid 0 holding {added:?}, {} as nobody holding none",
+        "denied: {} as root, {} as nobody holding {caps:?}, {} as uid {uid} with file capabilities {added:?}, {} as nobody holding none",
         root.outcome("denied"),
         held.outcome("denied"),
         pod.outcome("denied"),
@@ -427,6 +460,14 @@ fn the_container_file_passes_hadolint_and_its_command_parses() {
         "USER {user:?}"
     );
     assert_eq!(instruction("EXPOSE"), ["9256"]);
+    // The binary carries the unit's capabilities as file capabilities.
+    let file_caps: BTreeSet<String> = file
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("&& setcap "))
+        .and_then(|arg| arg.split_whitespace().next()?.strip_suffix("+ep"))
+        .map(|caps| caps.split(',').map(str::to_uppercase).collect())
+        .expect("a setcap of the binary");
+    assert_eq!(file_caps, unit_and_capabilities().1);
     let json = |word: &str| -> Vec<String> {
         let [line] = instruction(word)[..] else {
             panic!("one {word}");
@@ -519,6 +560,13 @@ fn the_daemonset_reads_the_hosts_proc_read_only_with_arguments_serve_accepts() {
     let security = &container["securityContext"];
     assert_eq!(security["readOnlyRootFilesystem"].as_bool(), Some(true));
     assert_eq!(security["allowPrivilegeEscalation"].as_bool(), Some(false));
+    assert_eq!(security["runAsNonRoot"].as_bool(), Some(true));
+    let image_user = read("Containerfile")
+        .lines()
+        .filter_map(|l| l.strip_prefix("USER "))
+        .next_back()
+        .and_then(|u| u.split(':').next()?.parse::<i64>().ok());
+    assert_eq!(security["runAsUser"].as_i64(), image_user);
     assert_eq!(
         daemonset_capabilities(container, "drop"),
         BTreeSet::from(["CAP_ALL".to_string()])
