@@ -265,15 +265,16 @@ fn stalled_scraper(address: SocketAddr) -> TcpStream {
 
 #[test]
 fn a_client_that_never_reads_delays_no_other_scrape() {
-    // 1,500 groups of one process each: an exposition of megabytes, far beyond what the
-    // sockets' buffers hold.
+    // 1,000 groups of one process each, named by its pid and a long tail: an exposition of
+    // about 9 MB, more than the kernel buffers for a socket (4 MiB at most here).
     let (dir, tag, config) = tagged_config("stalled", "pfstall");
+    let tail = "x".repeat(400);
     std::fs::write(
         &config,
-        format!("process_names:\n  - name: \"{{{{.PID}}}}\"\n    comm: [{tag}]\n"),
+        format!("process_names:\n  - name: \"{{{{.PID}}}}-{tail}\"\n    comm: [{tag}]\n"),
     )
     .unwrap();
-    let members = group(&dir, &tag, 1_500);
+    let members = group(&dir, &tag, 1_000);
     let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
     let socket: SocketAddr = address.parse().unwrap();
     let stalled: Vec<TcpStream> = (0..4).map(|_| stalled_scraper(socket)).collect();
@@ -290,10 +291,11 @@ fn a_client_that_never_reads_delays_no_other_scrape() {
     // whole answers; the stalled ones are still stalled.
     let whole = |text: &str| {
         text.contains(&format!(
-            "namedprocess_namegroup_num_procs{{groupname=\"{}\"}} 1",
+            "namedprocess_namegroup_num_procs{{groupname=\"{}-{tail}\"}} 1",
             members[0].0.id()
         )) && text.ends_with("procfast_serve_panics_total 0\n")
     };
+    let mut answer_bytes = 0;
     for _ in 0..3 {
         let (status, _, body) = get(
             &address,
@@ -301,6 +303,7 @@ fn a_client_that_never_reads_delays_no_other_scrape() {
             &[("X-Prometheus-Scrape-Timeout-Seconds", "10")],
         );
         assert_eq!(status, 200);
+        answer_bytes = body.len();
         assert!(whole(&String::from_utf8(body).unwrap()));
     }
     std::thread::scope(|scope| {
@@ -317,11 +320,15 @@ fn a_client_that_never_reads_delays_no_other_scrape() {
             assert!(whole(&text));
         }
     });
+    // Still stalled, with part of each answer not yet handed to the kernel (the client's
+    // buffer holds a few KiB): serve's writes to them were waiting all along.
     for stream in &stalled {
         let client = stream.local_addr().unwrap();
+        let queued = send_queue_towards(socket.port(), client).unwrap_or(0);
+        assert!(queued > 0, "{client} drained");
         assert!(
-            send_queue_towards(socket.port(), client).unwrap_or(0) > 0,
-            "{client} drained"
+            queued < answer_bytes as u64 / 2,
+            "{queued} of {answer_bytes} bytes queued"
         );
     }
     drop(stalled);
