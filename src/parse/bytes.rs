@@ -31,6 +31,19 @@ pub(crate) fn classify(block: &[u8; 64]) -> ByteClasses {
     }
 }
 
+/// Classifies the 64 bytes of `text` from `base`; past its end, zeros (neither digits nor spaces,
+/// like the newline that ends a line), which each caller marks as its format needs.
+#[inline(always)]
+pub(crate) fn classify_at(text: &[u8], base: usize) -> ByteClasses {
+    if let Some(Ok(block)) = text.get(base..base + 64).map(<&[u8; 64]>::try_from) {
+        return classify(block);
+    }
+    let mut block = [0u8; 64];
+    let tail = text.get(base..).unwrap_or_default();
+    block.iter_mut().zip(tail).for_each(|(b, t)| *b = *t);
+    classify(&block)
+}
+
 /// [`classify`] a byte at a time: the portable fallback, and the oracle the SSE2 version is
 /// tested against.
 #[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]

@@ -210,6 +210,7 @@ impl<'a> Iterator for Controllers<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_errors;
 
     /// A line's id, controllers and path.
     type Line<'a> = (u32, Vec<&'a [u8]>, &'a [u8]);
@@ -243,15 +244,18 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
-        assert_eq!(parse(b"0::/"), Err(Error::parse(FILE, "newline")));
-        assert_eq!(parse(b"\n"), Err(Error::parse(FILE, "hierarchy-ID")));
-        assert_eq!(parse(b"x::/\n"), Err(Error::parse(FILE, "hierarchy-ID")));
-        assert_eq!(parse(b"-1::/\n"), Err(Error::parse(FILE, "hierarchy-ID")));
-        assert_eq!(
-            parse(b"0::/\n1:/cpu\n"),
-            Err(Error::parse(FILE, "controller-list"))
+        assert_errors(
+            parse,
+            FILE,
+            &[
+                ("", "empty"),
+                ("0::/", "newline"),
+                ("\n", "hierarchy-ID"),
+                ("x::/\n", "hierarchy-ID"),
+                ("-1::/\n", "hierarchy-ID"),
+                ("0::/\n1:/cpu\n", "controller-list"),
+                ("0::/\n\n", "hierarchy-ID"),
+            ],
         );
-        assert_eq!(parse(b"0::/\n\n"), Err(Error::parse(FILE, "hierarchy-ID")));
     }
 }

@@ -35,7 +35,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::parse::bytes::{classify, ByteClasses};
+use crate::parse::bytes::classify_at;
 use crate::parse::num::u64_prefix;
 use crate::parse::text;
 
@@ -301,19 +301,6 @@ fn split_counters<'a>(line: &'a [u8], v: &mut [u64; 17]) -> Option<(usize, &'a [
     }
 }
 
-/// The classes of the 64 bytes of `text` from `base`; past its end, zeros (neither digits nor
-/// spaces, like the newline that ends a line).
-#[inline]
-fn classify_at(text: &[u8], base: usize) -> ByteClasses {
-    if let Some(Ok(block)) = text.get(base..base + 64).map(<&[u8; 64]>::try_from) {
-        return classify(block);
-    }
-    let mut block = [0u8; 64];
-    let tail = text.get(base..).unwrap_or_default();
-    block.iter_mut().zip(tail).for_each(|(b, t)| *b = *t);
-    classify(&block)
-}
-
 /// Reads the counters after the name into `v`: how many the line has (at least [`REQUIRED`], at
 /// most 17; more are ignored) and the text after the last one read, or the index of the first
 /// one missing or malformed.
@@ -419,6 +406,7 @@ impl<'a> Iterator for Disks<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_errors;
     use proptest::prelude::*;
 
     #[test]
@@ -441,23 +429,24 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let err = |t: &[u8]| parse(t).unwrap_err();
-        let e = |field| Error::parse(FILE, field);
-        assert_eq!(err(b"8 0 sda 1 2 3 4 5 6 7 8 9 10 11"), e("newline"));
-        assert_eq!(err(b"\n"), e("major"));
-        assert_eq!(err(b"x 0 sda 1\n"), e("major"));
-        assert_eq!(err(b"4294967296 0 sda 1\n"), e("major"));
-        assert_eq!(err(b"8 -1 sda 1\n"), e("minor"));
-        assert_eq!(err(b"8 0\n"), e("name"));
-        assert_eq!(err(b"8 0 sda\n"), e("reads"));
-        assert_eq!(
-            err(b"8 0 sda 1 2 3 4 5 6 7 8 9 10\n"),
-            e("weighted_io_time_ms")
-        );
-        assert_eq!(err(b"8 0 sda 1 2 3 4 5 6 7 8 9 10 11 x\n"), e("discards"));
-        assert_eq!(
-            err(b"8 0 sda 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 1.5\n"),
-            e("flushes")
+        assert_errors(
+            parse,
+            FILE,
+            &[
+                ("8 0 sda 1 2 3 4 5 6 7 8 9 10 11", "newline"),
+                ("\n", "major"),
+                ("x 0 sda 1\n", "major"),
+                ("4294967296 0 sda 1\n", "major"),
+                ("8 -1 sda 1\n", "minor"),
+                ("8 0\n", "name"),
+                ("8 0 sda\n", "reads"),
+                ("8 0 sda 1 2 3 4 5 6 7 8 9 10\n", "weighted_io_time_ms"),
+                ("8 0 sda 1 2 3 4 5 6 7 8 9 10 11 x\n", "discards"),
+                (
+                    "8 0 sda 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 1.5\n",
+                    "flushes",
+                ),
+            ],
         );
     }
 

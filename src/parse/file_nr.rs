@@ -47,7 +47,8 @@ pub fn parse(buf: &[u8]) -> Result<FileNr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
+    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::never_panics;
     use proptest::prelude::*;
 
     #[test]
@@ -64,23 +65,23 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
-        assert_eq!(parse(b"362\t0\t24"), Err(Error::parse(FILE, "newline")));
-        assert_eq!(parse(b"362\t0\n"), Err(Error::parse(FILE, "max")));
-        assert_eq!(parse(b"x\t0\t1\n"), Err(Error::parse(FILE, "allocated")));
-        assert_eq!(parse(b"1\t-0\t1\n"), Err(Error::parse(FILE, "free")));
-        assert_eq!(
-            parse(b"1\t0\t18446744073709551616\n"),
-            Err(Error::parse(FILE, "max"))
+        assert_errors(
+            parse,
+            FILE,
+            &[
+                ("", "empty"),
+                ("362\t0\t24", "newline"),
+                ("362\t0\n", "max"),
+                ("x\t0\t1\n", "allocated"),
+                ("1\t-0\t1\n", "free"),
+                ("1\t0\t18446744073709551616\n", "max"),
+            ],
         );
     }
 
-    proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let _ = parse(&bytes);
-        }
+    never_panics!(parse, 64);
 
+    proptest! {
         #[test]
         fn round_trips(a: u64, f: u64, m: u64) {
             let nr = parse(format!("{a}\t{f}\t{m}\n").as_bytes()).unwrap();

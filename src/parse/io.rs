@@ -105,7 +105,7 @@ const NAMES: [&str; 7] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use crate::parse::testing::never_panics;
 
     /// This machine's `/proc/self/io` (as read by cat).
     const REAL: &[u8] = b"rchar: 6976\nwchar: 0\nsyscr: 10\nsyscw: 0\nread_bytes: 4096\nwrite_bytes: 4096\ncancelled_write_bytes: 0\n";
@@ -151,10 +151,5 @@ mod tests {
         assert_eq!(with("syscw: 0", "syscw:"), Err(Error::parse(FILE, "syscw")));
     }
 
-    proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
-            let _ = parse(&bytes);
-        }
-    }
+    never_panics!(parse, 256);
 }

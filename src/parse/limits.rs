@@ -31,6 +31,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::parse::key_enum::key_enum;
 use crate::parse::num::u64_prefix;
 use crate::parse::text;
 
@@ -38,23 +39,12 @@ const FILE: &str = "limits";
 
 macro_rules! resources {
     ($( $variant:ident $name:literal $rlimit:ident $method:ident $doc:literal; )*) => {
-        /// A row of `/proc/<pid>/limits`, in the kernel's order (which is `RLIMIT_*` order).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum Resource {
-            $( #[doc = concat!("`", $name, "` (`", stringify!($rlimit), "`): ", $doc)] $variant, )*
-        }
-
-        impl Resource {
-            /// Every resource, in file order.
-            pub const ALL: &'static [Resource] = &[$(Resource::$variant),*];
-
-            /// The row's name as the file spells it.
-            #[inline]
-            pub const fn name(self) -> &'static str {
-                const NAMES: &[&str] = &[$($name),*];
-                NAMES[self as usize]
-            }
+        key_enum! {
+            /// A row of `/proc/<pid>/limits`, in the kernel's order (which is `RLIMIT_*` order).
+            enum Resource;
+            ALL: "Every resource, in file order.";
+            fn name: "The row's name as the file spells it.";
+            $( $variant $name concat!("`", $name, "` (`", stringify!($rlimit), "`): ", $doc); )*
         }
 
         impl<'a> Limits<'a> {
@@ -232,7 +222,8 @@ fn skip_line(text: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use crate::parse::testing::assert_edit_errors;
+    use crate::parse::testing::never_panics;
 
     /// This machine's `/proc/1/limits`, trailing padding included.
     const REAL: &[u8] =
@@ -330,10 +321,6 @@ Max realtime timeout      unlimited            unlimited            us
 
     #[test]
     fn errors_name_the_row() {
-        let replaced = |from: &str, to: &str| {
-            let text = std::str::from_utf8(REAL).unwrap().replacen(from, to, 1);
-            parse(text.as_bytes()).map(|l| l.rows.map(|r| (r.soft, r.hard)))
-        };
         assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
         assert_eq!(
             parse(&REAL[..REAL.len() - 3]),
@@ -344,40 +331,29 @@ Max realtime timeout      unlimited            unlimited            us
             parse(&REAL[..cut]),
             Err(Error::parse(FILE, "Max nice priority"))
         );
-        assert_eq!(
-            replaced("8388608 ", "8388608x"),
-            Err(Error::parse(FILE, "Max stack size"))
-        );
-        assert_eq!(
-            replaced("96365                96365", "96365"),
-            Err(Error::parse(FILE, "Max processes"))
-        );
-        assert_eq!(
-            replaced("819200 ", "-819200"),
-            Err(Error::parse(FILE, "Max msgqueue size"))
-        );
-        assert_eq!(
-            replaced(
-                "32768                32768",
-                "32768                18446744073709551616"
-            ),
-            Err(Error::parse(FILE, "Max open files"))
-        );
-        assert_eq!(
-            replaced("unlimited", "Unlimited"),
-            Err(Error::parse(FILE, "Max cpu time"))
-        );
-        // A name run into its value is not that row: the row goes missing.
-        assert_eq!(
-            replaced("Max cpu time              ", "Max cpu time 1"),
-            Err(Error::parse(FILE, "Max cpu time"))
+        assert_edit_errors(
+            parse,
+            FILE,
+            REAL,
+            &[
+                ("8388608 ", "8388608x", "Max stack size"),
+                ("96365                96365", "96365", "Max processes"),
+                ("819200 ", "-819200", "Max msgqueue size"),
+                (
+                    "32768                32768",
+                    "32768                18446744073709551616",
+                    "Max open files",
+                ),
+                ("unlimited", "Unlimited", "Max cpu time"),
+                // A name run into its value is not that row: the row goes missing.
+                (
+                    "Max cpu time              ",
+                    "Max cpu time 1",
+                    "Max cpu time",
+                ),
+            ],
         );
     }
 
-    proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..800)) {
-            let _ = parse(&bytes);
-        }
-    }
+    never_panics!(parse, 800);
 }

@@ -93,6 +93,8 @@ pub fn parse(buf: &[u8]) -> Result<Loadavg> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::never_panics;
     use proptest::prelude::*;
 
     #[test]
@@ -111,41 +113,28 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let err = |t: &[u8]| parse(t).unwrap_err();
-        assert_eq!(err(b""), Error::parse(FILE, "empty"));
-        assert_eq!(
-            err(b"1.45 1.04 0.48 1/81 10"),
-            Error::parse(FILE, "newline")
-        );
-        assert_eq!(err(b"1.45 1.04\n"), Error::parse(FILE, "fifteen"));
-        assert_eq!(err(b"1 1.04 0.48 1/81 10\n"), Error::parse(FILE, "one"));
-        assert_eq!(err(b"inf 1.04 0.48 1/81 10\n"), Error::parse(FILE, "one"));
-        assert_eq!(err(b"1.45 1e3 0.48 1/81 10\n"), Error::parse(FILE, "five"));
-        assert_eq!(
-            err(b"1.45 1.04 .48 1/81 10\n"),
-            Error::parse(FILE, "fifteen")
-        );
-        assert_eq!(
-            err(b"1.45 1.04 0.48 181 10\n"),
-            Error::parse(FILE, "runnable")
-        );
-        assert_eq!(err(b"1.45 1.04 0.48 1/x 10\n"), Error::parse(FILE, "total"));
-        assert_eq!(
-            err(b"1.45 1.04 0.48 1/81 4294967296\n"),
-            Error::parse(FILE, "last_pid")
-        );
-        assert_eq!(
-            err(b"99999999999999999.00 0.00 0.00 1/1 1\n"),
-            Error::parse(FILE, "one")
+        assert_errors(
+            parse,
+            FILE,
+            &[
+                ("", "empty"),
+                ("1.45 1.04 0.48 1/81 10", "newline"),
+                ("1.45 1.04\n", "fifteen"),
+                ("1 1.04 0.48 1/81 10\n", "one"),
+                ("inf 1.04 0.48 1/81 10\n", "one"),
+                ("1.45 1e3 0.48 1/81 10\n", "five"),
+                ("1.45 1.04 .48 1/81 10\n", "fifteen"),
+                ("1.45 1.04 0.48 181 10\n", "runnable"),
+                ("1.45 1.04 0.48 1/x 10\n", "total"),
+                ("1.45 1.04 0.48 1/81 4294967296\n", "last_pid"),
+                ("99999999999999999.00 0.00 0.00 1/1 1\n", "one"),
+            ],
         );
     }
 
-    proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let _ = parse(&bytes);
-        }
+    never_panics!(parse, 64);
 
+    proptest! {
         #[test]
         fn agrees_with_a_decimal_parse(int in 0u64..100_000_000, frac in 0u64..100) {
             let text = format!("{int}.{frac:02}");

@@ -35,31 +35,22 @@
 
 use crate::error::{Error, Result};
 use crate::parse::figures::Figures;
+use crate::parse::key_enum::key_enum;
 use crate::parse::text;
 
 const FILE: &str = "meminfo";
 
 macro_rules! fields {
     ($( $variant:ident $key:literal $kind:ident $method:ident $doc:literal; )*) => {
-        /// A figure of `/proc/meminfo` that [`Meminfo`] parses, in the kernel's order.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum Field {
-            $( #[doc = concat!("`", $key, "`: ", $doc)] $variant, )*
+        key_enum! {
+            /// A figure of `/proc/meminfo` that [`Meminfo`] parses, in the kernel's order.
+            enum Field;
+            ALL: "Every field, in the order the kernel writes them.";
+            fn key: "The key as the file spells it, without the colon.";
+            $( $variant $key concat!("`", $key, "`: ", $doc); )*
         }
 
         impl Field {
-            /// Every field, in the order the kernel writes them.
-            pub const ALL: &'static [Field] = &[$(Field::$variant),*];
-
-            /// The key as the file spells it, without the colon.
-            #[inline]
-            pub const fn key(self) -> &'static str {
-                // A table lookup rather than a `match`: this is on the hot path of `parse`.
-                const KEYS: &[&str] = &[$($key),*];
-                KEYS[self as usize]
-            }
-
             /// True if the kernel prints this figure in kB (and [`Meminfo::get`] returns bytes);
             /// false for the `HugePages_*` page counts.
             pub const fn is_kb(self) -> bool {
@@ -180,7 +171,7 @@ impl<'a> Meminfo<'a> {
     /// value text after the padding (`24684092 kB`, `0`). Lines without a colon are skipped.
     pub fn iter(&self) -> Lines<'a> {
         Lines {
-            lines: text::lines(self.body),
+            lines: text::keyed_lines(self.body, b':'),
         }
     }
 }
@@ -188,19 +179,15 @@ impl<'a> Meminfo<'a> {
 /// Iterator over the raw lines of a [`Meminfo`]; see [`Meminfo::iter`].
 #[derive(Clone, Debug)]
 pub struct Lines<'a> {
-    lines: text::Lines<'a>,
+    lines: text::KeyedLines<'a>,
 }
 
 impl<'a> Iterator for Lines<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        for line in self.lines.by_ref() {
-            if let Some((key, value)) = text::split_once(line, b':') {
-                return Some((key, text::trim(value)));
-            }
-        }
-        None
+        let (key, value) = self.lines.next()?;
+        Some((key, text::trim(value)))
     }
 }
 
@@ -261,7 +248,9 @@ pub fn parse(buf: &[u8]) -> Result<Meminfo<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use crate::parse::testing::assert_edit_errors;
+    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::never_panics;
 
     /// This machine's `/proc/meminfo` (kernel 6.18, x86-64).
     const REAL: &[u8] = b"MemTotal:       24684092 kB
@@ -398,49 +387,36 @@ DirectMap4k:        8192 kB
 
     #[test]
     fn errors_name_the_field() {
-        let replaced = |from: &str, to: &str| {
-            let text = std::str::from_utf8(REAL).unwrap().replacen(from, to, 1);
-            parse(text.as_bytes()).map(|m| m.figures)
-        };
         assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
         assert_eq!(
             parse(&REAL[..REAL.len() - 1]),
             Err(Error::parse(FILE, "newline"))
         );
-        assert_eq!(
-            parse(b"MemTotal: 1 kB\n"),
-            Err(Error::parse(FILE, "MemFree"))
+        assert_errors(
+            parse,
+            FILE,
+            &[
+                ("MemTotal: 1 kB\n", "MemFree"),
+                ("MemFree: 1 kB\n", "MemTotal"),
+            ],
         );
-        assert_eq!(
-            parse(b"MemFree: 1 kB\n"),
-            Err(Error::parse(FILE, "MemTotal"))
-        );
-        assert_eq!(
-            replaced("3764 kB", "3764"),
-            Err(Error::parse(FILE, "Buffers"))
-        );
-        assert_eq!(
-            replaced("3764 kB", "3764 MB"),
-            Err(Error::parse(FILE, "Buffers"))
-        );
-        assert_eq!(
-            replaced("10316 kB", "-1 kB"),
-            Err(Error::parse(FILE, "Mlocked"))
-        );
-        assert_eq!(
-            replaced("34359738367 kB", "18014398509481984 kB"),
-            Err(Error::parse(FILE, "VmallocTotal"))
-        );
-        assert_eq!(
-            replaced("HugePages_Free:        0", "HugePages_Free:        0 kB"),
-            Err(Error::parse(FILE, "HugePages_Free"))
+        assert_edit_errors(
+            parse,
+            FILE,
+            REAL,
+            &[
+                ("3764 kB", "3764", "Buffers"),
+                ("3764 kB", "3764 MB", "Buffers"),
+                ("10316 kB", "-1 kB", "Mlocked"),
+                ("34359738367 kB", "18014398509481984 kB", "VmallocTotal"),
+                (
+                    "HugePages_Free:        0",
+                    "HugePages_Free:        0 kB",
+                    "HugePages_Free",
+                ),
+            ],
         );
     }
 
-    proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
-            let _ = parse(&bytes);
-        }
-    }
+    never_panics!(parse, 600);
 }

@@ -61,6 +61,7 @@ mod figures;
 pub mod file_nr;
 pub mod inet_diag;
 pub mod io;
+mod key_enum;
 mod keys;
 pub mod limits;
 pub mod loadavg;
@@ -78,6 +79,8 @@ pub mod stat;
 pub mod statm;
 pub mod status;
 pub mod tcp_state;
+#[cfg(test)]
+mod testing;
 mod text;
 pub mod uptime;
 pub mod value;

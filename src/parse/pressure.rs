@@ -167,7 +167,7 @@ fn stall(fields: &[u8]) -> core::result::Result<Stall, usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use crate::parse::testing::never_panics;
 
     #[test]
     fn real_files() {
@@ -240,10 +240,5 @@ mod tests {
         assert_eq!((psi.some.total_us, psi.full), (5, None));
     }
 
-    proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let _ = parse(&bytes);
-        }
-    }
+    never_panics!(parse, 200);
 }

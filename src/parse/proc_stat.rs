@@ -248,6 +248,7 @@ impl ExactSizeIterator for Cpus<'_> {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_edit_errors;
     use proptest::prelude::*;
 
     /// This machine's `/proc/stat`, with the 300-odd zero IRQ counts of `intr` abridged.
@@ -322,54 +323,39 @@ procs_blocked 0
 
     #[test]
     fn errors_name_the_field() {
-        let replaced = |from: &str, to: &str| {
-            let text = std::str::from_utf8(REAL).unwrap().replacen(from, to, 1);
-            parse(text.as_bytes()).map(|s| s.total)
-        };
         assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
         assert_eq!(
             parse(&REAL[..REAL.len() - 1]),
             Err(Error::parse(FILE, "newline"))
         );
-        assert_eq!(
-            replaced(
-                "cpu  13241 0 2604 38198 257 0 23 16 0 0",
-                "cpu  13241 0 2604"
-            ),
-            Err(Error::parse(FILE, "cpu"))
-        );
-        assert_eq!(replaced("cpu ", "cpux "), Err(Error::parse(FILE, "cpu")));
-        assert_eq!(
-            replaced("6755 0 1475", "6755 0 -1475"),
-            Err(Error::parse(FILE, "cpuN"))
-        );
-        assert_eq!(
-            replaced("cpu1 ", "cpu99999999999 "),
-            Err(Error::parse(FILE, "cpuN"))
-        );
-        assert_eq!(
-            replaced("195 0 18 12 0 0", "195 0 18 12 0 x"),
-            Err(Error::parse(FILE, "cpuN"))
-        );
-        assert_eq!(
-            replaced("ctxt 199329", "ctxt"),
-            Err(Error::parse(FILE, "ctxt"))
-        );
-        assert_eq!(
-            replaced("btime 1795303762", "boot 1795303762"),
-            Err(Error::parse(FILE, "btime"))
-        );
-        assert_eq!(
-            replaced("processes 4302", "processes 18446744073709551616"),
-            Err(Error::parse(FILE, "processes"))
-        );
-        assert_eq!(
-            replaced("procs_running 3", "procs_running 4294967296"),
-            Err(Error::parse(FILE, "procs_running"))
-        );
-        assert_eq!(
-            replaced("procs_blocked 0", "procs_blocked"),
-            Err(Error::parse(FILE, "procs_blocked"))
+        assert_edit_errors(
+            parse,
+            FILE,
+            REAL,
+            &[
+                (
+                    "cpu  13241 0 2604 38198 257 0 23 16 0 0",
+                    "cpu  13241 0 2604",
+                    "cpu",
+                ),
+                ("cpu ", "cpux ", "cpu"),
+                ("6755 0 1475", "6755 0 -1475", "cpuN"),
+                ("cpu1 ", "cpu99999999999 ", "cpuN"),
+                ("195 0 18 12 0 0", "195 0 18 12 0 x", "cpuN"),
+                ("ctxt 199329", "ctxt", "ctxt"),
+                ("btime 1795303762", "boot 1795303762", "btime"),
+                (
+                    "processes 4302",
+                    "processes 18446744073709551616",
+                    "processes",
+                ),
+                (
+                    "procs_running 3",
+                    "procs_running 4294967296",
+                    "procs_running",
+                ),
+                ("procs_blocked 0", "procs_blocked", "procs_blocked"),
+            ],
         );
     }
 

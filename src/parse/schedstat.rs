@@ -98,6 +98,7 @@ fn by_words(mut rest: &[u8]) -> Result<Schedstat> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_errors;
 
     #[test]
     fn reads_the_three_counters() {
@@ -112,18 +113,18 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
-        assert_eq!(parse(b"1 2 3"), Err(Error::parse(FILE, "newline")));
-        assert_eq!(
-            parse(b"x 2 3\n"),
-            Err(Error::parse(FILE, "sum_exec_runtime"))
+        assert_errors(
+            parse,
+            FILE,
+            &[
+                ("", "empty"),
+                ("1 2 3", "newline"),
+                ("x 2 3\n", "sum_exec_runtime"),
+                ("1 -2 3\n", "run_delay"),
+                ("1 2\n", "pcount"),
+                ("1 2 18446744073709551616\n", "pcount"),
+                ("1 2 3\n4\n", "pcount"),
+            ],
         );
-        assert_eq!(parse(b"1 -2 3\n"), Err(Error::parse(FILE, "run_delay")));
-        assert_eq!(parse(b"1 2\n"), Err(Error::parse(FILE, "pcount")));
-        assert_eq!(
-            parse(b"1 2 18446744073709551616\n"),
-            Err(Error::parse(FILE, "pcount"))
-        );
-        assert_eq!(parse(b"1 2 3\n4\n"), Err(Error::parse(FILE, "pcount")));
     }
 }

@@ -119,6 +119,7 @@ fn field_name(key: &[u8]) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_errors;
 
     const LIVE: &[u8] =
         b"55b4fc014000-7ffd6b31c000 ---p 00000000 00:00 0                          [rollup]
@@ -152,8 +153,7 @@ Locked:                0 kB
 
     #[test]
     fn errors_name_the_field() {
-        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
-        assert_eq!(parse(b"x\nRss: 1 kB\n"), Err(Error::parse(FILE, "header")));
+        assert_errors(parse, FILE, &[("", "empty"), ("x\nRss: 1 kB\n", "header")]);
         let no_pss = b"0-0 ---p 0 00:00 0 [rollup]\nRss: 1 kB\n";
         assert_eq!(parse(no_pss), Err(Error::parse(FILE, "Pss")));
         let bad = b"0-0 ---p 0 00:00 0 [rollup]\nRss: x kB\nPss: 1 kB\n";

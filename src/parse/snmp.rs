@@ -338,6 +338,7 @@ impl<'a> Iterator for Triples<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_errors;
     use proptest::prelude::*;
 
     const SNMP: &[u8] = include_bytes!("../../tests/fixtures/snmp");
@@ -367,22 +368,23 @@ mod tests {
 
     #[test]
     fn errors_name_the_proto() {
-        let err = |t: &[u8]| parse(t).unwrap_err();
-        let e = |field| Error::parse("net/snmp", field);
-        assert_eq!(err(b""), e("empty"));
-        assert_eq!(err(b"Ip: Forwarding\nIp: 1"), e("newline"));
-        assert_eq!(err(b"Ip: Forwarding\n"), e("Ip"));
-        assert_eq!(err(b"Ip: Forwarding\nIp: 1 2\n"), e("Ip"));
-        assert_eq!(err(b"Ip: Forwarding DefaultTTL\nIp: 1\n"), e("Ip"));
-        assert_eq!(err(b"Ip: Forwarding\nIp: 1\nTcp: A\nUdp: 1\n"), e("Tcp"));
-        assert_eq!(err(b"Ip: Forwarding\nIp: 1\nTcp: A\nTcp: x\n"), e("Tcp"));
-        assert_eq!(err(b"Ip: Forwarding\nIp: 1\nTcp: A\nTcp: +1\n"), e("Tcp"));
-        assert_eq!(
-            err(b"Ip: Forwarding\nIp: 1\nNew: A\nNew: 1 2\n"),
-            e("proto")
+        assert_errors(
+            parse,
+            "net/snmp",
+            &[
+                ("", "empty"),
+                ("Ip: Forwarding\nIp: 1", "newline"),
+                ("Ip: Forwarding\n", "Ip"),
+                ("Ip: Forwarding\nIp: 1 2\n", "Ip"),
+                ("Ip: Forwarding DefaultTTL\nIp: 1\n", "Ip"),
+                ("Ip: Forwarding\nIp: 1\nTcp: A\nUdp: 1\n", "Tcp"),
+                ("Ip: Forwarding\nIp: 1\nTcp: A\nTcp: x\n", "Tcp"),
+                ("Ip: Forwarding\nIp: 1\nTcp: A\nTcp: +1\n", "Tcp"),
+                ("Ip: Forwarding\nIp: 1\nNew: A\nNew: 1 2\n", "proto"),
+                ("Ip: Forwarding\nIp: 1\nno colon\n", "proto"),
+                ("Tcp: MaxConn\nTcp: -1\n", "Ip Forwarding"),
+            ],
         );
-        assert_eq!(err(b"Ip: Forwarding\nIp: 1\nno colon\n"), e("proto"));
-        assert_eq!(err(b"Tcp: MaxConn\nTcp: -1\n"), e("Ip Forwarding"));
         assert_eq!(
             parse_netstat(SNMP).unwrap_err(),
             Error::parse("net/netstat", "TcpExt SyncookiesSent")

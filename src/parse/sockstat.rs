@@ -181,6 +181,7 @@ impl<'a> Iterator for Triples<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_errors;
     use proptest::prelude::*;
 
     /// This machine's `/proc/net/sockstat` and `/proc/net/sockstat6`.
@@ -269,17 +270,14 @@ FRAG6: inuse 0 memory 0
             parse6(REAL),
             Err(Error::parse("net/sockstat6", "TCP6 inuse"))
         );
-        assert_eq!(
-            parse(b"sockets: used 1\nTCP: inuse 1 orphan -1\n"),
-            Err(Error::parse("net/sockstat", "TCP orphan"))
-        );
-        assert_eq!(
-            parse(b"sockets: used 1\nUDP: inuse 1 mem\n"),
-            Err(Error::parse("net/sockstat", "UDP mem"))
-        );
-        assert_eq!(
-            parse(b"sockets: used 99999999999999999999\n"),
-            Err(Error::parse("net/sockstat", "sockets used"))
+        assert_errors(
+            parse,
+            "net/sockstat",
+            &[
+                ("sockets: used 1\nTCP: inuse 1 orphan -1\n", "TCP orphan"),
+                ("sockets: used 1\nUDP: inuse 1 mem\n", "UDP mem"),
+                ("sockets: used 99999999999999999999\n", "sockets used"),
+            ],
         );
         assert_eq!(
             parse6(b"TCP6: inuse 0\nFRAG6: inuse 0 memory 1.5\n"),

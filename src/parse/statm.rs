@@ -92,8 +92,8 @@ impl Statm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
-    use proptest::prelude::*;
+    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::never_panics;
 
     /// This machine's `/proc/1/statm`.
     const REAL: &[u8] = b"9737 2612 1617 1327 0 7895 0\n";
@@ -116,24 +116,19 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
-        assert_eq!(parse(b"1 2 3"), Err(Error::parse(FILE, "newline")));
-        assert_eq!(parse(b"1 2 3\n"), Err(Error::parse(FILE, "text")));
-        assert_eq!(
-            parse(b"1 x 3 4 5 6 7\n"),
-            Err(Error::parse(FILE, "resident"))
-        );
-        assert_eq!(parse(b"1 2 3 4 5 6 -7\n"), Err(Error::parse(FILE, "dt")));
-        assert_eq!(
-            parse(b"18446744073709551616 2 3 4 5 6 7\n"),
-            Err(Error::parse(FILE, "size"))
+        assert_errors(
+            parse,
+            FILE,
+            &[
+                ("", "empty"),
+                ("1 2 3", "newline"),
+                ("1 2 3\n", "text"),
+                ("1 x 3 4 5 6 7\n", "resident"),
+                ("1 2 3 4 5 6 -7\n", "dt"),
+                ("18446744073709551616 2 3 4 5 6 7\n", "size"),
+            ],
         );
     }
 
-    proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let _ = parse(&bytes);
-        }
-    }
+    never_panics!(parse, 64);
 }

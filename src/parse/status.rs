@@ -416,7 +416,7 @@ impl<'a> Status<'a> {
     /// and ` kB`). Lines without a colon are skipped.
     pub fn iter(&self) -> Fields<'a> {
         Fields {
-            lines: text::lines(self.body),
+            lines: text::keyed_lines(self.body, b':'),
         }
     }
 
@@ -450,25 +450,23 @@ impl Iterator for NsPids<'_> {
 /// Iterator over the `(key, value)` pairs of a [`Status`]; see [`Status::iter`].
 #[derive(Clone, Debug)]
 pub struct Fields<'a> {
-    lines: text::Lines<'a>,
+    lines: text::KeyedLines<'a>,
 }
 
 impl<'a> Iterator for Fields<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        for line in self.lines.by_ref() {
-            if let Some((key, rest)) = text::split_once(line, b':') {
-                return Some((key, value_of(rest)));
-            }
-        }
-        None
+        let (key, rest) = self.lines.next()?;
+        Some((key, value_of(rest)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_edit_errors;
+    use crate::parse::testing::never_panics;
     use proptest::prelude::*;
 
     /// This machine's `/proc/1037/status` (kernel 6.18): a process named `memfd:sealed-91`.
@@ -623,42 +621,30 @@ nonvoluntary_ctxt_switches:\t45
         // Cut at a line boundary before Threads: a required key is missing.
         let cut = memchr::memmem::find(REAL, b"Threads:").unwrap();
         assert_eq!(parse(&REAL[..cut]), Err(Error::parse(FILE, "Threads")));
-        assert_eq!(replaced("Name:", "Nome:"), Err(Error::parse(FILE, "Name")));
-        assert_eq!(
-            replaced("State:\tS (sleeping)", "State:\t"),
-            Err(Error::parse(FILE, "State"))
-        );
-        assert_eq!(
-            replaced("PPid:\t1", "PPid:\tone"),
-            Err(Error::parse(FILE, "PPid"))
-        );
-        assert_eq!(
-            replaced("Uid:\t0\t0\t0\t0", "Uid:\t0\t0\t0"),
-            Err(Error::parse(FILE, "Uid"))
-        );
-        assert_eq!(
-            replaced("Gid:\t0\t0\t0\t0", "Gid:\t0\t0\t0\t4294967296"),
-            Err(Error::parse(FILE, "Gid"))
-        );
-        // Present but malformed optional fields are errors too.
-        assert_eq!(
-            replaced("    1624 kB", "    1624"),
-            Err(Error::parse(FILE, "VmHWM"))
-        );
-        assert_eq!(
-            replaced("     100 kB", "     -100 kB"),
-            Err(Error::parse(FILE, "RssAnon"))
-        );
-        assert_eq!(
-            replaced("VmSwap:\t       0 kB", "VmSwap:\t18014398509481984 kB"),
-            Err(Error::parse(FILE, "VmSwap"))
-        );
-        assert_eq!(
-            replaced(
-                "voluntary_ctxt_switches:\t4114",
-                "voluntary_ctxt_switches:\t4114x"
-            ),
-            Err(Error::parse(FILE, "voluntary_ctxt_switches"))
+        assert_edit_errors(
+            parse,
+            FILE,
+            REAL,
+            &[
+                ("Name:", "Nome:", "Name"),
+                ("State:\tS (sleeping)", "State:\t", "State"),
+                ("PPid:\t1", "PPid:\tone", "PPid"),
+                ("Uid:\t0\t0\t0\t0", "Uid:\t0\t0\t0", "Uid"),
+                ("Gid:\t0\t0\t0\t0", "Gid:\t0\t0\t0\t4294967296", "Gid"),
+                // Present but malformed optional fields are errors too.
+                ("    1624 kB", "    1624", "VmHWM"),
+                ("     100 kB", "     -100 kB", "RssAnon"),
+                (
+                    "VmSwap:\t       0 kB",
+                    "VmSwap:\t18014398509481984 kB",
+                    "VmSwap",
+                ),
+                (
+                    "voluntary_ctxt_switches:\t4114",
+                    "voluntary_ctxt_switches:\t4114x",
+                    "voluntary_ctxt_switches",
+                ),
+            ],
         );
         // Unknown keys are never validated.
         assert!(replaced("SigQ:\t0/96365", "SigQ:\t???").is_ok());
@@ -687,12 +673,9 @@ nonvoluntary_ctxt_switches:\t45
         }
     }
 
-    proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
-            let _ = parse(&bytes);
-        }
+    never_panics!(parse, 600);
 
+    proptest! {
         #[test]
         fn a_cut_file_is_an_error_unless_cut_after_the_last_required_line(cut in 0..REAL.len()) {
             let part = &REAL[..cut];

@@ -204,6 +204,32 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+/// Iterator over the `key<sep>value` lines of a body, split at the first `sep`; lines without
+/// one are skipped.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyedLines<'a> {
+    lines: Lines<'a>,
+    sep: u8,
+}
+
+#[inline]
+pub(crate) fn keyed_lines(body: &[u8], sep: u8) -> KeyedLines<'_> {
+    KeyedLines {
+        lines: lines(body),
+        sep,
+    }
+}
+
+impl<'a> Iterator for KeyedLines<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let sep = self.sep;
+        self.lines.by_ref().find_map(|line| split_once(line, sep))
+    }
+}
+
 /// Iterator over the blank-separated words of a line; runs of blanks count as one separator.
 #[derive(Clone, Debug)]
 pub(crate) struct Words<'a> {
@@ -361,15 +387,28 @@ impl<'a> Cursor<'a> {
         self.eat(b"\n")
     }
 
+    /// Expects `unit` (empty for none), then the end of the line, and moves past them. The kernel
+    /// writes `unit` and the newline right after the value: that takes a comparison or two,
+    /// anything else the long way.
+    #[inline]
+    fn end_line_after(&mut self, unit: &[u8]) -> Option<()> {
+        if let Some(rest) = self
+            .rest
+            .strip_prefix(unit)
+            .and_then(|r| r.strip_prefix(b"\n"))
+        {
+            self.rest = rest;
+            return Some(());
+        }
+        self.eat(unit)?;
+        self.end_line()
+    }
+
     /// A line's whole value as one decimal number: [`Cursor::u64_word`], then the end of line.
     #[inline]
     pub(crate) fn u64_line(&mut self) -> Option<u64> {
         let value = self.u64_word()?;
-        if let Some(rest) = self.rest.strip_prefix(b"\n") {
-            self.rest = rest;
-        } else {
-            self.end_line()?;
-        }
+        self.end_line_after(b"")?;
         Some(value)
     }
 
@@ -377,13 +416,7 @@ impl<'a> Cursor<'a> {
     #[inline]
     pub(crate) fn kb_line(&mut self) -> Option<u64> {
         let value = self.u64_word()?;
-        // The kernel writes exactly " kB\n": one comparison. Anything else takes the long way.
-        if let Some(rest) = self.rest.strip_prefix(b" kB\n") {
-            self.rest = rest;
-        } else {
-            self.eat(b" kB")?;
-            self.end_line()?;
-        }
+        self.end_line_after(b" kB")?;
         value.checked_mul(1024)
     }
 }

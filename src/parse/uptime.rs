@@ -91,6 +91,8 @@ pub(crate) fn decimal_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::never_panics;
     use proptest::prelude::*;
 
     #[test]
@@ -106,32 +108,31 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let err = |t: &[u8]| parse(t).unwrap_err();
-        assert_eq!(err(b""), Error::parse(FILE, "empty"));
-        assert_eq!(err(b"1.00 2.00"), Error::parse(FILE, "newline"));
-        assert_eq!(err(b"1.00\n"), Error::parse(FILE, "idle"));
-        assert_eq!(err(b"1.00 \n"), Error::parse(FILE, "idle"));
-        assert_eq!(err(b"1 2.00\n"), Error::parse(FILE, "uptime"));
-        assert_eq!(err(b"1.00x 2.00\n"), Error::parse(FILE, "uptime"));
-        assert_eq!(err(b" 1.00 2.00\n"), Error::parse(FILE, "uptime"));
-        assert_eq!(err(b"+1.00 2.00\n"), Error::parse(FILE, "uptime"));
-        assert_eq!(err(b"1.00 2.\n"), Error::parse(FILE, "idle"));
-        assert_eq!(err(b"1.00 .5\n"), Error::parse(FILE, "idle"));
-        assert_eq!(err(b"1.00 2.00x\n"), Error::parse(FILE, "idle"));
-        assert_eq!(err(b"1.00 1e3\n"), Error::parse(FILE, "idle"));
-        assert_eq!(err(b"1.00 inf\n"), Error::parse(FILE, "idle"));
-        assert_eq!(
-            err(b"99999999999999999.00 1.00\n"),
-            Error::parse(FILE, "uptime")
+        assert_errors(
+            parse,
+            FILE,
+            &[
+                ("", "empty"),
+                ("1.00 2.00", "newline"),
+                ("1.00\n", "idle"),
+                ("1.00 \n", "idle"),
+                ("1 2.00\n", "uptime"),
+                ("1.00x 2.00\n", "uptime"),
+                (" 1.00 2.00\n", "uptime"),
+                ("+1.00 2.00\n", "uptime"),
+                ("1.00 2.\n", "idle"),
+                ("1.00 .5\n", "idle"),
+                ("1.00 2.00x\n", "idle"),
+                ("1.00 1e3\n", "idle"),
+                ("1.00 inf\n", "idle"),
+                ("99999999999999999.00 1.00\n", "uptime"),
+            ],
         );
     }
 
-    proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let _ = parse(&bytes);
-        }
+    never_panics!(parse, 64);
 
+    proptest! {
         #[test]
         fn agrees_with_a_decimal_parse(int in 0u64..10_000_000_000, frac in 0u64..100, places in 1usize..=6, after in prop::sample::select(b" \n.x5".to_vec())) {
             // Two places (the kernel's) and others, followed by a delimiter or more digits.

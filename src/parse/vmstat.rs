@@ -40,6 +40,7 @@
 
 use crate::error::{Error, Result};
 use crate::parse::figures::Figures;
+use crate::parse::key_enum::key_enum;
 use crate::parse::keys::KeyTable;
 use crate::parse::num::u64_dec;
 use crate::parse::text;
@@ -48,23 +49,12 @@ const FILE: &str = "vmstat";
 
 macro_rules! fields {
     ($( $variant:ident $key:literal $kind:ident $method:ident $doc:literal; )*) => {
-        /// A figure of `/proc/vmstat` that [`Vmstat`] reads as it parses, in the kernel's order.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum Field {
-            $( #[doc = concat!("`", $key, "`: ", $doc)] $variant, )*
-        }
-
-        impl Field {
-            /// Every field, in the order a 6.x kernel writes them.
-            pub const ALL: &'static [Field] = &[$(Field::$variant),*];
-
-            /// The name as the file spells it.
-            #[inline]
-            pub const fn key(self) -> &'static str {
-                const KEYS: &[&str] = &[$($key),*];
-                KEYS[self as usize]
-            }
+        key_enum! {
+            /// A figure of `/proc/vmstat` that [`Vmstat`] reads as it parses, in the kernel's order.
+            enum Field;
+            ALL: "Every field, in the order a 6.x kernel writes them.";
+            fn key: "The name as the file spells it.";
+            $( $variant $key concat!("`", $key, "`: ", $doc); )*
         }
 
         /// The known names, tagged for the [`KeyTable`].
@@ -237,6 +227,7 @@ impl<'a> Iterator for Pairs<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::testing::assert_errors;
     use proptest::prelude::*;
 
     const REAL: &[u8] = include_bytes!("../../tests/fixtures/vmstat");
@@ -257,26 +248,17 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
-        assert_eq!(
-            parse(b"nr_free_pages 1"),
-            Err(Error::parse(FILE, "newline"))
-        );
-        assert_eq!(
-            parse(b"pgfault 1\n"),
-            Err(Error::parse(FILE, "nr_free_pages"))
-        );
-        assert_eq!(
-            parse(b"nr_free_pages 1\npgfault -1\n"),
-            Err(Error::parse(FILE, "pgfault"))
-        );
-        assert_eq!(
-            parse(b"nr_free_pages 1\npgfault 18446744073709551616\n"),
-            Err(Error::parse(FILE, "pgfault"))
-        );
-        assert_eq!(
-            parse(b"nr_free_pages x\n"),
-            Err(Error::parse(FILE, "nr_free_pages"))
+        assert_errors(
+            parse,
+            FILE,
+            &[
+                ("", "empty"),
+                ("nr_free_pages 1", "newline"),
+                ("pgfault 1\n", "nr_free_pages"),
+                ("nr_free_pages 1\npgfault -1\n", "pgfault"),
+                ("nr_free_pages 1\npgfault 18446744073709551616\n", "pgfault"),
+                ("nr_free_pages x\n", "nr_free_pages"),
+            ],
         );
         // Unknown lines are not read.
         let v = parse(b"nr_free_pages 1\nfuture x\nno_space\n").unwrap();
