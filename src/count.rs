@@ -204,10 +204,7 @@ impl Proc {
         visit: impl FnMut(RawFd) -> ControlFlow<()>,
     ) -> Result<Walk> {
         let (dir, buf) = self.fd_dir()?;
-        if !dir.listable {
-            return Err(Error::Denied { file: "fd" });
-        }
-        let walk = walk_numbered(dir.fd.as_fd(), "fd", buf, budget, visit)?;
+        let walk = walk_numbered(dir.listing("fd")?, "fd", buf, budget, visit)?;
         self.vouch_for_walk()?;
         Ok(walk)
     }
@@ -248,10 +245,7 @@ impl Proc {
         mut visit: impl FnMut(RawFd, &[u8]) -> ControlFlow<()>,
     ) -> Result<Walk> {
         let (dir, buf) = self.fd_dir()?;
-        if !dir.listable {
-            return Err(Error::Denied { file: "fd" });
-        }
-        let fd_dir = dir.fd.as_fd();
+        let fd_dir = dir.listing("fd")?;
         let mut target = [0u8; 256];
         let mut failed = None;
         let walk = walk_numbered(fd_dir, "fd", buf, budget, |fd| {
@@ -318,12 +312,13 @@ impl Proc {
             nlink - 2
         } else {
             // A procfs that does not count links: list the threads instead.
-            if !dir.listable {
-                return Err(Error::Denied { file: "task" });
-            }
-            let walk = walk_numbered(dir.fd.as_fd(), "task", buf, &Budget::UNLIMITED, |_| {
-                ControlFlow::Continue(())
-            })?;
+            let walk = walk_numbered(
+                dir.listing("task")?,
+                "task",
+                buf,
+                &Budget::UNLIMITED,
+                |_| ControlFlow::Continue(()),
+            )?;
             walk.count
         };
         if count <= 1 || nlink <= 2 {

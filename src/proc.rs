@@ -191,10 +191,20 @@ fn probe_stat_counts_fds(root: BorrowedFd<'_>) -> bool {
 #[derive(Debug)]
 pub(crate) struct HeldDir {
     pub(crate) fd: OwnedFd,
-    pub(crate) listable: bool,
+    listable: bool,
 }
 
 impl HeldDir {
+    /// The handle to list the directory with, or [`Error::Denied`] naming `file` where only the
+    /// `O_PATH` one could be opened (listing another user's `fd` or `task` needs ptrace access).
+    pub(crate) fn listing(&self, file: &'static str) -> Result<BorrowedFd<'_>> {
+        if self.listable {
+            Ok(self.fd.as_fd())
+        } else {
+            Err(Error::Denied { file })
+        }
+    }
+
     fn open(parent: BorrowedFd<'_>, name: &CStr, file: &'static str) -> Result<HeldDir> {
         match sys::openat_dir(parent, name) {
             Ok(fd) => Ok(HeldDir { fd, listable: true }),
@@ -535,10 +545,7 @@ impl Proc {
         visit: impl FnMut(i32) -> ControlFlow<()>,
     ) -> Result<Walk> {
         let (dir, buf) = self.task_dir()?;
-        if !dir.listable {
-            return Err(Error::Denied { file: "task" });
-        }
-        let walk = walk_numbered(dir.fd.as_fd(), "task", buf, budget, visit)?;
+        let walk = walk_numbered(dir.listing("task")?, "task", buf, budget, visit)?;
         if walk.count <= 1 {
             self.check_not_exiting()?;
         }
