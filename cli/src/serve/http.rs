@@ -39,6 +39,11 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// scrape.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// How long a closing connection may move no bytes before it is dropped with its answer
+/// unsent: long enough for a slow network, short enough that a scraper waiting for its slot
+/// stays inside its timeout.
+const CLOSING_STALL: Duration = Duration::from_secs(2);
+
 /// The longest pause between two failed `accept`s.
 const MAX_ACCEPT_PAUSE: Duration = Duration::from_secs(1);
 
@@ -221,7 +226,9 @@ where
 }
 
 /// Runs `connection` until it ends, is idle for [`IDLE_TIMEOUT`] or is asked to make room; then
-/// lets a request in progress finish (`graceful_shutdown`) and closes it.
+/// lets a request in progress finish (`graceful_shutdown`) while its bytes keep moving, and
+/// closes it: a client that stops reading its answer is dropped after [`CLOSING_STALL`], so it
+/// cannot hold the slot a waiting scraper needs.
 async fn drive<F: Future>(
     mut connection: Pin<&mut F>,
     graceful_shutdown: impl FnOnce(Pin<&mut F>),
@@ -242,7 +249,17 @@ async fn drive<F: Future>(
         }
     }
     graceful_shutdown(connection.as_mut());
-    let _ = tokio::time::timeout(IDLE_TIMEOUT, connection.as_mut()).await;
+    let closing = Instant::now();
+    while closing.elapsed() < IDLE_TIMEOUT {
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            _ = tokio::time::sleep_until((last().max(closing) + CLOSING_STALL).into()) => {
+                if last().max(closing).elapsed() >= CLOSING_STALL {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// A TCP stream that notes when it last moved bytes.

@@ -1,7 +1,7 @@
 //! serve's own health: its process_* metrics, build info, gzip and landing page, and that no
 //! client can make a scrape wait or leave an fd behind.
 
-use super::{group, open_fds, samples, scrape, serve, tagged_config, Running};
+use super::{group, open_fds, samples, scrape, serve, serve_with_fd_limit, tagged_config, Running};
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -331,6 +331,42 @@ fn a_client_that_never_reads_delays_no_other_scrape() {
             "{queued} of {answer_bytes} bytes queued"
         );
     }
+    drop(stalled);
+    drop(members);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn at_the_connection_cap_clients_that_never_read_make_room() {
+    // 200 fds: half for kept handles, 64 reserved, 36 connections. More clients than that ask
+    // for an answer of about 10 MB (400 groups with long names) and never read it.
+    let (dir, tag, config) = tagged_config("stalled-cap", "pfstcap");
+    let tail = "x".repeat(800);
+    std::fs::write(
+        &config,
+        format!("process_names:\n  - name: \"{{{{.PID}}}}-{tail}\"\n    comm: [{tag}]\n"),
+    )
+    .unwrap();
+    let members = group(&dir, &tag, 400);
+    let Some((_serve, address)) = serve_with_fd_limit(200, &["--config", config.to_str().unwrap()])
+    else {
+        return;
+    };
+    let socket: SocketAddr = address.parse().unwrap();
+    let stalled: Vec<TcpStream> = (0..40).map(|_| stalled_scraper(socket)).collect();
+    // A scraper behind them is answered: each stalled connection asked to make room is
+    // dropped once its answer stops moving, rather than when it would finish.
+    let (status, _, body) = get(
+        &address,
+        "/metrics",
+        &[("X-Prometheus-Scrape-Timeout-Seconds", "10")],
+    );
+    assert_eq!(status, 200);
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.ends_with("procfast_serve_panics_total 0\n"),
+        "a whole answer"
+    );
     drop(stalled);
     drop(members);
     let _ = std::fs::remove_dir_all(&dir);
