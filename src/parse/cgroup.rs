@@ -210,7 +210,7 @@ impl<'a> Iterator for Controllers<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::errors_name_the_field;
 
     /// A line's id, controllers and path.
     type Line<'a> = (u32, Vec<&'a [u8]>, &'a [u8]);
@@ -242,20 +242,13 @@ mod tests {
         assert_eq!(lines(b"0::\n"), [(0, vec![], &b""[..])]);
     }
 
-    #[test]
-    fn errors_name_the_field() {
-        assert_errors(
-            parse,
-            FILE,
-            &[
-                ("", "empty"),
-                ("0::/", "newline"),
-                ("\n", "hierarchy-ID"),
-                ("x::/\n", "hierarchy-ID"),
-                ("-1::/\n", "hierarchy-ID"),
-                ("0::/\n1:/cpu\n", "controller-list"),
-                ("0::/\n\n", "hierarchy-ID"),
-            ],
-        );
-    }
+    errors_name_the_field! { parse, FILE, [
+        ("", "empty"),
+        ("0::/", "newline"),
+        ("\n", "hierarchy-ID"),
+        ("x::/\n", "hierarchy-ID"),
+        ("-1::/\n", "hierarchy-ID"),
+        ("0::/\n1:/cpu\n", "controller-list"),
+        ("0::/\n\n", "hierarchy-ID"),
+    ] }
 }

@@ -47,7 +47,7 @@ pub fn parse(buf: &[u8]) -> Result<FileNr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::errors_name_the_field;
     use crate::parse::testing::never_panics;
     use proptest::prelude::*;
 
@@ -63,21 +63,14 @@ mod tests {
         );
     }
 
-    #[test]
-    fn errors_name_the_field() {
-        assert_errors(
-            parse,
-            FILE,
-            &[
-                ("", "empty"),
-                ("362\t0\t24", "newline"),
-                ("362\t0\n", "max"),
-                ("x\t0\t1\n", "allocated"),
-                ("1\t-0\t1\n", "free"),
-                ("1\t0\t18446744073709551616\n", "max"),
-            ],
-        );
-    }
+    errors_name_the_field! { parse, FILE, [
+        ("", "empty"),
+        ("362\t0\t24", "newline"),
+        ("362\t0\n", "max"),
+        ("x\t0\t1\n", "allocated"),
+        ("1\t-0\t1\n", "free"),
+        ("1\t0\t18446744073709551616\n", "max"),
+    ] }
 
     never_panics!(parse, 64);
 

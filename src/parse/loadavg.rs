@@ -93,7 +93,7 @@ pub fn parse(buf: &[u8]) -> Result<Loadavg> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::errors_name_the_field;
     use crate::parse::testing::never_panics;
     use proptest::prelude::*;
 
@@ -111,26 +111,19 @@ mod tests {
         );
     }
 
-    #[test]
-    fn errors_name_the_field() {
-        assert_errors(
-            parse,
-            FILE,
-            &[
-                ("", "empty"),
-                ("1.45 1.04 0.48 1/81 10", "newline"),
-                ("1.45 1.04\n", "fifteen"),
-                ("1 1.04 0.48 1/81 10\n", "one"),
-                ("inf 1.04 0.48 1/81 10\n", "one"),
-                ("1.45 1e3 0.48 1/81 10\n", "five"),
-                ("1.45 1.04 .48 1/81 10\n", "fifteen"),
-                ("1.45 1.04 0.48 181 10\n", "runnable"),
-                ("1.45 1.04 0.48 1/x 10\n", "total"),
-                ("1.45 1.04 0.48 1/81 4294967296\n", "last_pid"),
-                ("99999999999999999.00 0.00 0.00 1/1 1\n", "one"),
-            ],
-        );
-    }
+    errors_name_the_field! { parse, FILE, [
+        ("", "empty"),
+        ("1.45 1.04 0.48 1/81 10", "newline"),
+        ("1.45 1.04\n", "fifteen"),
+        ("1 1.04 0.48 1/81 10\n", "one"),
+        ("inf 1.04 0.48 1/81 10\n", "one"),
+        ("1.45 1e3 0.48 1/81 10\n", "five"),
+        ("1.45 1.04 .48 1/81 10\n", "fifteen"),
+        ("1.45 1.04 0.48 181 10\n", "runnable"),
+        ("1.45 1.04 0.48 1/x 10\n", "total"),
+        ("1.45 1.04 0.48 1/81 4294967296\n", "last_pid"),
+        ("99999999999999999.00 0.00 0.00 1/1 1\n", "one"),
+    ] }
 
     never_panics!(parse, 64);
 

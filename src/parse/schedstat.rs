@@ -98,7 +98,7 @@ fn by_words(mut rest: &[u8]) -> Result<Schedstat> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::errors_name_the_field;
 
     #[test]
     fn reads_the_three_counters() {
@@ -111,20 +111,13 @@ mod tests {
         assert_eq!(parse(b"0 0 0 7\n").unwrap(), Schedstat::default());
     }
 
-    #[test]
-    fn errors_name_the_field() {
-        assert_errors(
-            parse,
-            FILE,
-            &[
-                ("", "empty"),
-                ("1 2 3", "newline"),
-                ("x 2 3\n", "sum_exec_runtime"),
-                ("1 -2 3\n", "run_delay"),
-                ("1 2\n", "pcount"),
-                ("1 2 18446744073709551616\n", "pcount"),
-                ("1 2 3\n4\n", "pcount"),
-            ],
-        );
-    }
+    errors_name_the_field! { parse, FILE, [
+        ("", "empty"),
+        ("1 2 3", "newline"),
+        ("x 2 3\n", "sum_exec_runtime"),
+        ("1 -2 3\n", "run_delay"),
+        ("1 2\n", "pcount"),
+        ("1 2 18446744073709551616\n", "pcount"),
+        ("1 2 3\n4\n", "pcount"),
+    ] }
 }

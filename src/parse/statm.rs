@@ -92,7 +92,7 @@ impl Statm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::errors_name_the_field;
     use crate::parse::testing::never_panics;
 
     /// This machine's `/proc/1/statm`.
@@ -114,21 +114,14 @@ mod tests {
         assert_eq!(parse(b"9737 2612 1617 1327 0 7895 0 5\n"), parse(REAL));
     }
 
-    #[test]
-    fn errors_name_the_field() {
-        assert_errors(
-            parse,
-            FILE,
-            &[
-                ("", "empty"),
-                ("1 2 3", "newline"),
-                ("1 2 3\n", "text"),
-                ("1 x 3 4 5 6 7\n", "resident"),
-                ("1 2 3 4 5 6 -7\n", "dt"),
-                ("18446744073709551616 2 3 4 5 6 7\n", "size"),
-            ],
-        );
-    }
+    errors_name_the_field! { parse, FILE, [
+        ("", "empty"),
+        ("1 2 3", "newline"),
+        ("1 2 3\n", "text"),
+        ("1 x 3 4 5 6 7\n", "resident"),
+        ("1 2 3 4 5 6 -7\n", "dt"),
+        ("18446744073709551616 2 3 4 5 6 7\n", "size"),
+    ] }
 
     never_panics!(parse, 64);
 }

@@ -73,3 +73,16 @@ macro_rules! never_panics {
 }
 
 pub(crate) use never_panics;
+
+/// A test named `errors_name_the_field`: each `(input, field)` fails to parse with the error
+/// naming `file` and `field` (see [`assert_errors`]).
+macro_rules! errors_name_the_field {
+    ($parse:expr, $file:expr, [$( ($input:expr, $field:expr) ),* $(,)?]) => {
+        #[test]
+        fn errors_name_the_field() {
+            $crate::parse::testing::assert_errors($parse, $file, &[$(($input, $field)),*]);
+        }
+    };
+}
+
+pub(crate) use errors_name_the_field;

@@ -91,7 +91,7 @@ pub(crate) fn decimal_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::errors_name_the_field;
     use crate::parse::testing::never_panics;
     use proptest::prelude::*;
 
@@ -106,29 +106,22 @@ mod tests {
         assert_eq!((u.uptime_seconds, u.idle_seconds), (12.5, 30.25));
     }
 
-    #[test]
-    fn errors_name_the_field() {
-        assert_errors(
-            parse,
-            FILE,
-            &[
-                ("", "empty"),
-                ("1.00 2.00", "newline"),
-                ("1.00\n", "idle"),
-                ("1.00 \n", "idle"),
-                ("1 2.00\n", "uptime"),
-                ("1.00x 2.00\n", "uptime"),
-                (" 1.00 2.00\n", "uptime"),
-                ("+1.00 2.00\n", "uptime"),
-                ("1.00 2.\n", "idle"),
-                ("1.00 .5\n", "idle"),
-                ("1.00 2.00x\n", "idle"),
-                ("1.00 1e3\n", "idle"),
-                ("1.00 inf\n", "idle"),
-                ("99999999999999999.00 1.00\n", "uptime"),
-            ],
-        );
-    }
+    errors_name_the_field! { parse, FILE, [
+        ("", "empty"),
+        ("1.00 2.00", "newline"),
+        ("1.00\n", "idle"),
+        ("1.00 \n", "idle"),
+        ("1 2.00\n", "uptime"),
+        ("1.00x 2.00\n", "uptime"),
+        (" 1.00 2.00\n", "uptime"),
+        ("+1.00 2.00\n", "uptime"),
+        ("1.00 2.\n", "idle"),
+        ("1.00 .5\n", "idle"),
+        ("1.00 2.00x\n", "idle"),
+        ("1.00 1e3\n", "idle"),
+        ("1.00 inf\n", "idle"),
+        ("99999999999999999.00 1.00\n", "uptime"),
+    ] }
 
     never_panics!(parse, 64);
 
