@@ -2,7 +2,7 @@
 //! these tests.
 
 mod common;
-use common::first_line;
+use common::child::first_line;
 use procfast::TextError;
 use std::io::{BufRead, BufReader};
 use std::os::fd::{FromRawFd, OwnedFd};

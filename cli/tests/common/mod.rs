@@ -4,8 +4,7 @@
 #![allow(dead_code)] // Each test file uses the part it needs.
 
 #[path = "../../../tests/support/child.rs"]
-mod child;
-pub use child::first_line;
+pub mod child;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
