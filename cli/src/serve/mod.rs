@@ -111,7 +111,12 @@ pub fn run(mut options: Options, out: &mut dyn Write) -> Result<(), Failure> {
         say(&format!("serve: config: {warning}"));
     }
     // TLS, auth and headers are checked before anything listens.
-    let web = options.web_config.as_deref().map(web::load).transpose().map_err(failure)?;
+    let web = options
+        .web_config
+        .as_deref()
+        .map(web::load)
+        .transpose()
+        .map_err(failure)?;
     // The procfs lives as long as the program; leaking one handle says so.
     let procfs: &'static ProcFs =
         Box::leak(Box::new(ProcFs::open(&options.procfs).map_err(|e| {

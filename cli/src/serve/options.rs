@@ -63,13 +63,15 @@ a scrape within the timeout Prometheus announces (X-Prometheus-Scrape-Timeout-Se
                       within 10 s
 
 Clients cannot take the fds that kept handles and scans need: connections are capped at what
-the limit leaves (at the cap, the connection idle the longest is closed to make room), a
-request's headers must come within 10 s, and an idle connection closes after 90 s. Scrapes
-that arrive while a scan runs share it.
+the limit leaves (at the cap, the connection idle the longest is closed to make room, and
+dropped if its answer stops moving for 2 s), a request's headers must come within 10 s, and
+an idle connection closes after 90 s. Scrapes that arrive while a scan runs share it.
 
 Every scrape also says how it went: procfast_scrape_complete (0 when the budget stopped the
 scan, which then serves what it saw), procfast_scrape_duration_seconds,
-procfast_scrape_budget_seconds and procfast_scrape_processes{outcome}.
+procfast_scrape_budget_seconds and procfast_scrape_processes{outcome}; and carries serve's own
+process_* metrics and procfast_build_info. /metrics is gzip-compressed for clients that accept
+it, and / is a page linking it.
 
 process-exporter's flags (0.7.10's and 0.8's) start serve unchanged, read as Go's flag
 package reads them: one dash or two, -flag VALUE or -flag=VALUE, a boolean bare (true) or as

@@ -300,7 +300,10 @@ impl Config {
     /// if not, the caller need not read `/proc/<pid>/cmdline`.
     pub fn needs_cmdline(&self) -> bool {
         self.matchers.iter().any(Matcher::uses_argv)
-            || self.comm_names.as_ref().is_some_and(names::CommNames::uses_argv)
+            || self
+                .comm_names
+                .as_ref()
+                .is_some_and(names::CommNames::uses_argv)
     }
 
     /// Whether any name uses `{{.Username}}`: if not, no uid needs looking up.
