@@ -10,8 +10,13 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// A version `a.b[.c]` as numbers, for comparing `rust-version`s.
-fn version_key(version: &str) -> Vec<u64> {
-    version.split('.').map(|p| p.parse().unwrap_or(0)).collect()
+fn version_key(version: &str) -> [u64; 3] {
+    // "1.85" and "1.85.0" are the same Rust: missing parts count as 0.
+    let mut key = [0; 3];
+    for (part, text) in key.iter_mut().zip(version.split('.')) {
+        *part = text.parse().unwrap_or(0);
+    }
+    key
 }
 
 /// The normal dependencies reached from `start` (transitively), not through `skip`.
@@ -143,4 +148,16 @@ pub fn run() -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_key;
+
+    #[test]
+    fn versions_compare_by_number_with_missing_parts_as_zero() {
+        assert_eq!(version_key("1.85"), version_key("1.85.0"));
+        assert!(version_key("1.85.1") > version_key("1.85"));
+        assert!(version_key("1.100") > version_key("1.85.0"));
+    }
 }
