@@ -4,22 +4,14 @@
 //! within what they move in a few milliseconds.
 
 mod common;
-use common::{find_in_path, free_port, Running};
+use common::{find_in_path, free_port, succeeded, Running};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn host_json() -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_procfast"))
-        .args(["host", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeded(Command::new(env!("CARGO_BIN_EXE_procfast")).args(["host", "--json"]));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

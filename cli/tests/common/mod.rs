@@ -19,6 +19,21 @@ impl Drop for Running {
     }
 }
 
+/// Runs `command` to its end and returns its output, asserting that it succeeded (showing its
+/// stderr when it did not).
+pub fn succeeded(command: &mut Command) -> std::process::Output {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("run {command:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{command:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// `name` in a directory of `PATH`, if it is there.
 pub fn find_in_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)

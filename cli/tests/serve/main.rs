@@ -15,7 +15,8 @@ mod packaging;
 mod prometheus;
 mod web;
 
-use common::{find_in_path, start_peer, Running};
+use common::child::first_line;
+use common::{find_in_path, start_peer, succeeded, Running};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -33,7 +34,13 @@ fn scratch(what: &str) -> PathBuf {
 /// their three standard fds, asleep (their start-up done) when this returns.
 fn group(dir: &Path, name: &str, n: usize) -> Vec<Running> {
     let members = spawn_group(dir, name, n);
-    for member in &members {
+    wait_asleep(&members, name);
+    members
+}
+
+/// Waits until every one of `members`, whose comm is `name`, sleeps.
+fn wait_asleep(members: &[Running], name: &str) {
+    for member in members {
         let stat = format!("/proc/{}/stat", member.0.id());
         let deadline = Instant::now() + Duration::from_secs(20);
         while !std::fs::read_to_string(&stat).is_ok_and(|s| s.contains(&format!("({name}) S"))) {
@@ -41,7 +48,6 @@ fn group(dir: &Path, name: &str, n: usize) -> Vec<Running> {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
-    members
 }
 
 fn spawn_group(dir: &Path, name: &str, n: usize) -> Vec<Running> {
@@ -856,16 +862,11 @@ fn inside_a_pid_namespace_and_with_procfs_pointed_at_one() {
         return;
     }
     // serve itself in a new pid namespace, with its own /proc: it is pid 1's child there.
-    let out = Command::new("unshare")
-        .args(["--pid", "--fork", "--mount-proc"])
-        .arg(env!("CARGO_BIN_EXE_procfast"))
-        .args(["serve", "--once"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeded(
+        Command::new("unshare")
+            .args(["--pid", "--fork", "--mount-proc"])
+            .arg(env!("CARGO_BIN_EXE_procfast"))
+            .args(["serve", "--once"]),
     );
     let inside = samples(&String::from_utf8_lossy(&out.stdout));
     let procs: f64 = inside
@@ -962,11 +963,7 @@ fn sockets_per_group_and_tcp_states_when_asked() {
                 .stdout(Stdio::piped())
                 .spawn()
                 .unwrap();
-            let mut line = String::new();
-            BufReader::new(child.stdout.as_mut().unwrap())
-                .read_line(&mut line)
-                .unwrap();
-            assert_eq!(line, "ready\n");
+            assert_eq!(first_line(&mut child), "ready\n");
             Running(child)
         })
         .collect();

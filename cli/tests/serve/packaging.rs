@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// Where the unit installs the binary; the copies checked here run the one built for the test.
@@ -145,14 +144,7 @@ fn sleepers_of(uid: u32, dir: &Path, name: &str, n: usize) -> Vec<super::Running
             super::Running(child)
         })
         .collect();
-    for member in &members {
-        let stat = format!("/proc/{}/stat", member.0.id());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !std::fs::read_to_string(&stat).is_ok_and(|s| s.contains(&format!("({name}) S"))) {
-            assert!(Instant::now() < deadline, "{name} never slept");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
+    super::wait_asleep(&members, name);
     members
 }
 
@@ -384,15 +376,10 @@ fn with_the_units_capabilities_it_is_denied_no_more_than_root() {
 #[test]
 fn the_sample_config_is_read_by_serve_and_process_exporter() {
     let config = packaging("systemd/procfast-serve.yml");
-    let out = Command::new(env!("CARGO_BIN_EXE_procfast"))
-        .args(["serve", "--once", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = super::succeeded(
+        Command::new(env!("CARGO_BIN_EXE_procfast"))
+            .args(["serve", "--once", "--config"])
+            .arg(&config),
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("namedprocess_namegroup_num_procs{"));
     let Some(peer) = find_in_path("prometheus-process-exporter") else {

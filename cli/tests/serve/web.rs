@@ -31,16 +31,7 @@ impl Certs {
             return None;
         }
         let openssl = |args: &[&str]| {
-            let out = Command::new("openssl")
-                .args(args)
-                .current_dir(dir)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "openssl {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            super::succeeded(Command::new("openssl").args(args).current_dir(dir));
         };
         let ec = [
             "-newkey",
