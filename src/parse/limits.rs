@@ -222,8 +222,9 @@ fn skip_line(text: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testing::assert_edit_errors;
+    use crate::parse::testing::edits_name_the_field;
     use crate::parse::testing::never_panics;
+    use crate::parse::testing::reversed_lines;
 
     /// This machine's `/proc/1/limits`, trailing padding included.
     const REAL: &[u8] =
@@ -294,16 +295,7 @@ Max realtime timeout      unlimited            unlimited            us
         assert!(l
             .iter()
             .all(|(_, limit)| limit.soft.is_none() && limit.hard.is_none()));
-        let mut lines: Vec<&[u8]> = REAL
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .collect();
-        lines.reverse();
-        let reversed: Vec<u8> = lines
-            .iter()
-            .flat_map(|l| l.iter().chain(b"\n"))
-            .copied()
-            .collect();
+        let reversed = reversed_lines(REAL);
         assert_eq!(parse(&reversed), parse(REAL));
     }
 
@@ -319,41 +311,18 @@ Max realtime timeout      unlimited            unlimited            us
         assert_eq!(l.max_file_locks().hard, Some(0));
     }
 
-    #[test]
-    fn errors_name_the_row() {
-        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
-        assert_eq!(
-            parse(&REAL[..REAL.len() - 3]),
-            Err(Error::parse(FILE, "newline"))
-        );
-        let cut = memchr::memmem::find(REAL, b"Max nice").unwrap();
-        assert_eq!(
-            parse(&REAL[..cut]),
-            Err(Error::parse(FILE, "Max nice priority"))
-        );
-        assert_edit_errors(
-            parse,
-            FILE,
-            REAL,
-            &[
-                ("8388608 ", "8388608x", "Max stack size"),
-                ("96365                96365", "96365", "Max processes"),
-                ("819200 ", "-819200", "Max msgqueue size"),
-                (
-                    "32768                32768",
-                    "32768                18446744073709551616",
-                    "Max open files",
-                ),
-                ("unlimited", "Unlimited", "Max cpu time"),
-                // A name run into its value is not that row: the row goes missing.
-                (
-                    "Max cpu time              ",
-                    "Max cpu time 1",
-                    "Max cpu time",
-                ),
-            ],
-        );
-    }
+    edits_name_the_field!(parse, FILE, REAL, {
+        "Max nice priority         0                    0                    \n" => "":
+            "Max nice priority",
+        "8388608 " => "8388608x": "Max stack size",
+        "96365                96365" => "96365": "Max processes",
+        "819200 " => "-819200": "Max msgqueue size",
+        "32768                32768" => "32768                18446744073709551616":
+            "Max open files",
+        "unlimited" => "Unlimited": "Max cpu time",
+        // A name run into its value is not that row: the row goes missing.
+        "Max cpu time              " => "Max cpu time 1": "Max cpu time",
+    });
 
     never_panics!(parse, 800);
 }

@@ -248,9 +248,9 @@ pub fn parse(buf: &[u8]) -> Result<Meminfo<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testing::assert_edit_errors;
-    use crate::parse::testing::assert_errors;
+    use crate::parse::testing::edits_name_the_field;
     use crate::parse::testing::never_panics;
+    use crate::parse::testing::reversed_lines;
 
     /// This machine's `/proc/meminfo` (kernel 6.18, x86-64).
     const REAL: &[u8] = b"MemTotal:       24684092 kB
@@ -361,16 +361,7 @@ DirectMap4k:        8192 kB
         assert_eq!(m.swap_free_bytes(), Some(4094388 * 1024));
         assert_eq!(m.huge_pages_free(), Some(0));
         // Order is only a speed hint.
-        let mut lines: Vec<&[u8]> = OLD
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .collect();
-        lines.reverse();
-        let shuffled: Vec<u8> = lines
-            .iter()
-            .flat_map(|l| l.iter().chain(b"\n"))
-            .copied()
-            .collect();
+        let shuffled = reversed_lines(OLD);
         assert_eq!(parse(&shuffled).map(|m| m.figures), Ok(m.figures));
     }
 
@@ -385,38 +376,15 @@ DirectMap4k:        8192 kB
         );
     }
 
-    #[test]
-    fn errors_name_the_field() {
-        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
-        assert_eq!(
-            parse(&REAL[..REAL.len() - 1]),
-            Err(Error::parse(FILE, "newline"))
-        );
-        assert_errors(
-            parse,
-            FILE,
-            &[
-                ("MemTotal: 1 kB\n", "MemFree"),
-                ("MemFree: 1 kB\n", "MemTotal"),
-            ],
-        );
-        assert_edit_errors(
-            parse,
-            FILE,
-            REAL,
-            &[
-                ("3764 kB", "3764", "Buffers"),
-                ("3764 kB", "3764 MB", "Buffers"),
-                ("10316 kB", "-1 kB", "Mlocked"),
-                ("34359738367 kB", "18014398509481984 kB", "VmallocTotal"),
-                (
-                    "HugePages_Free:        0",
-                    "HugePages_Free:        0 kB",
-                    "HugePages_Free",
-                ),
-            ],
-        );
-    }
+    edits_name_the_field!(parse, FILE, REAL, {
+        "MemTotal:       24684092 kB\n" => "": "MemTotal",
+        "MemFree:        23667220 kB\n" => "": "MemFree",
+        "3764 kB" => "3764": "Buffers",
+        "3764 kB" => "3764 MB": "Buffers",
+        "10316 kB" => "-1 kB": "Mlocked",
+        "34359738367 kB" => "18014398509481984 kB": "VmallocTotal",
+        "HugePages_Free:        0" => "HugePages_Free:        0 kB": "HugePages_Free",
+    });
 
     never_panics!(parse, 600);
 }

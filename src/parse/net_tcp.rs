@@ -251,19 +251,25 @@ fn hex_pair<A: TryFrom<u64>, B: TryFrom<u64>>(
     Ok((first, second))
 }
 
-/// The fields from `local_address` to `retrnsmt`, which the kernel prints in hex.
-struct Head {
-    local_addr: IpAddr,
-    local_port: u16,
-    remote_addr: IpAddr,
-    remote_port: u16,
-    state: u8,
-    tx_queue: u32,
-    rx_queue: u32,
-    timer: u8,
-    timer_ticks: u64,
-    retransmits: u32,
-}
+/// A socket of nothing but zeros, for the head parsers to fill the fields from `local_address`
+/// to `retrnsmt` (which the kernel prints in hex) and [`socket`] the rest.
+const BLANK: Socket<'static> = Socket {
+    sl: 0,
+    local_addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    local_port: 0,
+    remote_addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    remote_port: 0,
+    state: 0,
+    tx_queue: 0,
+    rx_queue: 0,
+    timer: 0,
+    timer_ticks: 0,
+    retransmits: 0,
+    uid: 0,
+    timeout: 0,
+    inode: 0,
+    tail: &[],
+};
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -312,12 +318,12 @@ fn hex8_word(x: u64) -> Option<u32> {
     Some((halves << 16 | halves >> 32) as u32)
 }
 
-/// [`Head`] from the kernel's own fixed-width layout, `width` (8 or 32) the address's digits:
+/// The head of a socket from the kernel's own fixed-width layout, `width` (8 or 32) the address's digits:
 /// `%0*X:%04X %0*X:%04X %02X %08X:%08X %02X:%08lX %08X ` (the IPv6 address as four `%08X`).
 /// `None` for anything else (a `tm->when` past 8 digits, other blanks), which the word-by-word
 /// parse then reads; it accepts all that this does, with the same values.
 #[inline]
-fn fixed_head<const WIDTH: usize>(text: &[u8]) -> Option<Head> {
+fn fixed_head<const WIDTH: usize>(text: &[u8]) -> Option<Socket<'static>> {
     let t = text.get(..2 * WIDTH + 54)?;
     let byte = |at: usize| t.get(at).copied();
     let seps = [
@@ -347,7 +353,7 @@ fn fixed_head<const WIDTH: usize>(text: &[u8]) -> Option<Head> {
         })
     };
     let w = 2 * WIDTH;
-    Some(Head {
+    Some(Socket {
         local_addr: addr(0)?,
         local_port: short(WIDTH + 1, 4)? as u16,
         remote_addr: addr(WIDTH + 6)?,
@@ -358,32 +364,23 @@ fn fixed_head<const WIDTH: usize>(text: &[u8]) -> Option<Head> {
         timer: short(w + 33, 2)? as u8,
         timer_ticks: u64::from(hex8(t.get(w + 36..)?)?),
         retransmits: hex8(t.get(w + 45..)?)?,
+        ..BLANK
     })
 }
 
-/// [`Head`] word by word, for any widths and blanks.
-fn general_head(rest: &mut &[u8]) -> Result<Head> {
+/// The head of a socket word by word, for any widths and blanks.
+fn general_head(rest: &mut &[u8]) -> Result<Socket<'static>> {
     let err = |field| Error::parse(FILE, field);
-    let (local_addr, local_port) = endpoint(word(rest)).ok_or(err("local_address"))?;
-    let (remote_addr, remote_port) = endpoint(word(rest))
-        .filter(|(addr, _)| addr.is_ipv4() == local_addr.is_ipv4())
+    let mut head = BLANK;
+    (head.local_addr, head.local_port) = endpoint(word(rest)).ok_or(err("local_address"))?;
+    (head.remote_addr, head.remote_port) = endpoint(word(rest))
+        .filter(|(addr, _)| addr.is_ipv4() == head.local_addr.is_ipv4())
         .ok_or(err("rem_address"))?;
-    let state = hex_as::<u8>(word(rest)).ok_or(err("st"))?;
-    let (tx_queue, rx_queue) = hex_pair(word(rest), "tx_queue", "rx_queue")?;
-    let (timer, timer_ticks) = hex_pair(word(rest), "tr", "tm->when")?;
-    let retransmits = hex_as::<u32>(word(rest)).ok_or(err("retrnsmt"))?;
-    Ok(Head {
-        local_addr,
-        local_port,
-        remote_addr,
-        remote_port,
-        state,
-        tx_queue,
-        rx_queue,
-        timer,
-        timer_ticks,
-        retransmits,
-    })
+    head.state = hex_as::<u8>(word(rest)).ok_or(err("st"))?;
+    (head.tx_queue, head.rx_queue) = hex_pair(word(rest), "tx_queue", "rx_queue")?;
+    (head.timer, head.timer_ticks) = hex_pair(word(rest), "tr", "tm->when")?;
+    head.retransmits = hex_as::<u32>(word(rest)).ok_or(err("retrnsmt"))?;
+    Ok(head)
 }
 
 /// The next blank-separated word as a strict decimal that fits `T`.
@@ -428,20 +425,11 @@ fn socket(line: &[u8]) -> Result<Socket<'_>> {
     let inode = decimal(&mut rest, "inode")?;
     Ok(Socket {
         sl,
-        local_addr: head.local_addr,
-        local_port: head.local_port,
-        remote_addr: head.remote_addr,
-        remote_port: head.remote_port,
-        state: head.state,
-        tx_queue: head.tx_queue,
-        rx_queue: head.rx_queue,
-        timer: head.timer,
-        timer_ticks: head.timer_ticks,
-        retransmits: head.retransmits,
         uid,
         timeout,
         inode,
         tail: rest,
+        ..head
     })
 }
 

@@ -248,7 +248,7 @@ impl ExactSizeIterator for Cpus<'_> {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testing::assert_edit_errors;
+    use crate::parse::testing::edits_name_the_field;
     use proptest::prelude::*;
 
     /// This machine's `/proc/stat`, with the 300-odd zero IRQ counts of `intr` abridged.
@@ -321,43 +321,18 @@ procs_blocked 0
         assert_eq!(parse(text.as_bytes()).unwrap().cpus().count(), 0);
     }
 
-    #[test]
-    fn errors_name_the_field() {
-        assert_eq!(parse(b""), Err(Error::parse(FILE, "empty")));
-        assert_eq!(
-            parse(&REAL[..REAL.len() - 1]),
-            Err(Error::parse(FILE, "newline"))
-        );
-        assert_edit_errors(
-            parse,
-            FILE,
-            REAL,
-            &[
-                (
-                    "cpu  13241 0 2604 38198 257 0 23 16 0 0",
-                    "cpu  13241 0 2604",
-                    "cpu",
-                ),
-                ("cpu ", "cpux ", "cpu"),
-                ("6755 0 1475", "6755 0 -1475", "cpuN"),
-                ("cpu1 ", "cpu99999999999 ", "cpuN"),
-                ("195 0 18 12 0 0", "195 0 18 12 0 x", "cpuN"),
-                ("ctxt 199329", "ctxt", "ctxt"),
-                ("btime 1795303762", "boot 1795303762", "btime"),
-                (
-                    "processes 4302",
-                    "processes 18446744073709551616",
-                    "processes",
-                ),
-                (
-                    "procs_running 3",
-                    "procs_running 4294967296",
-                    "procs_running",
-                ),
-                ("procs_blocked 0", "procs_blocked", "procs_blocked"),
-            ],
-        );
-    }
+    edits_name_the_field!(parse, FILE, REAL, {
+        "cpu  13241 0 2604 38198 257 0 23 16 0 0" => "cpu  13241 0 2604": "cpu",
+        "cpu " => "cpux ": "cpu",
+        "6755 0 1475" => "6755 0 -1475": "cpuN",
+        "cpu1 " => "cpu99999999999 ": "cpuN",
+        "195 0 18 12 0 0" => "195 0 18 12 0 x": "cpuN",
+        "ctxt 199329" => "ctxt": "ctxt",
+        "btime 1795303762" => "boot 1795303762": "btime",
+        "processes 4302" => "processes 18446744073709551616": "processes",
+        "procs_running 3" => "procs_running 4294967296": "procs_running",
+        "procs_blocked 0" => "procs_blocked": "procs_blocked",
+    });
 
     proptest! {
         #[test]

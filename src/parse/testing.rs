@@ -42,14 +42,35 @@ pub(crate) fn replaced(real: &[u8], from: &str, to: &str) -> Vec<u8> {
     text.replacen(from, to, 1).into_bytes()
 }
 
-/// Asserts that each edit `(from, to, field)` of `real` fails to parse with the error naming
-/// `file` and `field`.
+/// The lines of `text` in reverse order, each ending in a newline: for parsers that must not
+/// depend on the order the kernel writes its lines in.
+pub(crate) fn reversed_lines(text: &[u8]) -> Vec<u8> {
+    let mut lines: Vec<&[u8]> = text
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.reverse();
+    lines
+        .iter()
+        .flat_map(|l| l.iter().chain(b"\n"))
+        .copied()
+        .collect()
+}
+
+/// Asserts what every file of lines shares, an empty file naming `empty` and `real` cut before
+/// its last newline naming `newline`, and that each edit `(from, to, field)` of `real` fails to
+/// parse with the error naming `file` and `field`.
 pub(crate) fn assert_edit_errors(
     parse: impl for<'a> Outcome<'a>,
     file: &'static str,
     real: &[u8],
     edits: &[(&str, &str, &'static str)],
 ) {
+    assert_eq!(parse.outcome(b""), Err(Error::parse(file, "empty")));
+    let cut = real
+        .strip_suffix(b"\n")
+        .expect("the fixture ends its last line");
+    assert_eq!(parse.outcome(cut), Err(Error::parse(file, "newline")));
     for &(from, to, field) in edits {
         assert_eq!(
             parse.outcome(&replaced(real, from, to)),
@@ -86,3 +107,23 @@ macro_rules! errors_name_the_field {
 }
 
 pub(crate) use errors_name_the_field;
+
+/// A test named `errors_name_the_field` for a file of lines and a real sample of it: see
+/// [`assert_edit_errors`]; each edit reads `from => to: field`.
+macro_rules! edits_name_the_field {
+    ($parse:expr, $file:expr, $real:expr, {
+        $( $from:literal => $to:literal: $field:literal ),* $(,)?
+    }) => {
+        #[test]
+        fn errors_name_the_field() {
+            $crate::parse::testing::assert_edit_errors(
+                $parse,
+                $file,
+                $real,
+                &[$(($from, $to, $field)),*],
+            );
+        }
+    };
+}
+
+pub(crate) use edits_name_the_field;

@@ -511,17 +511,17 @@ fn all_agree(buf: &[u8]) -> Result<(), TestCaseError> {
         }
         prop_assert_eq!(cgroups.into_iter().count(), lines.len());
     }
-    let u = oracle_value_u64(buf);
-    let i = oracle_value_i64(buf);
-    prop_assert_eq!(value::u64(buf, "f").ok(), u);
-    prop_assert_eq!(value::i64(buf, "f").ok(), i);
+    let (u, i) = (oracle_value_u64(buf), oracle_value_i64(buf));
     prop_assert_eq!(
-        value::u32(buf, "f").ok(),
-        u.and_then(|v| u32::try_from(v).ok())
+        (value::u64(buf, "f").ok(), value::i64(buf, "f").ok()),
+        (u, i)
     );
     prop_assert_eq!(
-        value::i32(buf, "f").ok(),
-        i.and_then(|v| i32::try_from(v).ok())
+        (value::u32(buf, "f").ok(), value::i32(buf, "f").ok()),
+        (
+            u.and_then(|v| u32::try_from(v).ok()),
+            i.and_then(|v| i32::try_from(v).ok())
+        )
     );
     prop_assert_eq!(ours_vars(buf), oracle_vars(buf));
     if let Ok(status) = parse::status::parse(buf) {

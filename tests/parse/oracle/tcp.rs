@@ -14,17 +14,16 @@ use procfast::parse::net_tcp;
 use procfast::parse::tcp_state::{StateCounts, TcpState};
 use procfast::Error;
 
-/// One line of `/proc/net/tcp{,6}`, owned. `rest` is the words after `inode`.
+/// One line of `/proc/net/tcp{,6}`, owned, a field a column: `queues` is `tx_queue:rx_queue`,
+/// `timer` is `tr:tm->when`, `rest` the words after `inode`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TcpLine {
     pub sl: u64,
     pub local: (IpAddr, u16),
     pub remote: (IpAddr, u16),
     pub state: u8,
-    pub tx_queue: u32,
-    pub rx_queue: u32,
-    pub timer: u8,
-    pub timer_ticks: u64,
+    pub queues: (u32, u32),
+    pub timer: (u8, u64),
     pub retransmits: u32,
     pub uid: u32,
     pub timeout: u32,
@@ -112,10 +111,8 @@ fn tcp_line(line: &[u8]) -> Result<TcpLine, &'static str> {
         local,
         remote,
         state,
-        tx_queue: tx_queue as u32,
-        rx_queue: rx_queue as u32,
-        timer: timer as u8,
-        timer_ticks,
+        queues: (tx_queue as u32, rx_queue as u32),
+        timer: (timer as u8, timer_ticks),
         retransmits,
         uid,
         timeout,
@@ -155,10 +152,8 @@ pub fn net_tcp_fast(buf: &[u8]) -> Result<Vec<TcpLine>, &'static str> {
             local: (s.local_addr, s.local_port),
             remote: (s.remote_addr, s.remote_port),
             state: s.state,
-            tx_queue: s.tx_queue,
-            rx_queue: s.rx_queue,
-            timer: s.timer,
-            timer_ticks: s.timer_ticks,
+            queues: (s.tx_queue, s.rx_queue),
+            timer: (s.timer, s.timer_ticks),
             retransmits: s.retransmits,
             uid: s.uid,
             timeout: s.timeout,
@@ -355,5 +350,32 @@ pub fn inet_diag_count(buf: &[u8]) -> Result<([u64; 256], bool), Error> {
     match malformed {
         Some(field) => Err(Error::parse("inet_diag", field)),
         None => Ok((tally(states), false)),
+    }
+}
+
+/// Asserts that the fast parser agrees with [`net_tcp`] on `bytes`: the same sockets or the same
+/// field, and `count_states` counting exactly those sockets.
+pub fn assert_net_tcp_agrees(bytes: &[u8]) {
+    let naive = net_tcp(bytes);
+    assert_eq!(net_tcp_fast(bytes), naive);
+    match (net_tcp::count_states(bytes), naive) {
+        (Ok(counts), Ok(lines)) => {
+            assert!(counts_match(&counts, &tally(lines.iter().map(|l| l.state))))
+        }
+        (Err(e), Err(field)) => assert_eq!(e, Error::parse("net/tcp", field)),
+        (fast, naive) => panic!("count_states {fast:?}, oracle {naive:?}"),
+    }
+}
+
+/// Asserts that the fast decoder agrees with [`inet_diag`] on `bytes`: the same messages and the
+/// same error, and `count_states` agreeing with [`inet_diag_count`].
+pub fn assert_inet_diag_agrees(bytes: &[u8]) {
+    assert_eq!(inet_diag_fast(bytes), inet_diag(bytes));
+    match (inet_diag::count_states(bytes), inet_diag_count(bytes)) {
+        (Ok(part), Ok((tally, done))) => {
+            assert_eq!(part.done, done);
+            assert!(counts_match(&part.states, &tally));
+        }
+        (fast, naive) => assert_eq!(fast.map(|_| ()), naive.map(|_| ())),
     }
 }
