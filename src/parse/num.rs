@@ -221,8 +221,8 @@ mod tests {
 
     #[test]
     fn prefix_edges() {
-        for text in [
-            &b"0"[..],
+        const EDGES: &[&[u8]] = &[
+            b"0",
             b"00000000",
             b"12345678",
             b"123456789",
@@ -237,7 +237,8 @@ mod tests {
             b"1\xff2345678",
             b"12345678\xff",
             b"1234567\x8a9",
-        ] {
+        ];
+        for &text in EDGES {
             assert_eq!(
                 u64_prefix(text),
                 prefix_reference(text),

@@ -682,19 +682,17 @@ mod tests {
     #[test]
     fn comm_with_parentheses_and_spaces() {
         let tail = b" R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34\n";
-        for comm in [
-            &b"a) (b"[..],
+        const COMMS: &[&[u8]] = &[
+            b"a) (b",
             b"with  spaces ",
             b"(",
             b")",
             b"",
             b") R 1 2 (",
             b"new\nline",
-        ] {
-            let mut line = b"77 (".to_vec();
-            line.extend_from_slice(comm);
-            line.push(b')');
-            line.extend_from_slice(tail);
+        ];
+        for &comm in COMMS {
+            let line = [&b"77 ("[..], comm, b")", tail].concat();
             let st = parse(&line).unwrap();
             assert_eq!(st.comm, comm);
             assert_eq!(

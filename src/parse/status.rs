@@ -590,17 +590,16 @@ nonvoluntary_ctxt_switches:\t45
 
     #[test]
     fn odd_names_are_kept_verbatim() {
-        for name in [
-            &b"a:b:c"[..],
+        const NAMES: &[&[u8]] = &[
+            b"a:b:c",
             b" lead",
             b"tab\there",
             b"esc\\\\aped\\n",
             b"",
             b"\xff",
-        ] {
-            let mut text = b"Name:\t".to_vec();
-            text.extend_from_slice(name);
-            text.extend_from_slice(&KTHREAD[b"Name:\tkthreadd".len()..]);
+        ];
+        for &name in NAMES {
+            let text = [&b"Name:\t"[..], name, &KTHREAD[b"Name:\tkthreadd".len()..]].concat();
             let st = parse(&text).unwrap();
             assert_eq!(st.name(), name);
             assert_eq!(st.name_str().is_ok(), core::str::from_utf8(name).is_ok());

@@ -443,8 +443,8 @@ mod tests {
 
     #[test]
     fn numbers_like_words() {
-        for text in [
-            &b""[..],
+        const LINES: &[&[u8]] = &[
+            b"",
             b"  ",
             b"1 2\t 3 ",
             b"1x 2",
@@ -452,7 +452,8 @@ mod tests {
             b"18446744073709551616",
             b" 7",
             b"00012345678901 5",
-        ] {
+        ];
+        for &text in LINES {
             let mut rest = text;
             let mut got = Vec::new();
             while let Ok(Some(v)) = next_u64(&mut rest) {

@@ -23,37 +23,31 @@
 use crate::error::{Error, Result};
 use crate::parse::{num, text};
 
-/// `parse` of the file's one line; `Error::Parse { file, field: "value" }` if it rejects it.
-#[inline]
-fn one<T>(buf: &[u8], file: &'static str, parse: fn(&[u8]) -> Option<T>) -> Result<T> {
-    parse(text::body(buf, file)?).ok_or(Error::parse(file, "value"))
+/// Declares, for each number type, `pub fn <type>(buf, file) -> Result<type>`: the file's one
+/// line read by the given decimal parser; `Error::Parse { file, field: "value" }` if it rejects
+/// it.
+macro_rules! one_number {
+    ($( $(#[$doc:meta])* $ty:ident by $decimal:path; )*) => {$(
+        $(#[$doc])*
+        #[inline]
+        pub fn $ty(buf: &[u8], file: &'static str) -> Result<$ty> {
+            $decimal(text::body(buf, file)?).ok_or(Error::parse(file, "value"))
+        }
+    )*};
 }
 
-/// An unsigned decimal (`%u`, `%lu`) and the newline: `/proc/<pid>/oom_score`,
-/// `/proc/sys/fs/file-max`, `/proc/sys/kernel/pid_max`.
-#[inline]
-pub fn u64(buf: &[u8], file: &'static str) -> Result<u64> {
-    one(buf, file, num::u64_dec)
-}
-
-/// A decimal with an optional `-` (`%d`, `%ld`) and the newline:
-/// `/proc/<pid>/oom_score_adj`, `/proc/sys/kernel/perf_event_paranoid`.
-#[inline]
-pub fn i64(buf: &[u8], file: &'static str) -> Result<i64> {
-    one(buf, file, num::i64_dec)
-}
-
-/// Like [`u64()`], for a value that fits 32 bits (`oom_score`, `kernel/pid_max`); a larger one
-/// is an error.
-#[inline]
-pub fn u32(buf: &[u8], file: &'static str) -> Result<u32> {
-    one(buf, file, num::u32_dec)
-}
-
-/// Like [`i64()`], for a value that fits 32 bits (`oom_score_adj`); a larger one is an error.
-#[inline]
-pub fn i32(buf: &[u8], file: &'static str) -> Result<i32> {
-    one(buf, file, num::i32_dec)
+one_number! {
+    /// An unsigned decimal (`%u`, `%lu`) and the newline: `/proc/<pid>/oom_score`,
+    /// `/proc/sys/fs/file-max`, `/proc/sys/kernel/pid_max`.
+    u64 by num::u64_dec;
+    /// A decimal with an optional `-` (`%d`, `%ld`) and the newline:
+    /// `/proc/<pid>/oom_score_adj`, `/proc/sys/kernel/perf_event_paranoid`.
+    i64 by num::i64_dec;
+    /// Like [`u64()`], for a value that fits 32 bits (`oom_score`, `kernel/pid_max`); a larger
+    /// one is an error.
+    u32 by num::u32_dec;
+    /// Like [`i64()`], for a value that fits 32 bits (`oom_score_adj`); a larger one is an error.
+    i32 by num::i32_dec;
 }
 
 #[cfg(test)]
@@ -74,15 +68,10 @@ mod tests {
     fn anything_else_is_an_error_naming_the_file() {
         assert_eq!(u64(b"", "f"), Err(Error::parse("f", "empty")));
         assert_eq!(u64(b"1", "f"), Err(Error::parse("f", "newline")));
-        for bad in [
-            &b"\n"[..],
-            b" 1\n",
-            b"1 \n",
-            b"+1\n",
-            b"1\t2\n",
-            b"1\n2\n",
-            b"0x10\n",
-        ] {
+        const BAD: &[&[u8]] = &[
+            b"\n", b" 1\n", b"1 \n", b"+1\n", b"1\t2\n", b"1\n2\n", b"0x10\n",
+        ];
+        for &bad in BAD {
             assert_eq!(i64(bad, "g"), Err(Error::parse("g", "value")), "{bad:?}");
         }
         assert_eq!(u64(b"-1\n", "f"), Err(Error::parse("f", "value")));
