@@ -26,3 +26,12 @@ mod tcp;
 
 #[global_allocator]
 static GLOBAL: support::alloc::Counting = support::alloc::Counting;
+
+/// The file a parse error names; panics on anything but a parse error.
+fn file_of<T>(result: Result<T, procfast::Error>) -> &'static str {
+    match result {
+        Err(procfast::Error::Parse { file, .. }) => file,
+        Err(other) => panic!("not a parse error: {other:?}"),
+        Ok(_) => panic!("parsed"),
+    }
+}

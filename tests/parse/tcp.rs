@@ -236,17 +236,12 @@ fn struct_sizes_and_constants() {
             offset_of!(InetDiagMsg, expires),
             offset_of!(InetDiagMsg, uid),
             offset_of!(InetDiagMsg, inode),
-        ],
-        [4, 52, 64, 68]
-    );
-    assert_eq!(
-        [
             offset_of!(InetDiagSockid, src),
             offset_of!(InetDiagSockid, dst),
             offset_of!(InetDiagSockid, interface),
             offset_of!(InetDiagSockid, cookie),
         ],
-        [4, 20, 36, 40]
+        [4, 52, 64, 68, 4, 20, 36, 40]
     );
     assert_eq!(inet_diag::NETLINK_SOCK_DIAG, libc::NETLINK_SOCK_DIAG);
     assert_eq!(i32::from(inet_diag::NLMSG_DONE), libc::NLMSG_DONE);

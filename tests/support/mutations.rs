@@ -68,13 +68,29 @@ pub fn tokens(text: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-/// Token-level edits (see [`tokens`]): delete, replace with a word of a vocabulary of
-/// `words` words, duplicate a token, or truncate the text after it.
+/// The words every format's token edits draw from besides its own vocabulary: nothing, zero,
+/// signs, leading zeros and the edges of 32 and 64 bits.
+pub const ODD_NUMBERS: &[&[u8]] = &[
+    b"",
+    b"0",
+    b"-1",
+    b"-0",
+    b"+1",
+    b"007",
+    b"4294967296",
+    b"18446744073709551615",
+    b"18446744073709551616",
+];
+
+/// Token-level edits (see [`tokens`]): delete, replace with one of [`ODD_NUMBERS`] or of a
+/// vocabulary of `words` words, duplicate a token, or truncate the text after it.
 pub fn token_edits(words: usize) -> impl Strategy<Value = Vec<(f64, u8, usize)>> {
-    prop::collection::vec((0.0..1.0f64, 0u8..4, 0usize..words.max(1)), 1..3)
+    let words = ODD_NUMBERS.len() + words;
+    prop::collection::vec((0.0..1.0f64, 0u8..4, 0usize..words), 1..3)
 }
 
-/// `fixture` with token-level `edits` applied in order, replacements drawn from `vocabulary`.
+/// `fixture` with token-level `edits` applied in order, replacements drawn from
+/// [`ODD_NUMBERS`], then `vocabulary`.
 pub fn token_mutate(fixture: &[u8], edits: &[(f64, u8, usize)], vocabulary: &[&[u8]]) -> Vec<u8> {
     let mut toks = tokens(fixture);
     for &(at, op, word) in edits {
@@ -86,7 +102,10 @@ pub fn token_mutate(fixture: &[u8], edits: &[(f64, u8, usize)], vocabulary: &[&[
             0 => {
                 toks.remove(i);
             }
-            1 => toks[i] = vocabulary.get(word).copied().unwrap_or_default().to_vec(),
+            1 => {
+                let words = ODD_NUMBERS.iter().chain(vocabulary);
+                toks[i] = words.copied().nth(word).unwrap_or_default().to_vec();
+            }
             2 => toks.insert(i, toks[i].clone()),
             _ => toks.truncate(i + 1),
         }

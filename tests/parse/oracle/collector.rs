@@ -268,15 +268,8 @@ pub fn loadavg_fast(buf: &[u8]) -> Option<Loadavg> {
     ))
 }
 
-const IO_KEYS: [&str; 7] = [
-    "rchar",
-    "wchar",
-    "syscr",
-    "syscw",
-    "read_bytes",
-    "write_bytes",
-    "cancelled_write_bytes",
-];
+/// The seven keys of `/proc/<pid>/io`, in the kernel's order, split by spaces.
+pub const IO_KEYS: &str = "rchar wchar syscr syscw read_bytes write_bytes cancelled_write_bytes";
 
 pub fn io(buf: &[u8]) -> Option<[u64; 7]> {
     let mut found: BTreeMap<&[u8], u64> = BTreeMap::new();
@@ -284,12 +277,12 @@ pub fn io(buf: &[u8]) -> Option<[u64; 7]> {
         let Some((key, value)) = split_at_first(line, b':') else {
             continue;
         };
-        if IO_KEYS.iter().any(|k| k.as_bytes() == key) {
+        if IO_KEYS.split(' ').any(|k| k.as_bytes() == key) {
             found.insert(key, u64_dec(trim(value))?);
         }
     }
     let mut out = [0; 7];
-    for (slot, key) in out.iter_mut().zip(IO_KEYS) {
+    for (slot, key) in out.iter_mut().zip(IO_KEYS.split(' ')) {
         *slot = *found.get(key.as_bytes())?;
     }
     Some(out)
