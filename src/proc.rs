@@ -13,6 +13,22 @@ use rustix::path::DecInt;
 use std::path::Path;
 use std::sync::OnceLock;
 
+/// Declares each `pub fn name(&mut self) -> Result<View>` of a handle holding `files` open below
+/// its directory fd `dir`: the held file, read afresh and parsed; the rows read
+/// `name: FILE => parser => View;`.
+macro_rules! held_reads {
+    ($dir:ident; $($(#[$doc:meta])* $name:ident: $file:ident => $parse:path => $view:ty;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&mut self) -> Result<$view> {
+                $parse(self.files.read(self.$dir.as_fd(), $file)?)
+            }
+        )*
+    };
+}
+
+pub(crate) use held_reads;
+
 /// A procfs mount, opened and checked once.
 ///
 /// Most programs use [`Proc::open`], which goes through the shared [`ProcFs::global`] handle on
@@ -313,37 +329,25 @@ impl Proc {
         }
     }
 
-    /// `/proc/<pid>/stat`, read afresh: state, times in ticks, memory, start time.
-    ///
-    /// ```
-    /// let mut me = procfast::Proc::myself()?;
-    /// let stat = me.stat()?;
-    /// assert_eq!(stat.pid, me_pid());
-    /// # fn me_pid() -> i32 { std::process::id() as i32 }
-    /// # Ok::<(), procfast::Error>(())
-    /// ```
-    pub fn stat(&mut self) -> Result<parse::stat::Stat<'_>> {
-        parse::stat::parse(self.files.read(self.dir.as_fd(), STAT)?)
-    }
-
-    /// `/proc/<pid>/statm`, read afresh: memory in pages (the cheapest memory figures).
-    pub fn statm(&mut self) -> Result<parse::statm::Statm> {
-        parse::statm::parse(self.files.read(self.dir.as_fd(), STATM)?)
-    }
-
-    /// `/proc/<pid>/status`, read afresh: names, ids and memory in bytes.
-    pub fn status(&mut self) -> Result<parse::status::Status<'_>> {
-        parse::status::parse(self.files.read(self.dir.as_fd(), STATUS)?)
-    }
-
-    /// `/proc/<pid>/limits`, read afresh: soft and hard resource limits.
-    pub fn limits(&mut self) -> Result<parse::limits::Limits<'_>> {
-        parse::limits::parse(self.files.read(self.dir.as_fd(), LIMITS)?)
-    }
-
-    /// `/proc/<pid>/io`, read afresh: I/O counters (needs ptrace access to the process).
-    pub fn io(&mut self) -> Result<parse::io::Io> {
-        parse::io::parse(self.files.read(self.dir.as_fd(), IO)?)
+    held_reads! { dir;
+        /// `/proc/<pid>/stat`, read afresh: state, times in ticks, memory, start time.
+        ///
+        /// ```
+        /// let mut me = procfast::Proc::myself()?;
+        /// let stat = me.stat()?;
+        /// assert_eq!(stat.pid, me_pid());
+        /// # fn me_pid() -> i32 { std::process::id() as i32 }
+        /// # Ok::<(), procfast::Error>(())
+        /// ```
+        stat: STAT => parse::stat::parse => parse::stat::Stat<'_>;
+        /// `/proc/<pid>/statm`, read afresh: memory in pages (the cheapest memory figures).
+        statm: STATM => parse::statm::parse => parse::statm::Statm;
+        /// `/proc/<pid>/status`, read afresh: names, ids and memory in bytes.
+        status: STATUS => parse::status::parse => parse::status::Status<'_>;
+        /// `/proc/<pid>/limits`, read afresh: soft and hard resource limits.
+        limits: LIMITS => parse::limits::parse => parse::limits::Limits<'_>;
+        /// `/proc/<pid>/io`, read afresh: I/O counters (needs ptrace access to the process).
+        io: IO => parse::io::parse => parse::io::Io;
     }
 
     /// `/proc/<pid>/net/dev`, read afresh: per-interface traffic of the process's network

@@ -3,7 +3,7 @@
 use crate::error::{errno_error, Error, Result};
 use crate::held::{FileSpec, HeldFiles};
 use crate::parse;
-use crate::proc::ProcFs;
+use crate::proc::{held_reads, ProcFs};
 use crate::sys::{self, Beneath, ReadBuf};
 use rustix::fd::{AsFd, OwnedFd};
 
@@ -51,49 +51,25 @@ impl System {
         self.files.replace_buf(buf)
     }
 
-    /// `/proc/stat`: CPU times, context switches, boot time, process counts.
-    pub fn stat(&mut self) -> Result<parse::proc_stat::ProcStat<'_>> {
-        parse::proc_stat::parse(self.files.read(self.root.as_fd(), STAT)?)
-    }
-
-    /// `/proc/meminfo`, values in bytes.
-    pub fn meminfo(&mut self) -> Result<parse::meminfo::Meminfo<'_>> {
-        parse::meminfo::parse(self.files.read(self.root.as_fd(), MEMINFO)?)
-    }
-
-    /// `/proc/loadavg`.
-    pub fn loadavg(&mut self) -> Result<parse::loadavg::Loadavg> {
-        parse::loadavg::parse(self.files.read(self.root.as_fd(), LOADAVG)?)
-    }
-
-    /// `/proc/net/sockstat`: IPv4 socket counts.
-    pub fn sockstat(&mut self) -> Result<parse::sockstat::Sockstat<'_>> {
-        parse::sockstat::parse(self.files.read(self.root.as_fd(), SOCKSTAT)?)
-    }
-
-    /// `/proc/net/sockstat6`: IPv6 socket counts.
-    pub fn sockstat6(&mut self) -> Result<parse::sockstat::Sockstat<'_>> {
-        parse::sockstat::parse6(self.files.read(self.root.as_fd(), SOCKSTAT6)?)
-    }
-
-    /// `/proc/sys/fs/file-nr`: allocated and maximum file handles, host-wide.
-    pub fn file_nr(&mut self) -> Result<parse::file_nr::FileNr> {
-        parse::file_nr::parse(self.files.read(self.root.as_fd(), FILE_NR)?)
-    }
-
-    /// `/proc/net/dev`: per-interface traffic.
-    pub fn net_dev(&mut self) -> Result<parse::net_dev::NetDev<'_>> {
-        parse::net_dev::parse(self.files.read(self.root.as_fd(), NET_DEV)?)
-    }
-
-    /// `/proc/vmstat`: paging, swapping, reclaim and OOM counters.
-    pub fn vmstat(&mut self) -> Result<parse::vmstat::Vmstat<'_>> {
-        parse::vmstat::parse(self.files.read(self.root.as_fd(), VMSTAT)?)
-    }
-
-    /// `/proc/diskstats`: I/O counters per block device.
-    pub fn diskstats(&mut self) -> Result<parse::diskstats::Diskstats<'_>> {
-        parse::diskstats::parse(self.files.read(self.root.as_fd(), DISKSTATS)?)
+    held_reads! { root;
+        /// `/proc/stat`: CPU times, context switches, boot time, process counts.
+        stat: STAT => parse::proc_stat::parse => parse::proc_stat::ProcStat<'_>;
+        /// `/proc/meminfo`, values in bytes.
+        meminfo: MEMINFO => parse::meminfo::parse => parse::meminfo::Meminfo<'_>;
+        /// `/proc/loadavg`.
+        loadavg: LOADAVG => parse::loadavg::parse => parse::loadavg::Loadavg;
+        /// `/proc/net/sockstat`: IPv4 socket counts.
+        sockstat: SOCKSTAT => parse::sockstat::parse => parse::sockstat::Sockstat<'_>;
+        /// `/proc/net/sockstat6`: IPv6 socket counts.
+        sockstat6: SOCKSTAT6 => parse::sockstat::parse6 => parse::sockstat::Sockstat<'_>;
+        /// `/proc/sys/fs/file-nr`: allocated and maximum file handles, host-wide.
+        file_nr: FILE_NR => parse::file_nr::parse => parse::file_nr::FileNr;
+        /// `/proc/net/dev`: per-interface traffic.
+        net_dev: NET_DEV => parse::net_dev::parse => parse::net_dev::NetDev<'_>;
+        /// `/proc/vmstat`: paging, swapping, reclaim and OOM counters.
+        vmstat: VMSTAT => parse::vmstat::parse => parse::vmstat::Vmstat<'_>;
+        /// `/proc/diskstats`: I/O counters per block device.
+        diskstats: DISKSTATS => parse::diskstats::parse => parse::diskstats::Diskstats<'_>;
     }
 
     /// `/proc/pressure/cpu`, `memory` or `io`: pressure stall information, host-wide.
@@ -123,19 +99,14 @@ impl System {
         parse::pressure::parse_file(bytes, file.name)
     }
 
-    /// `/proc/uptime`: seconds since boot, and idle seconds summed over the CPUs.
-    pub fn uptime(&mut self) -> Result<parse::uptime::Uptime> {
-        parse::uptime::parse(self.files.read(self.root.as_fd(), UPTIME)?)
-    }
-
-    /// `/proc/net/snmp`: the IP, ICMP, TCP and UDP counters (MIB-II).
-    pub fn snmp(&mut self) -> Result<parse::snmp::Snmp<'_>> {
-        parse::snmp::parse(self.files.read(self.root.as_fd(), SNMP)?)
-    }
-
-    /// `/proc/net/netstat`: the Linux extensions of the TCP and IP counters (`TcpExt`, `IpExt`).
-    pub fn netstat(&mut self) -> Result<parse::snmp::Snmp<'_>> {
-        parse::snmp::parse_netstat(self.files.read(self.root.as_fd(), NETSTAT)?)
+    held_reads! { root;
+        /// `/proc/uptime`: seconds since boot, and idle seconds summed over the CPUs.
+        uptime: UPTIME => parse::uptime::parse => parse::uptime::Uptime;
+        /// `/proc/net/snmp`: the IP, ICMP, TCP and UDP counters (MIB-II).
+        snmp: SNMP => parse::snmp::parse => parse::snmp::Snmp<'_>;
+        /// `/proc/net/netstat`: the Linux extensions of the TCP and IP counters (`TcpExt`,
+        /// `IpExt`).
+        netstat: NETSTAT => parse::snmp::parse_netstat => parse::snmp::Snmp<'_>;
     }
 }
 

@@ -11,8 +11,11 @@ use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxFlags};
 use rustix::io::Errno;
 use std::path::Path;
 
+/// What every open here returns: the new fd, or the errno (`EXDEV` for a refused mount).
+pub type Opened = Result<OwnedFd, Errno>;
+
 /// `open(path, O_RDONLY|O_DIRECTORY|O_CLOEXEC)`: a directory to list and to `openat` below.
-pub fn open_dir_path(path: &Path) -> Result<OwnedFd, Errno> {
+pub fn open_dir_path(path: &Path) -> Opened {
     rustix::fs::open(
         path,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -47,12 +50,7 @@ pub enum Beneath {
 /// Opens `path` below `dirfd` under the [`Beneath`] rule, by `openat2` where the kernel has it
 /// and by `openat` plus a check of what was opened where it does not. A refused mount is
 /// `EXDEV`.
-fn open_beneath(
-    dirfd: BorrowedFd<'_>,
-    path: &CStr,
-    flags: OFlags,
-    rule: Beneath,
-) -> Result<OwnedFd, Errno> {
+fn open_beneath(dirfd: BorrowedFd<'_>, path: &CStr, flags: OFlags, rule: Beneath) -> Opened {
     let flags = flags | OFlags::CLOEXEC | OFlags::NOFOLLOW;
     if OPENAT2.load(Relaxed) != 2 {
         let resolve = match rule {
@@ -85,12 +83,7 @@ fn open_beneath(
 /// The fallback of [`open_beneath`] for kernels before 5.6: `openat`, then a check that the
 /// result is on `dirfd`'s mount (its mount id where `statx` reports one, Linux ≥ 5.8; else its
 /// device) or, for [`Beneath::Procfs`], on procfs.
-fn open_checked(
-    dirfd: BorrowedFd<'_>,
-    path: &CStr,
-    flags: OFlags,
-    rule: Beneath,
-) -> Result<OwnedFd, Errno> {
+fn open_checked(dirfd: BorrowedFd<'_>, path: &CStr, flags: OFlags, rule: Beneath) -> Opened {
     let fd = rustix::fs::openat(dirfd, path, flags, Mode::empty())?;
     let accepted = match rule {
         Beneath::SameMount => mount_of(fd.as_fd())? == mount_of(dirfd)?,
@@ -105,7 +98,7 @@ fn open_checked(
 
 /// `openat2(dirfd, name, O_RDONLY|O_DIRECTORY)` below a procfs root, on its own mount only: a
 /// directory that can be listed.
-pub fn openat_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
+pub fn openat_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Opened {
     open_beneath(
         dirfd,
         name,
@@ -117,7 +110,7 @@ pub fn openat_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> 
 /// `openat2(dirfd, name, O_PATH|O_DIRECTORY)` below a procfs root, on its own mount only: a
 /// directory handle good for `fstat` and as an `openat` base, which needs only search permission
 /// on the parent (so it succeeds where listing is denied).
-pub fn openat_path_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
+pub fn openat_path_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Opened {
     open_beneath(
         dirfd,
         name,
@@ -130,13 +123,13 @@ pub fn openat_path_dir(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Er
 /// handle on the symbolic link `name` itself (`exe`, `cwd`, `fd/3`), not on what it names, for
 /// [`readlinkat`] with an empty path. `openat2` returns such a handle on a magic link even under
 /// `RESOLVE_NO_MAGICLINKS`, since it follows nothing.
-pub fn openat_link(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
+pub fn openat_link(dirfd: BorrowedFd<'_>, name: &CStr) -> Opened {
     open_beneath(dirfd, name, OFlags::PATH, Beneath::SameMount)
 }
 
 /// `openat2(dirfd, name, O_RDONLY)` below a procfs root under `rule`: a file to re-read with
 /// [`pread`].
-pub fn openat_file(dirfd: BorrowedFd<'_>, name: &CStr, rule: Beneath) -> Result<OwnedFd, Errno> {
+pub fn openat_file(dirfd: BorrowedFd<'_>, name: &CStr, rule: Beneath) -> Opened {
     open_beneath(dirfd, name, OFlags::RDONLY, rule)
 }
 
