@@ -7,6 +7,7 @@
 //! `--dry-run` checks the markers and writes nothing (plots go to a temporary directory).
 
 mod alloc;
+mod bench_host;
 mod bench_report;
 mod format;
 // The tests' helper processes; the tests use what xtask does not.
@@ -19,6 +20,7 @@ mod paired_opens;
 mod python;
 mod report;
 mod running;
+mod scan_bench;
 mod scrapers_bench;
 mod serve_bench;
 #[path = "../../benches/shared/stat_fields.rs"]
@@ -40,13 +42,21 @@ const TASKS: &[Task] = &[
         name: "bench-report",
         report: true,
         what: "criterion's medians (run `cargo bench` first), allocations, paired walks and \
-               parsers, docs/fd_count.svg; then serve-bench and tcp-bench. Minutes.",
+               parsers, docs/fd_count.svg; then serve-bench, scan-bench and tcp-bench. Minutes.",
     },
     Task {
         name: "serve-bench",
         report: true,
         what: "`procfast serve` against process-exporter at ~1M fds and 2,000 processes, \
                docs/serve.svg. Root and prometheus-process-exporter; several minutes.",
+    },
+    Task {
+        name: "scan-bench",
+        report: true,
+        what: "cold listings: `procfast top` against `ps` (syscalls per process, paired \
+               times), serve --threads against process-exporter, and the cost per process of \
+               top, serve, ps, process-exporter and node_exporter from 100 to 20,000 processes. \
+               Root, strace, both exporters; about 10 minutes.",
     },
     Task {
         name: "scrapers-bench",
@@ -114,6 +124,7 @@ fn main() -> ExitCode {
     let outcome = match task {
         "bench-report" => bench_report::run(&report),
         "serve-bench" => serve_bench::run(&report),
+        "scan-bench" => scan_bench::run(&report),
         "scrapers-bench" => scrapers_bench::run(&report),
         "tcp-bench" => tcp_bench::run(&report),
         "paired-opens" => paired_opens::run(&report),

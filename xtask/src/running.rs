@@ -27,7 +27,7 @@ pub fn release_procfast(root: &std::path::Path) -> Result<std::path::PathBuf, St
         .args(["build", "--release", "--quiet", "-p", "procfast-cli"])
         .current_dir(root)
         .status()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("running cargo to build procfast-cli: {e}"))?;
     if !built.success() {
         return Err("building procfast-cli failed".into());
     }

@@ -3,11 +3,11 @@
 //! own request, from the connect to the last byte; rounds rotate through the scraper counts, so
 //! that every count meets the machine's speed of the moment alike.
 
+use crate::bench_host::{self, Exporter};
 use crate::report::{Report, Table};
-use crate::running::{find_in_path, release_procfast, Running};
+use crate::running::release_procfast;
 use crate::timing::rotated;
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
@@ -55,49 +55,10 @@ pub fn run(report: &Report) -> Result<(), String> {
 fn measure(report: &Report) -> Result<String, String> {
     let root = report.root();
     let procfast = release_procfast(root)?;
-    let sleep = find_in_path("sleep").ok_or("no sleep on PATH")?;
-    let sleepers: Vec<Running> = (0..SLEEPERS)
-        .map(|_| {
-            Command::new(&sleep)
-                .arg("600")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map(Running)
-                .map_err(|e| format!("starting a sleeper: {e}"))
-        })
-        .collect::<Result<_, _>>()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let address = format!("127.0.0.1:{port}");
-    let _serve = Running(
-        Command::new(&procfast)
-            .args(["serve", "--listen", &address])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("starting serve: {e}"))?,
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while scrape(&address).is_none() {
-        if Instant::now() > deadline {
-            return Err("procfast serve did not answer".into());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let processes = std::fs::read_dir("/proc")
-        .map_err(|e| e.to_string())?
-        .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .count();
+    let sleepers = bench_host::sleepers(SLEEPERS)?;
+    let serve = Exporter::start("procfast serve", &procfast, &["serve"])?;
+    let address = serve.address.clone();
+    let processes = bench_host::processes_on_host();
 
     // Every answer of each scraper count, over the rounds.
     let mut answers: Vec<Vec<Answer>> = SCRAPERS.iter().map(|_| Vec::new()).collect();

@@ -6,22 +6,18 @@
 //! ratios are medians of per-round ratios. Needs root (to drop the dentry cache between
 //! scrapes, so that each scrape pays for the dentries it makes) and both binaries.
 
+use crate::bench_host::{
+    self, get, rss_of, Exporter, Scratch, ALL_BY_COMM, THREADED, THREADS_EACH,
+};
 use crate::format::fmt_scrape;
 use crate::helper;
 use crate::report::{Report, Table};
-use crate::running::{find_in_path, release_procfast, Running};
+use crate::running::{find_in_path, release_procfast};
 use crate::timing::{median_of, median_ratio, rotated};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// One exporter under test: its name, process and address.
-struct Exporter {
-    name: &'static str,
-    process: Running,
-    address: String,
-}
 
 /// What one scrape cost.
 #[derive(Clone, Copy, Debug)]
@@ -30,28 +26,6 @@ struct Cost {
     cpu: Duration,
     slab_bytes: i64,
     bytes: usize,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()
-        .and_then(|l| l.local_addr().ok())
-        .map_or(0, |a| a.port())
-}
-
-/// The CPU time a process has used, summed over its threads, to the nanosecond: the first field
-/// of each thread's `schedstat` (the clock-tick counts of `stat` are too coarse for a scrape of
-/// a few milliseconds).
-fn cpu_of(pid: u32) -> Duration {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Duration::ZERO;
-    };
-    let nanos: u64 = tasks
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
-        .filter_map(|s| s.split(' ').next()?.parse::<u64>().ok())
-        .sum();
-    Duration::from_nanos(nanos)
 }
 
 /// A field of /proc/meminfo, in bytes.
@@ -63,81 +37,21 @@ fn meminfo_bytes(key: &str) -> i64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-fn rss_of(pid: u32) -> i64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").parse::<i64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
 /// Frees the dentry and inode caches, so a scrape pays for the dentries it makes.
 fn drop_dentries() {
     let _ = std::fs::write("/proc/sys/vm/drop_caches", "2");
 }
 
-/// One HTTP/1.0 GET of /metrics over a plain socket (std only; a 60 s timeout announced).
-fn get(address: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(address).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .ok()?;
-    let request = format!(
-        "GET /metrics HTTP/1.0\r\nHost: {address}\r\nX-Prometheus-Scrape-Timeout-Seconds: 60\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.").then(|| body.to_string())
-}
-
 fn scrape(exporter: &Exporter) -> Cost {
     drop_dentries();
-    let pid = exporter.process.0.id();
-    let (slab, cpu) = (meminfo_bytes("Slab"), cpu_of(pid));
-    let started = Instant::now();
-    let body = get(&exporter.address).unwrap_or_default();
-    let wall = started.elapsed();
+    let slab = meminfo_bytes("Slab");
+    let scrape = exporter.scrape();
     Cost {
-        wall,
-        cpu: cpu_of(pid).saturating_sub(cpu),
+        wall: scrape.wall,
+        cpu: scrape.cpu,
         slab_bytes: meminfo_bytes("Slab") - slab,
-        bytes: body.len(),
+        bytes: scrape.body.len(),
     }
-}
-
-fn start(name: &'static str, program: &Path, args: &[String]) -> Option<Exporter> {
-    let port = free_port();
-    let address = format!("127.0.0.1:{port}");
-    let mut command = Command::new(program);
-    match name {
-        "procfast serve" => command.args(["serve", "--listen", &address]),
-        _ => command.arg(format!("-web.listen-address={address}")),
-    };
-    let process = Running(
-        command
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?,
-    );
-    let exporter = Exporter {
-        name,
-        process,
-        address,
-    };
-    // Ready once it answers; its start-up scan is done by then.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while get(&exporter.address).is_none() {
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(exporter)
 }
 
 /// Scrapes both exporters `rounds` times in rotating order and writes a table; returns each
@@ -285,9 +199,6 @@ fn per_file_costs() -> (String, f64, u64) {
     (md, status_cost, processes)
 }
 
-/// A config naming every process by its comm (process-exporter's all.yaml).
-const ALL_BY_COMM: &str = "process_names:\n  - name: \"{{.Comm}}\"\n    cmdline: ['.+']\n";
-
 /// Measures and writes the section.
 pub fn run(report: &Report) -> Result<(), String> {
     report.publish("serve-bench", &measure(report)?)
@@ -304,24 +215,12 @@ pub fn measure(report: &Report) -> Result<String, String> {
         "no prometheus-process-exporter on PATH (apt-get install prometheus-process-exporter)",
     )?;
     let procfast = release_procfast(root)?;
-    let dir = std::env::temp_dir().join(format!("procfast-serve-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let config = dir.join("all.yaml");
-    std::fs::write(&config, ALL_BY_COMM).map_err(|e| e.to_string())?;
-    let config = config.display().to_string();
+    let dir = Scratch::new("serve-bench")?;
+    let config = dir.write("all.yaml", ALL_BY_COMM)?;
     let start_both = || -> Result<Vec<Exporter>, String> {
-        let ours = start(
-            "procfast serve",
-            &procfast,
-            &["--config".into(), config.clone()],
-        )
-        .ok_or("procfast serve did not start")?;
-        let theirs = start(
-            "process-exporter 0.7.10",
-            &peer,
-            &[format!("-config.path={config}")],
-        )
-        .ok_or("process-exporter did not start")?;
+        let ours = Exporter::start("procfast serve", &procfast, &["serve", "--config", &config])?;
+        let config_path = format!("-config.path={config}");
+        let theirs = Exporter::start("process-exporter 0.7.10", &peer, &[&config_path])?;
         Ok(vec![ours, theirs])
     };
     let mut md = String::new();
@@ -341,37 +240,11 @@ pub fn measure(report: &Report) -> Result<String, String> {
     drop(holders);
 
     // 2,000 processes, 200 of them with 20 threads.
-    let sleepers: Vec<_> = (0..1_800)
-        .filter_map(|_| {
-            Command::new("sleep")
-                .arg("3600")
-                .stdin(Stdio::null())
-                .spawn()
-                .ok()
-                .map(Running)
-        })
-        .collect();
-    let threaded: Vec<_> = (0..200)
-        .filter_map(|_| {
-            Command::new("python3")
-                .args([
-                    "-c",
-                    "import threading,time\n\
-                     [threading.Thread(target=time.sleep,args=(3600,),daemon=True).start() for _ in range(19)]\n\
-                     time.sleep(3600)",
-                ])
-                .stdin(Stdio::null())
-                .spawn()
-                .ok()
-                .map(Running)
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(3));
+    let population = bench_host::population()?;
     let exporters = start_both()?;
     let title = format!(
-        "{} extra processes, {} of them with 20 threads",
-        sleepers.len() + threaded.len(),
-        threaded.len()
+        "{} extra processes, {THREADED} of them with {THREADS_EACH} threads",
+        population.len()
     );
     let at_procs = compare(&mut md, &title, &exporters, 5);
     let at_procs_ratios = at_procs.ratios;
@@ -392,14 +265,8 @@ pub fn measure(report: &Report) -> Result<String, String> {
     // a warm scrape of every process (all by comm) and one of a config naming the 200
     // threaded processes only (the rest ignored, as most of a real host is), in rotated
     // rounds.
-    let named = dir.join("python.yaml");
-    std::fs::write(&named, NAMED_PYTHON).map_err(|e| e.to_string())?;
-    let selective = start(
-        "procfast serve",
-        &procfast,
-        &["--config".into(), named.display().to_string()],
-    )
-    .ok_or("procfast serve (python config) did not start")?;
+    let named = dir.write("python.yaml", NAMED_PYTHON)?;
+    let selective = Exporter::start("procfast serve", &procfast, &["serve", "--config", &named])?;
     let top_cold = || -> f64 {
         let out = Command::new(&procfast)
             .args(["top", "--json", "-n", "1"])
@@ -505,17 +372,12 @@ pub fn measure(report: &Report) -> Result<String, String> {
     for e in &exporters {
         table.row([
             e.name.to_string(),
-            format!(
-                "{:.1} MiB",
-                rss_of(e.process.0.id()) as f64 / (1024.0 * 1024.0)
-            ),
+            format!("{:.1} MiB", rss_of(e.pid()) as f64 / (1024.0 * 1024.0)),
         ]);
     }
     md.push_str(&table.finish());
     drop(exporters);
-    drop(threaded);
-    drop(sleepers);
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(population);
     Ok(md)
 }
 

@@ -1,9 +1,9 @@
 //! `cargo xtask bench-report`: turns criterion's results (run `cargo bench` first) into
 //! BENCHMARKS.md's main section and the plot `docs/fd_count.svg`, measures what criterion does
 //! not (allocations and peak memory of one call), adds the paired tables that compare walks and
-//! parsers in the same moments, then runs `serve-bench` and `tcp-bench` (whose sections stay as
-//! they were where those cannot run). Missing groups are noted; with no criterion data at all
-//! it says what to run and changes nothing.
+//! parsers in the same moments, then runs `serve-bench`, `scan-bench` and `tcp-bench` (whose
+//! sections stay as they were where those cannot run). Missing groups are noted; with no
+//! criterion data at all it says what to run and changes nothing.
 //!
 //! It reads whatever groups, functions and params criterion left, and writes:
 //!
@@ -23,7 +23,7 @@ mod paired_parsers;
 mod paired_walks;
 
 use crate::report::Report;
-use crate::{format::group_digits, serve_bench, tcp_bench};
+use crate::{format::group_digits, scan_bench, serve_bench, tcp_bench};
 use criterion::Bench;
 use std::fmt::Write as _;
 use std::time::SystemTime;
@@ -51,6 +51,10 @@ pub fn run(report: &Report) -> Result<(), String> {
     match serve_bench::measure(report) {
         Ok(md) => report.publish("serve-bench", &md)?,
         Err(e) => eprintln!("bench-report: serve section left as it was: {e}"),
+    }
+    match scan_bench::measure(report) {
+        Ok(md) => report.publish("scan-bench", &md)?,
+        Err(e) => eprintln!("bench-report: cold-scan section left as it was: {e}"),
     }
     match tcp_bench::measure() {
         Ok(md) => report.publish("tcp-bench", &md)?,
