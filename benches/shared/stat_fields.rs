@@ -4,14 +4,15 @@
 /// What a process exporter reads from `stat` (the Prometheus Go client's process collector and
 /// procfast's own): CPU ticks, start time, memory, threads, and the parent for a process tree.
 pub fn exporter_fields(st: &procfast::parse::stat::Stat<'_>) -> [u64; 7] {
+    let (threads, ppid) = (st.num_threads() as u64, st.ppid() as u64);
     [
         st.utime(),
         st.stime(),
         st.starttime(),
         st.vsize(),
         st.rss(),
-        st.num_threads() as u64,
-        st.ppid() as u64,
+        threads,
+        ppid,
     ]
 }
 
