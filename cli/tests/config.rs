@@ -8,7 +8,7 @@
 //! not installed (`apt-get install prometheus-process-exporter`); none needs root.
 
 mod common;
-use common::{find_in_path, start_peer, Running};
+use common::{body_once, find_in_path, peer, start_peer, Running};
 use std::io::Read as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
@@ -20,17 +20,6 @@ fn scratch(what: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn peer() -> Option<PathBuf> {
-    let peer = find_in_path("prometheus-process-exporter");
-    if peer.is_none() {
-        eprintln!(
-            "skipped: no prometheus-process-exporter on PATH \
-             (apt-get install prometheus-process-exporter)"
-        );
-    }
-    peer
 }
 
 /// Whether a config loaded: `Err` holds what the program said when it refused it.
@@ -437,18 +426,12 @@ fn go_s_regex_meaning_groups_the_same_processes() {
     if let Some(peer) = peer() {
         // Its stderr, unread, holds a few lines of start-up log: far below a pipe's buffer.
         let (_theirs, address) = start_peer(&peer, &config, Stdio::piped());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let theirs = loop {
-            let body = ureq::get(format!("http://{address}/metrics"))
-                .call()
-                .ok()
-                .and_then(|mut r| r.body_mut().read_to_string().ok());
-            if let Some(body) = body.filter(|b| num_procs(b, &format!("other{tag}")).is_some()) {
-                break body;
-            }
-            assert!(Instant::now() < deadline, "process-exporter never reported");
-            std::thread::sleep(Duration::from_millis(100));
-        };
+        let other = format!("other{tag}");
+        let theirs = body_once(
+            &format!("http://{address}/metrics"),
+            "process-exporter",
+            |b| num_procs(b, &other).is_some(),
+        );
         for (group, count) in want {
             let group = format!("{group}{tag}");
             println!(

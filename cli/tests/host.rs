@@ -4,7 +4,7 @@
 //! within what they move in a few milliseconds.
 
 mod common;
-use common::{find_in_path, free_port, succeeded, Running};
+use common::{free_port, installed, succeeded, Running};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -67,8 +67,10 @@ fn device_names(samples: &BTreeMap<String, f64>, family: &str) -> Vec<String> {
 
 #[test]
 fn agrees_with_node_exporter() {
-    let Some(node) = find_in_path("prometheus-node-exporter") else {
-        eprintln!("skipped: no prometheus-node-exporter on PATH");
+    let Some(node) = installed(
+        "prometheus-node-exporter",
+        "apt-get install prometheus-node-exporter",
+    ) else {
         return;
     };
     let address = format!("127.0.0.1:{}", free_port());

@@ -86,6 +86,20 @@ fn gauge(got: &BTreeMap<String, Recorded>, name: &str) -> f64 {
     }
 }
 
+/// Asserts that the exact CPU counter, `{prefix}process_cpu_microseconds_total`, lies between
+/// the tick counts read just before and just after the capture, and that the standard one in
+/// seconds is it in whole seconds.
+fn assert_cpu_bracketed(got: &BTreeMap<String, Recorded>, prefix: &str, before: u64, after: u64) {
+    let micros = counter(got, &format!("{prefix}process_cpu_microseconds_total"));
+    let (low, high) = (ticks_to_micros(before), ticks_to_micros(after));
+    assert!(
+        low <= micros && micros <= high,
+        "{low} <= {micros} <= {high}"
+    );
+    let seconds = counter(got, &format!("{prefix}process_cpu_seconds_total"));
+    assert_eq!(seconds, micros / 1_000_000);
+}
+
 // ---- Tests. ----
 
 #[test]
@@ -120,19 +134,7 @@ fn another_process_is_recorded_exactly() {
     );
 
     // CPU: the exact counter in microseconds, and the standard one in whole seconds.
-    let micros = counter(&got, "app_process_cpu_microseconds_total");
-    let (low, high) = (
-        ticks_to_micros(before.cpu_ticks),
-        ticks_to_micros(after.cpu_ticks),
-    );
-    assert!(
-        low <= micros && micros <= high,
-        "{low} <= {micros} <= {high}"
-    );
-    assert_eq!(
-        counter(&got, "app_process_cpu_seconds_total"),
-        micros / 1_000_000
-    );
+    assert_cpu_bracketed(&got, "app_", before.cpu_ticks, after.cpu_ticks);
 
     assert_eq!(gauge(&got, "app_process_open_fds"), 33.0);
     assert_eq!(
@@ -240,20 +242,24 @@ fn describe_gives_client_golangs_help_and_units() {
 #[test]
 fn the_names_and_kinds_of_metrics_process_are_kept() {
     // metrics-process 2.x: the CPU counter, and gauges for the rest.
-    let theirs = [
-        ("process_cpu_seconds_total", MetricKind::Counter),
-        ("process_open_fds", MetricKind::Gauge),
-        ("process_max_fds", MetricKind::Gauge),
-        ("process_virtual_memory_bytes", MetricKind::Gauge),
-        ("process_virtual_memory_max_bytes", MetricKind::Gauge),
-        ("process_resident_memory_bytes", MetricKind::Gauge),
-        ("process_start_time_seconds", MetricKind::Gauge),
-        ("process_threads", MetricKind::Gauge),
+    let gauges = [
+        "process_open_fds",
+        "process_max_fds",
+        "process_virtual_memory_bytes",
+        "process_virtual_memory_max_bytes",
+        "process_resident_memory_bytes",
+        "process_start_time_seconds",
+        "process_threads",
     ];
+    let theirs: BTreeMap<&str, MetricKind> = gauges
+        .into_iter()
+        .map(|name| (name, MetricKind::Gauge))
+        .chain([("process_cpu_seconds_total", MetricKind::Counter)])
+        .collect();
     let mut recorder = ProcessRecorder::myself().unwrap().with_exact_cpu(false);
     let got = capture(|| recorder.record().unwrap());
     let ours: BTreeMap<&str, MetricKind> = got.iter().map(|(n, r)| (n.as_str(), r.kind)).collect();
-    assert_eq!(ours, BTreeMap::from(theirs));
+    assert_eq!(ours, theirs);
 }
 
 #[test]
@@ -264,16 +270,7 @@ fn the_own_cpu_time_limits_and_start_time_are_exact() {
     let got = capture(|| recorder.record().unwrap());
     let after = stat("self").cpu_ticks;
     // CPU time only grows (other test threads may be running): bracketed.
-    let micros = counter(&got, "process_cpu_microseconds_total");
-    let (low, high) = (ticks_to_micros(before), ticks_to_micros(after));
-    assert!(
-        low <= micros && micros <= high,
-        "{low} <= {micros} <= {high}"
-    );
-    assert_eq!(
-        counter(&got, "process_cpu_seconds_total"),
-        micros / 1_000_000
-    );
+    assert_cpu_bracketed(&got, "", before, after);
     assert_eq!(
         gauge(&got, "process_max_fds"),
         rlimit_soft(rustix::process::Resource::Nofile)

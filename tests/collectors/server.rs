@@ -3,7 +3,7 @@
 //! absent (`.ci/run` installs it). Everything stays on loopback; both servers are stopped at the
 //! end.
 
-use crate::support::child::first_line;
+use crate::support::child::{address_in, first_line};
 use crate::support::helper::{naive_fd_count, Helper};
 use crate::support::prometheus::{wait_for, Running, Server};
 use std::path::PathBuf;
@@ -41,14 +41,9 @@ fn prometheus_scrapes_the_exporter() {
         .unwrap();
     let line = first_line(&mut exporter);
     let _exporter = Running(exporter);
-    let target = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("exporter said {line:?}"))
-        .to_string();
+    let target = address_in(&line).unwrap_or_else(|| panic!("exporter said {line:?}"));
 
-    let server = Server::scraping(prometheus, "procfast", &target, "800ms");
+    let server = Server::scraping(prometheus, "procfast", target, "800ms");
     let up = wait_for("a successful scrape", Duration::from_secs(60), || {
         server.query("up{job=\"procfast\"}").filter(|v| v == "1")
     });

@@ -254,21 +254,18 @@ fn threads_of_a_multithreaded_process() {
     let mut me = Proc::myself().unwrap();
     let base = me.thread_count().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
-    let workers: Vec<_> = (0..5)
-        .map(|_| {
-            let rx = rx.clone();
-            std::thread::spawn(move || {
+    let rx = std::sync::Mutex::new(rx);
+    // Five threads waiting on the channel until `tx` is dropped, joined as the scope ends.
+    std::thread::scope(|scope| {
+        for _ in 0..5 {
+            scope.spawn(|| {
                 let _ = rx.lock().unwrap().recv();
-            })
-        })
-        .collect();
-    // Other tests add and remove threads too; ours are certainly there.
-    assert!(me.thread_count().unwrap() >= 6, "base {base}");
-    drop(tx);
-    for w in workers {
-        w.join().unwrap();
-    }
+            });
+        }
+        // Other tests add and remove threads too; ours are certainly there.
+        assert!(me.thread_count().unwrap() >= 6, "base {base}");
+        drop(tx);
+    });
 }
 
 #[test]

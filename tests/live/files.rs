@@ -29,19 +29,11 @@ fn a_small_buffer_grows_and_reads_the_same_bytes() {
     let (a, b) = (small.status().unwrap(), big.status().unwrap());
     assert_eq!(a.name(), b.name());
     assert_eq!((a.pid(), a.ppid(), a.uid()), (b.pid(), b.ppid(), b.uid()));
-    let keys_a: Vec<_> = small
-        .status()
-        .unwrap()
-        .iter()
-        .map(|(k, _)| k.to_vec())
-        .collect();
-    let keys_b: Vec<_> = big
-        .status()
-        .unwrap()
-        .iter()
-        .map(|(k, _)| k.to_vec())
-        .collect();
-    assert_eq!(keys_a, keys_b);
+    let keys = |p: &mut Proc| -> Vec<Vec<u8>> {
+        let status = p.status().unwrap();
+        status.iter().map(|(k, _)| k.to_vec()).collect()
+    };
+    assert_eq!(keys(&mut small), keys(&mut big));
     // net/dev is generated a page of records at a time: read to the real end too.
     let mut tiny = Proc::myself().unwrap();
     tiny.replace_read_buf(ReadBuf::with_capacity(8, 1 << 20));
@@ -56,36 +48,31 @@ fn a_small_buffer_grows_and_reads_the_same_bytes() {
 
 #[test]
 fn a_file_over_the_cap_is_too_large_not_truncated() {
+    let too_large = |file, cap| Error::TooLarge { file, cap };
     let mut me = Proc::myself().unwrap();
     me.replace_read_buf(ReadBuf::with_cap(64));
-    assert_eq!(
-        me.status().unwrap_err(),
-        Error::TooLarge {
-            file: "status",
-            cap: 64
-        }
-    );
+    assert_eq!(me.status().unwrap_err(), too_large("status", 64));
     let mut system = System::open().unwrap();
     system.replace_read_buf(ReadBuf::with_cap(32));
-    assert_eq!(
-        system.meminfo().unwrap_err(),
-        Error::TooLarge {
-            file: "meminfo",
-            cap: 32
-        }
-    );
+    assert_eq!(system.meminfo().unwrap_err(), too_large("meminfo", 32));
     // The cap is the caller's to raise.
     me.replace_read_buf(ReadBuf::new());
     assert!(me.status().is_ok());
 }
 
-#[test]
-fn files_of_an_exited_process_are_gone() {
-    let mut child = std::process::Command::new("sleep")
+/// A `sleep 30` child, and a handle on it.
+fn sleeper() -> (std::process::Child, Proc) {
+    let child = std::process::Command::new("sleep")
         .arg("30")
         .spawn()
         .unwrap();
-    let mut proc = Proc::open(child.id() as i32).unwrap();
+    let proc = Proc::open(child.id() as i32).unwrap();
+    (child, proc)
+}
+
+#[test]
+fn files_of_an_exited_process_are_gone() {
+    let (mut child, mut proc) = sleeper();
     assert_eq!(proc.stat().unwrap().comm, b"sleep");
     child.kill().unwrap();
     child.wait().unwrap();
@@ -452,11 +439,7 @@ fn the_handle_reads_a_child() {
 
 #[test]
 fn every_method_of_an_exited_process_is_gone() {
-    let mut child = std::process::Command::new("sleep")
-        .arg("30")
-        .spawn()
-        .unwrap();
-    let mut proc = Proc::open(child.id() as i32).unwrap();
+    let (mut child, mut proc) = sleeper();
     // Use everything once, so that the held files are open when the process goes.
     let mut buf = [0u8; 4096];
     proc.schedstat().unwrap();

@@ -14,3 +14,9 @@ pub fn first_line(child: &mut Child) -> String {
         .expect("the child's stdout reads");
     line
 }
+
+/// The `host:port` of the first URL in `line` (`127.0.0.1:9256` of
+/// `listening on http://127.0.0.1:9256/metrics`), how a server says where it listens.
+pub fn address_in(line: &str) -> Option<&str> {
+    line.split("://").nth(1)?.split('/').next()
+}

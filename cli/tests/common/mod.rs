@@ -8,6 +8,7 @@ pub mod child;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A child process killed and reaped on drop.
 pub struct Running(pub Child);
@@ -41,6 +42,25 @@ pub fn find_in_path(name: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// `name` from `PATH`, or `None` having said that the test skipped without it (`why` says what
+/// it was for, or what installs it).
+pub fn installed(name: &str, why: &str) -> Option<PathBuf> {
+    let found = find_in_path(name);
+    if found.is_none() {
+        eprintln!("skipped: no {name} on PATH ({why})");
+    }
+    found
+}
+
+/// process-exporter (Debian's `prometheus-process-exporter`), or `None` having said that the test
+/// skipped without it.
+pub fn peer() -> Option<PathBuf> {
+    installed(
+        "prometheus-process-exporter",
+        "apt-get install prometheus-process-exporter",
+    )
+}
+
 /// A loopback port free a moment ago.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -62,4 +82,21 @@ pub fn start_peer(peer: &Path, config: &Path, stderr: Stdio) -> (Running, String
         .spawn()
         .unwrap();
     (Running(child), address)
+}
+
+/// The body `url` answers once `ready` accepts it, asked every 100 ms for up to 30 s (a peer
+/// answers before its first scan is done); panics naming `who` if it never does.
+pub fn body_once(url: &str, who: &str, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let body = ureq::get(url)
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok());
+        if let Some(body) = body.filter(|b| ready(b)) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{who} never answered as asked");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

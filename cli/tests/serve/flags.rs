@@ -3,27 +3,15 @@
 //! names. Where process-exporter 0.7.10 lacks a flag (`-remove-empty-groups`,
 //! `-recheck-with-time-limit`), serve is checked against the truth of its helpers.
 
-use super::common::{find_in_path, free_port, Running};
-use super::{group, own, peer_samples, sample, samples, scratch, spawn_serve};
+use super::common::{body_once, find_in_path, free_port, peer, Running};
+use super::{comm_groups, group, peer_samples, sample, samples, spawn_serve, tagged};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PROCS: &str = "namedprocess_namegroup_num_procs";
-
-/// process-exporter, or `None` having said the test skipped.
-fn peer() -> Option<PathBuf> {
-    let found = find_in_path("prometheus-process-exporter");
-    if found.is_none() {
-        eprintln!(
-            "skipped: no prometheus-process-exporter on PATH \
-             (apt-get install prometheus-process-exporter)"
-        );
-    }
-    found
-}
 
 /// Starts process-exporter with `flags` on a free loopback port; returns it and its address.
 fn start_peer_with(peer: &Path, flags: &[String]) -> (Running, String) {
@@ -95,18 +83,10 @@ fn side_by_side(
 ) -> [BTreeMap<String, f64>; 2] {
     let (_theirs, peer_address) = start_peer_with(peer, flags);
     let (_ours, address) = serve_with(flags);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let theirs = loop {
-        let body = ureq::get(format!("http://{peer_address}{path}"))
-            .call()
-            .ok()
-            .and_then(|mut r| r.body_mut().read_to_string().ok());
-        if let Some(body) = body.filter(|b| b.contains("namedprocess_scrape_errors")) {
-            break samples(&body);
-        }
-        assert!(Instant::now() < deadline, "process-exporter never answered");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let url = format!("http://{peer_address}{path}");
+    let theirs = samples(&body_once(&url, "process-exporter", |b| {
+        b.contains("namedprocess_scrape_errors")
+    }));
     let ours = samples(&get(&address, path));
     assert_eq!(groups_of(&ours, tag), groups_of(&theirs, tag), "{flags:?}");
     [ours, theirs]
@@ -117,8 +97,7 @@ fn procnames_and_namemapping_give_process_exporters_groups() {
     let Some(peer) = peer() else {
         return;
     };
-    let tag = own("pfnames");
-    let dir = scratch("flags-names");
+    let (dir, tag) = tagged("flags-names", "pfnames");
     let _a = group(&dir, &format!("{tag}a"), 3);
     let _b = group(&dir, &format!("{tag}b"), 2);
     let _c = group(&dir, &format!("{tag}c"), 4);
@@ -152,14 +131,8 @@ fn a_config_path_and_a_telemetry_path_as_process_exporter_takes_them() {
     let Some(peer) = peer() else {
         return;
     };
-    let tag = own("pfcfgpath");
-    let dir = scratch("flags-config");
-    let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!("process_names:\n  - name: \"{{{{.Comm}}}}\"\n    comm: [{tag}a, {tag}b]\n"),
-    )
-    .unwrap();
+    let (dir, tag) = tagged("flags-config", "pfcfgpath");
+    let config = comm_groups(&dir, &[&format!("{tag}a"), &format!("{tag}b")]);
     let _a = group(&dir, &format!("{tag}a"), 2);
     let _b = group(&dir, &format!("{tag}b"), 1);
     let flags = strings(&[
@@ -248,8 +221,7 @@ fn children_join_their_parents_group_unless_children_is_false() {
     let Some(peer) = peer() else {
         return;
     };
-    let tag = own("pfkids");
-    let dir = scratch("flags-children");
+    let (dir, tag) = tagged("flags-children", "pfkids");
     let _family = family(&dir, &format!("{tag}p"), &format!("{tag}k"), 2);
     for (children, members) in [("-children", 3.0), ("-children=false", 1.0)] {
         let flags = strings(&[&format!("-procnames={tag}p"), children]);
@@ -329,8 +301,7 @@ fn recheck_moves_a_process_left_out_that_execs_into_a_tracked_name() {
     let Some(peer) = peer() else {
         return;
     };
-    let tag = own("pfexec");
-    let dir = scratch("flags-recheck");
+    let (dir, tag) = tagged("flags-recheck", "pfexec");
     let (sh, new) = (format!("{tag}s"), format!("{tag}n"));
     let one = |name: &str| -> BTreeMap<String, f64> { [(name.to_string(), 1.0)].into() };
 
@@ -355,8 +326,7 @@ fn recheck_moves_a_process_left_out_that_execs_into_a_tracked_name() {
 #[test]
 fn recheck_with_a_time_limit_rechecks_only_younger_processes() {
     // process-exporter 0.7.10 lacks the flag: serve against the truth of the exec.
-    let tag = own("pflimit");
-    let dir = scratch("flags-recheck-limit");
+    let (dir, tag) = tagged("flags-recheck-limit", "pflimit");
     let (sh, new) = (format!("{tag}s"), format!("{tag}n"));
     for (limit, members) in [("1h", Some(1.0)), ("1ms", None)] {
         let mut shell = Execing::start(&dir, &sh, &new);
@@ -378,8 +348,7 @@ fn recheck_with_a_time_limit_rechecks_only_younger_processes() {
 #[test]
 fn remove_empty_groups_stops_reporting_a_group_without_members() {
     // process-exporter 0.7.10 lacks the flag: serve against the truth of its helpers.
-    let tag = own("pfempty");
-    let dir = scratch("flags-empty");
+    let (dir, tag) = tagged("flags-empty", "pfempty");
     for (flag, after) in [
         ("-remove-empty-groups=false", Some(0.0)),
         ("-remove-empty-groups", None),

@@ -5,6 +5,7 @@ use super::{group, open_fds, samples, scrape, serve, serve_with_fd_limit, tagged
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// A field of `/proc/<pid>/stat`, counted from 1 as proc(5) counts them.
@@ -263,17 +264,21 @@ fn stalled_scraper(address: SocketAddr) -> TcpStream {
     stream
 }
 
+/// Writes to `config` one group per process whose comm is `tag`, named by its pid and a tail of
+/// `len` bytes (a large exposition from few processes); returns the tail.
+fn write_group_per_member(config: &Path, tag: &str, len: usize) -> String {
+    let tail = "x".repeat(len);
+    let yaml = format!("process_names:\n  - name: \"{{{{.PID}}}}-{tail}\"\n    comm: [{tag}]\n");
+    std::fs::write(config, yaml).unwrap();
+    tail
+}
+
 #[test]
 fn a_client_that_never_reads_delays_no_other_scrape() {
     // 1,000 groups of one process each, named by its pid and a long tail: an exposition of
     // about 9 MB, more than the kernel buffers for a socket (4 MiB at most here).
     let (dir, tag, config) = tagged_config("stalled", "pfstall");
-    let tail = "x".repeat(400);
-    std::fs::write(
-        &config,
-        format!("process_names:\n  - name: \"{{{{.PID}}}}-{tail}\"\n    comm: [{tag}]\n"),
-    )
-    .unwrap();
+    let tail = write_group_per_member(&config, &tag, 400);
     let members = group(&dir, &tag, 1_000);
     let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
     let socket: SocketAddr = address.parse().unwrap();
@@ -341,12 +346,7 @@ fn at_the_connection_cap_clients_that_never_read_make_room() {
     // 200 fds: half for kept handles, 64 reserved, 36 connections. More clients than that ask
     // for an answer of about 10 MB (400 groups with long names) and never read it.
     let (dir, tag, config) = tagged_config("stalled-cap", "pfstcap");
-    let tail = "x".repeat(800);
-    std::fs::write(
-        &config,
-        format!("process_names:\n  - name: \"{{{{.PID}}}}-{tail}\"\n    comm: [{tag}]\n"),
-    )
-    .unwrap();
+    write_group_per_member(&config, &tag, 800);
     let members = group(&dir, &tag, 400);
     let Some((_serve, address)) = serve_with_fd_limit(200, &["--config", config.to_str().unwrap()])
     else {

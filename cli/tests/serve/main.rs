@@ -15,8 +15,8 @@ mod packaging;
 mod prometheus;
 mod web;
 
-use common::child::first_line;
-use common::{find_in_path, start_peer, succeeded, Running};
+use common::child::{address_in, first_line};
+use common::{body_once, find_in_path, installed, peer, start_peer, succeeded, Running};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -101,13 +101,8 @@ fn spawn_serve(mut command: Command) -> (Running, String) {
         .read_line(&mut line)
         .unwrap();
     // `http://ADDR/PATH`, or `https://` behind a web config's TLS.
-    let address = line
-        .split("://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("serve said {line:?}"))
-        .to_string();
-    (Running(child), address)
+    let address = address_in(&line).unwrap_or_else(|| panic!("serve said {line:?}"));
+    (Running(child), address.to_string())
 }
 
 /// GET /metrics, with the scrape-timeout header Prometheus sends when `timeout` is given.
@@ -163,17 +158,35 @@ fn own(name: &str) -> String {
     tagged
 }
 
+/// Writes `yaml` to `config.yml` in `dir`; returns its path.
+fn write_config(dir: &Path, yaml: &str) -> PathBuf {
+    let config = dir.join("config.yml");
+    std::fs::write(&config, yaml).unwrap();
+    config
+}
+
+/// Writes a config of one group per comm of `comms`, each named after its comm; returns its path.
+fn comm_groups(dir: &Path, comms: &[&str]) -> PathBuf {
+    let comms = comms.join(", ");
+    write_config(
+        dir,
+        &format!("process_names:\n  - name: \"{{{{.Comm}}}}\"\n    comm: [{comms}]\n"),
+    )
+}
+
+/// A scratch directory for `what`, and a tag made this run's own from `name` (see [`own`]).
+fn tagged(what: &str, name: &str) -> (PathBuf, String) {
+    (scratch(what), own(name))
+}
+
 /// A scratch directory for `what`, a tag made this run's own from `name`, and a config naming
 /// one group, the tag, of the processes whose command line holds it.
 fn tagged_config(what: &str, name: &str) -> (PathBuf, String, PathBuf) {
-    let dir = scratch(what);
-    let tag = own(name);
-    let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!("process_names:\n  - name: \"{tag}\"\n    cmdline: ['{tag}']\n"),
-    )
-    .unwrap();
+    let (dir, tag) = tagged(what, name);
+    let config = write_config(
+        &dir,
+        &format!("process_names:\n  - name: \"{tag}\"\n    cmdline: ['{tag}']\n"),
+    );
     (dir, tag, config)
 }
 
@@ -186,22 +199,12 @@ fn config_for(tag: &str) -> String {
 
 /// process-exporter's samples, once its answer holds `needle` (it scans at start-up first).
 fn peer_samples(address: &str, needle: &str) -> BTreeMap<String, f64> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let body = ureq::get(format!("http://{address}/metrics"))
-            .call()
-            .ok()
-            .and_then(|mut r| r.body_mut().read_to_string().ok())
-            .map(|b| samples(&b));
-        if let Some(samples) = body.filter(|s| s.keys().any(|k| k.contains(needle))) {
-            return samples;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "process-exporter never reported {needle}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let body = body_once(
+        &format!("http://{address}/metrics"),
+        "process-exporter",
+        |b| samples(b).keys().any(|k| k.contains(needle)),
+    );
+    samples(&body)
 }
 
 const CONFIG: &str = "\
@@ -214,10 +217,8 @@ process_names:
 
 #[test]
 fn groups_match_the_truth() {
-    let tag = own("pftruth");
-    let dir = scratch("truth");
-    let config = dir.join("config.yml");
-    std::fs::write(&config, config_for(&tag)).unwrap();
+    let (dir, tag) = tagged("truth", "pftruth");
+    let config = write_config(&dir, &config_for(&tag));
     let a = group(&dir, &format!("{tag}a"), 3);
     let b = group(&dir, &format!("{tag}b"), 2);
     let c = group(&dir, &format!("{tag}c"), 4);
@@ -268,13 +269,11 @@ fn groups_match_the_truth() {
 #[test]
 fn agrees_with_process_exporter() {
     let tag = own("pfpeer");
-    let Some(peer) = find_in_path("prometheus-process-exporter") else {
-        eprintln!("skipped: no prometheus-process-exporter on PATH (apt-get install prometheus-process-exporter)");
+    let Some(peer) = peer() else {
         return;
     };
     let dir = scratch("peer");
-    let config = dir.join("config.yml");
-    std::fs::write(&config, config_for(&tag)).unwrap();
+    let config = write_config(&dir, &config_for(&tag));
     let _a = group(&dir, &format!("{tag}a"), 3);
     let _b = group(&dir, &format!("{tag}b"), 2);
     let _c = group(&dir, &format!("{tag}c"), 4);
@@ -337,14 +336,9 @@ fn agrees_with_process_exporter() {
 
 #[test]
 fn counters_never_go_backwards_when_members_exit() {
-    let busy_name = own("pfbusy");
-    let dir = scratch("counters");
-    let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!("process_names:\n  - name: busy\n    cmdline: ['{busy_name}']\n"),
-    )
-    .unwrap();
+    let (dir, busy_name) = tagged("counters", "pfbusy");
+    let yaml = format!("process_names:\n  - name: busy\n    cmdline: ['{busy_name}']\n");
+    let config = write_config(&dir, &yaml);
     let busy = |_| {
         Running(
             Command::new("sh")
@@ -405,8 +399,7 @@ fn counters_never_go_backwards_when_members_exit() {
 #[test]
 fn a_scrape_stays_inside_its_timeout() {
     // 2,000 sleeping helpers: a complete scrape takes tens of milliseconds here.
-    let dir = scratch("timeout");
-    let many_name = own("pfmany");
+    let (dir, many_name) = tagged("timeout", "pfmany");
     let many = group(&dir, &many_name, 2_000);
     let (_serve, address) = serve(&[]);
     // Each tight scrape stops early and says so; the fastest of three answers inside the
@@ -448,8 +441,7 @@ fn a_scrape_stays_inside_its_timeout() {
 #[test]
 fn bad_input_is_a_clear_error() {
     let dir = scratch("bad");
-    let config = dir.join("config.yml");
-    std::fs::write(&config, "process_names:\n  - name: x\n    comm: [a\n").unwrap();
+    let config = write_config(&dir, "process_names:\n  - name: x\n    comm: [a\n");
     let out = Command::new(env!("CARGO_BIN_EXE_procfast"))
         .args(["serve", "--config", config.to_str().unwrap()])
         .output()
@@ -481,8 +473,7 @@ fn bad_input_is_a_clear_error() {
 
 #[test]
 fn promtool_accepts_the_output() {
-    if find_in_path("promtool").is_none() {
-        eprintln!("skipped: no promtool on PATH (apt-get install prometheus)");
+    if installed("promtool", "apt-get install prometheus").is_none() {
         return;
     }
     let out = Command::new(env!("CARGO_BIN_EXE_procfast"))
@@ -533,8 +524,7 @@ fn a_real_prometheus_scrapes_serve() {
         return;
     };
     let dir = scratch("prometheus");
-    let config = dir.join("config.yml");
-    std::fs::write(&config, config_for(&tag)).unwrap();
+    let config = write_config(&dir, &config_for(&tag));
     let a = group(&dir, &format!("{tag}a"), 3);
     let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
     let prometheus = prometheus::Server::scraping(prometheus, "serve", &address, "500ms");
@@ -629,11 +619,8 @@ fn a_reused_pid_is_a_new_process_not_a_member() {
         return;
     }
     let dir = scratch("reuse");
-    let config = dir.join("config.yml");
     let (reuse, other_name) = (own("pfreuse"), own("pfother"));
-    let yaml =
-        format!("process_names:\n  - name: \"{{{{.Comm}}}}\"\n    comm: [{reuse}, {other_name}]\n");
-    std::fs::write(&config, yaml).unwrap();
+    let config = comm_groups(&dir, &[&reuse, &other_name]);
     let (_serve, address) = serve(&["--config", config.to_str().unwrap()]);
     let mut member = spawn_group(&dir, &reuse, 1);
     let pid = member[0].0.id();
@@ -672,12 +659,10 @@ fn a_reused_pid_is_a_new_process_not_a_member() {
 
 #[test]
 fn thread_metrics_agree_with_process_exporter() {
-    let Some(peer) = find_in_path("prometheus-process-exporter") else {
-        eprintln!("skipped: no prometheus-process-exporter on PATH");
+    let Some(peer) = peer() else {
         return;
     };
-    let Some(python) = find_in_path("python3") else {
-        eprintln!("skipped: no python3 to make threads with");
+    let Some(python) = installed("python3", "to make threads with") else {
         return;
     };
     let (dir, tag, config) = tagged_config("threads", "pfthreads");
@@ -880,8 +865,7 @@ fn inside_a_pid_namespace_and_with_procfs_pointed_at_one() {
     );
 
     // From the host, --procfs at a container's /proc: its processes, its limits.
-    let tag = own("pfns");
-    let dir = scratch("pidns");
+    let (dir, tag) = tagged("pidns", "pfns");
     let exe = dir.join(&tag);
     std::fs::copy(find_in_path("sleep").unwrap(), &exe).unwrap();
     // Another test's fork may hold the fresh copy open for writing a moment (ETXTBSY): wait
@@ -943,8 +927,7 @@ fn inside_a_pid_namespace_and_with_procfs_pointed_at_one() {
 
 #[test]
 fn sockets_per_group_and_tcp_states_when_asked() {
-    let Some(python) = find_in_path("python3") else {
-        eprintln!("skipped: no python3 to hold sockets");
+    let Some(python) = installed("python3", "to hold sockets") else {
         return;
     };
     let (dir, tag, config) = tagged_config("sockets", "pfsockets");
@@ -992,10 +975,7 @@ fn sockets_per_group_and_tcp_states_when_asked() {
 
 /// Starts serve as `serve` does, under `prlimit --nofile=LIMIT:LIMIT`.
 fn serve_with_fd_limit(limit: u32, args: &[&str]) -> Option<(Running, String)> {
-    let Some(prlimit) = find_in_path("prlimit") else {
-        eprintln!("skipped: prlimit (util-linux) is not installed");
-        return None;
-    };
+    let prlimit = installed("prlimit", "apt-get install util-linux")?;
     let mut command = Command::new(prlimit);
     command
         .arg(format!("--nofile={limit}:{limit}"))
@@ -1095,8 +1075,7 @@ fn a_half_sent_request_is_dropped_within_the_header_timeout() {
 
 #[test]
 fn concurrent_scrapers_are_each_answered_within_their_timeout() {
-    let dir = scratch("concurrent");
-    let name = own("pfconc");
+    let (dir, name) = tagged("concurrent", "pfconc");
     let _members = group(&dir, &name, 2_000);
     let (_serve, address) = serve(&[]);
     let timeout = Duration::from_millis(100);
@@ -1141,15 +1120,9 @@ fn open_fds(pid: u32) -> usize {
 
 #[test]
 fn kept_handles_take_the_share_of_the_fd_limit_asked_for() {
-    let dir = scratch("kept");
-    let name = own("pfkept");
+    let (dir, name) = tagged("kept", "pfkept");
     let _members = group(&dir, &name, 300);
-    let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!("process_names:\n  - name: \"{{{{.Comm}}}}\"\n    comm: [{name}]\n"),
-    )
-    .unwrap();
+    let config = comm_groups(&dir, &[&name]);
     let config = config.to_str().unwrap();
     let (none, none_address) = serve(&["--config", config, "--kept-fds-percent", "0"]);
     let (half, half_address) = serve(&["--config", config]);

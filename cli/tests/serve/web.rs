@@ -2,7 +2,7 @@
 //! Certificates are made here with `openssl`; the clients are `curl`, a raw TCP stream and a
 //! real Prometheus; process-exporter gives its verdict on the same broken files.
 
-use super::common::{find_in_path, free_port, Running};
+use super::common::{find_in_path, free_port, installed, Running};
 use super::{prometheus, scratch, serve};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -18,18 +18,25 @@ const USERS: &str =
     "basic_auth_users:\n  prometheus: $2b$10$8qe7zCwGK3xG1jq73L4sPOcDwIiES9M3s4wJWT9JQn2O1OC5XYeYG\n";
 
 /// A CA, a server certificate for 127.0.0.1 it signed, a client certificate it signed, and a
-/// client certificate and key it did not sign, in one directory.
+/// client certificate and key it did not sign, in a scratch directory of the test's own, removed
+/// on drop.
 struct Certs {
     dir: PathBuf,
 }
 
+impl Drop for Certs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 impl Certs {
-    /// Makes them in `dir` with `openssl`; `None`, with a message, where it is missing.
-    fn make(dir: &Path) -> Option<Certs> {
-        if find_in_path("openssl").is_none() || find_in_path("curl").is_none() {
-            eprintln!("skipped: openssl and curl are needed to test TLS");
-            return None;
-        }
+    /// Makes them with `openssl` in a scratch directory for `what`; `None`, with a message, where
+    /// it is missing.
+    fn make(what: &str) -> Option<Certs> {
+        installed("openssl", "to make certificates")?;
+        installed("curl", "to test TLS")?;
+        let dir = &scratch(what);
         let openssl = |args: &[&str]| {
             super::succeeded(Command::new("openssl").args(args).current_dir(dir));
         };
@@ -136,8 +143,7 @@ fn curl(certs: &Certs, url: &str, args: &[&str]) -> Answer {
 
 #[test]
 fn a_real_prometheus_scrapes_serve_over_tls_with_basic_auth() {
-    let dir = scratch("web-prometheus");
-    let Some(certs) = Certs::make(&dir) else {
+    let Some(certs) = Certs::make("web-prometheus") else {
         return;
     };
     let Some(prometheus) = prometheus::Server::binary() else {
@@ -166,13 +172,11 @@ fn a_real_prometheus_scrapes_serve_over_tls_with_basic_auth() {
         Some("1"),
         "Prometheus never scraped serve over TLS"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn basic_auth_refuses_a_wrong_password_an_unknown_user_and_none() {
-    let dir = scratch("web-auth");
-    let Some(certs) = Certs::make(&dir) else {
+    let Some(certs) = Certs::make("web-auth") else {
         return;
     };
     let headers = "http_server_config:\n  headers:\n    X-Frame-Options: deny\n";
@@ -219,13 +223,11 @@ fn basic_auth_refuses_a_wrong_password_an_unknown_user_and_none() {
     );
     // And the right password, checked before, still gets through.
     assert_eq!(curl(&certs, &url, &["-u", &right]).status, 200);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn client_certificates_are_required_and_verified_when_asked() {
-    let dir = scratch("web-mtls");
-    let Some(certs) = Certs::make(&dir) else {
+    let Some(certs) = Certs::make("web-mtls") else {
         return;
     };
     let mtls = "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n";
@@ -263,13 +265,11 @@ fn client_certificates_are_required_and_verified_when_asked() {
         &["--cert", &stranger_crt, "--key", &stranger_key],
     );
     assert_eq!(stranger.status, 200, "{}", stranger.body);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn http2_is_offered_by_alpn_unless_turned_off() {
-    let dir = scratch("web-h2");
-    let Some(certs) = Certs::make(&dir) else {
+    let Some(certs) = Certs::make("web-h2") else {
         return;
     };
     let web = certs.config("web.yml", "");
@@ -292,7 +292,6 @@ fn http2_is_offered_by_alpn_unless_turned_off() {
         (only_h1.status, only_h1.http_version.as_str()),
         (200, "1.1")
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Starts serve with `args`, its stderr into `log`; returns it and its address, read from the
@@ -325,12 +324,11 @@ fn serve_logging_to(log: &Path, args: &[&str]) -> (Running, String) {
 
 #[test]
 fn plain_http_and_stalled_handshakes_on_the_tls_port_get_nothing() {
-    let dir = scratch("web-plain");
-    let Some(certs) = Certs::make(&dir) else {
+    let Some(certs) = Certs::make("web-plain") else {
         return;
     };
     let web = certs.config("web.yml", "");
-    let log = dir.join("serve.log");
+    let log = certs.dir.join("serve.log");
     let (_serve, address) = serve_logging_to(&log, &["--web.config.file", web.to_str().unwrap()]);
     for _ in 0..3 {
         let mut plain = std::net::TcpStream::connect(&address).unwrap();
@@ -364,7 +362,6 @@ fn plain_http_and_stalled_handshakes_on_the_tls_port_get_nothing() {
     assert_eq!(ok.status, 200);
     let said = std::fs::read_to_string(&log).unwrap();
     assert_eq!(said.lines().count(), 1, "{said}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// How a program given a web config ended within `within`: `Some((status, stderr))`, or `None`
@@ -396,11 +393,11 @@ fn verdict(mut command: Command, within: Duration) -> Option<(bool, String)> {
 
 #[test]
 fn each_malformed_web_config_is_refused_in_one_line_as_process_exporter_refuses_it() {
-    let dir = scratch("web-bad");
     // The files the cases name.
-    if Certs::make(&dir).is_none() {
+    let Some(certs) = Certs::make("web-bad") else {
         return;
-    }
+    };
+    let dir = &certs.dir;
     let peer = find_in_path("prometheus-process-exporter");
     if peer.is_none() {
         eprintln!("skipped: the comparison with process-exporter (not installed)");
@@ -499,5 +496,4 @@ fn each_malformed_web_config_is_refused_in_one_line_as_process_exporter_refuses_
             None => assert!(!peer_refuses, "{name}: process-exporter took it and served"),
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
