@@ -35,12 +35,11 @@ pub struct FileNr {
 
 /// Parses the bytes of `/proc/sys/fs/file-nr`.
 pub fn parse(buf: &[u8]) -> Result<FileNr> {
-    let mut words = text::words(text::body(buf, FILE)?);
-    let mut next = |field| words.u64_field(FILE, field);
+    let [allocated, free, max] = text::u64_fields(buf, FILE, ["allocated", "free", "max"])?;
     Ok(FileNr {
-        allocated: next("allocated")?,
-        free: next("free")?,
-        max: next("max")?,
+        allocated,
+        free,
+        max,
     })
 }
 
@@ -53,8 +52,7 @@ mod tests {
 
     #[test]
     fn real_file() {
-        // This machine's file.
-        let nr = parse(b"362\t0\t2466177\n").unwrap();
+        let nr = parse(include_bytes!("../../tests/fixtures/file_nr")).unwrap();
         assert_eq!((nr.allocated, nr.free, nr.max), (362, 0, 2466177));
         // fs.file-max can be set up to LONG_MAX.
         assert_eq!(

@@ -49,16 +49,16 @@ pub struct Statm {
 
 /// Parses the bytes of one `/proc/<pid>/statm` file. Fields after the seventh are ignored.
 pub fn parse(buf: &[u8]) -> Result<Statm> {
-    let mut words = text::words(text::body(buf, FILE)?);
-    let mut next = |field| words.u64_field(FILE, field);
+    let names = ["size", "resident", "shared", "text", "lib", "data", "dt"];
+    let [size, resident, shared, text, lib, data, dt] = text::u64_fields(buf, FILE, names)?;
     Ok(Statm {
-        size: next("size")?,
-        resident: next("resident")?,
-        shared: next("shared")?,
-        text: next("text")?,
-        lib: next("lib")?,
-        data: next("data")?,
-        dt: next("dt")?,
+        size,
+        resident,
+        shared,
+        text,
+        lib,
+        data,
+        dt,
     })
 }
 
@@ -96,15 +96,20 @@ mod tests {
     use crate::parse::testing::never_panics;
 
     /// This machine's `/proc/1/statm`.
-    const REAL: &[u8] = b"9737 2612 1617 1327 0 7895 0\n";
+    const REAL: &[u8] = include_bytes!("../../tests/fixtures/statm");
 
     #[test]
     fn real_file() {
-        let m = parse(REAL).unwrap();
-        assert_eq!(
-            (m.size, m.resident, m.shared, m.text, m.lib, m.data, m.dt),
-            (9737, 2612, 1617, 1327, 0, 7895, 0)
-        );
+        let m = Statm {
+            size: 9737,
+            resident: 2612,
+            shared: 1617,
+            text: 1327,
+            lib: 0,
+            data: 7895,
+            dt: 0,
+        };
+        assert_eq!(parse(REAL), Ok(m));
         assert_eq!(m.size_bytes(4096), 9737 * 4096);
         assert_eq!(m.data_bytes(4096), 7895 * 4096);
         assert_eq!(m.size_bytes(u64::MAX), u64::MAX);

@@ -272,6 +272,22 @@ impl Words<'_> {
     }
 }
 
+/// The first `N` blank-separated words of a one-line file, each a strict decimal: the file's
+/// figures in order, an error naming the first that is missing or malformed. Words after them
+/// are ignored.
+pub(crate) fn u64_fields<const N: usize>(
+    buf: &[u8],
+    file: &'static str,
+    fields: [&'static str; N],
+) -> Result<[u64; N], Error> {
+    let mut words = words(body(buf, file)?);
+    let mut out = [0; N];
+    for (slot, field) in out.iter_mut().zip(fields) {
+        *slot = words.u64_field(file, field)?;
+    }
+    Ok(out)
+}
+
 /// The next blank-separated word of `rest`, read as a strict decimal and consumed: `Ok(None)` when
 /// only blanks remain, `Err(())` if the word is not all digits or overflows. The same as taking a
 /// word from [`words`] and parsing it, in one pass.
