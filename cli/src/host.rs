@@ -190,69 +190,70 @@ pub fn host(mut args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure
 fn write_text(out: &mut (impl Write + ?Sized), s: &Json) -> std::io::Result<()> {
     let num = |v: &Json| v.as_f64().map_or("-".into(), |v| format!("{v:.2}"));
     let bytes = |v: &Json| v.as_u64().map_or("-".into(), format_bytes);
-    let cpu = &s["cpu_seconds"];
+    let cpu = |key: &str| num(&s["cpu_seconds"][key]);
     writeln!(
         out,
         "cpu       user {} s  nice {} s  system {} s  idle {} s  iowait {} s  steal {} s \
          (summed over CPUs)",
-        num(&cpu["user"]),
-        num(&cpu["nice"]),
-        num(&cpu["system"]),
-        num(&cpu["idle"]),
-        num(&cpu["iowait"]),
-        num(&cpu["steal"]),
+        cpu("user"),
+        cpu("nice"),
+        cpu("system"),
+        cpu("idle"),
+        cpu("iowait"),
+        cpu("steal"),
     )?;
-    let mem = &s["memory_bytes"];
+    let mem = |key: &str| bytes(&s["memory_bytes"][key]);
     writeln!(
         out,
         "memory    total {}  free {}  available {}  buffers {}  cached {}  swap {} of {} free",
-        bytes(&mem["total"]),
-        bytes(&mem["free"]),
-        bytes(&mem["available"]),
-        bytes(&mem["buffers"]),
-        bytes(&mem["cached"]),
-        bytes(&mem["swap_free"]),
-        bytes(&mem["swap_total"]),
+        mem("total"),
+        mem("free"),
+        mem("available"),
+        mem("buffers"),
+        mem("cached"),
+        mem("swap_free"),
+        mem("swap_total"),
     )?;
-    let load = &s["load"];
+    let load = |minutes: usize| num(&s["load"][minutes]);
+    let uptime = s["uptime_seconds"]
+        .as_f64()
+        .map_or("-".into(), human_duration);
     writeln!(
         out,
-        "load      {} {} {}  uptime {}",
-        num(&load[0]),
-        num(&load[1]),
-        num(&load[2]),
-        s["uptime_seconds"]
-            .as_f64()
-            .map_or("-".into(), human_duration),
+        "load      {} {} {}  uptime {uptime}",
+        load(0),
+        load(1),
+        load(2)
     )?;
     for resource in ["cpu", "memory", "io"] {
         let p = &s["pressure"][resource];
         if p.is_null() {
             writeln!(out, "pressure  {resource:<6} - (no PSI)")?;
         } else {
+            let p = |key: &str| num(&p[key]);
             writeln!(
                 out,
                 "pressure  {resource:<6} some {}% {}% {}% (10 s, 60 s, 300 s), {} s stalled; \
                  full {}%, {} s",
-                num(&p["avg10"]),
-                num(&p["avg60"]),
-                num(&p["avg300"]),
-                num(&p["some_total_seconds"]),
-                num(&p["full_avg10"]),
-                num(&p["full_total_seconds"]),
+                p("avg10"),
+                p("avg60"),
+                p("avg300"),
+                p("some_total_seconds"),
+                p("full_avg10"),
+                p("full_total_seconds"),
             )?;
         }
     }
-    let v = &s["vmstat"];
     let count = |v: &Json| v.as_u64().map_or("-".into(), |n| n.to_string());
+    let vm = |key: &str| count(&s["vmstat"][key]);
     writeln!(
         out,
         "paging    faults {}  major {}  swapped in {}  out {} pages  OOM kills {}",
-        count(&v["pgfault"]),
-        count(&v["pgmajfault"]),
-        count(&v["pswpin"]),
-        count(&v["pswpout"]),
-        count(&v["oom_kill"]),
+        vm("pgfault"),
+        vm("pgmajfault"),
+        vm("pswpin"),
+        vm("pswpout"),
+        vm("oom_kill"),
     )?;
     let disks = s["disks"].as_array().map_or(&[][..], Vec::as_slice);
     let busy = |d: &&Json| d["reads_completed"] != 0 || d["writes_completed"] != 0;
@@ -273,22 +274,20 @@ fn write_text(out: &mut (impl Write + ?Sized), s: &Json) -> std::io::Result<()> 
         writeln!(out, "disk      ({idle} devices never used, not shown)")?;
     }
     for n in s["net"].as_array().into_iter().flatten() {
-        writeln!(
-            out,
-            "net       {:<10} received {}  sent {}",
-            n["name"].as_str().unwrap_or("?"),
-            bytes(&n["receive_bytes"]),
-            bytes(&n["transmit_bytes"]),
-        )?;
+        let name = n["name"].as_str().unwrap_or("?");
+        let (received, sent) = (bytes(&n["receive_bytes"]), bytes(&n["transmit_bytes"]));
+        writeln!(out, "net       {name:<10} received {received}  sent {sent}")?;
     }
+    let files = |key: &str| count(&s["file_nr"][key]);
+    let sockets = |key: &str| count(&s["sockstat"][key]);
     writeln!(
         out,
         "files     {} open of {}  sockets {} (TCP {} in use, {} in TIME_WAIT)",
-        count(&s["file_nr"]["allocated"]),
-        count(&s["file_nr"]["max"]),
-        count(&s["sockstat"]["sockets_used"]),
-        count(&s["sockstat"]["tcp_inuse"]),
-        count(&s["sockstat"]["tcp_tw"]),
+        files("allocated"),
+        files("max"),
+        sockets("sockets_used"),
+        sockets("tcp_inuse"),
+        sockets("tcp_tw"),
     )?;
     writeln!(out, "read in {} µs", count(&s["micros"]))
 }
