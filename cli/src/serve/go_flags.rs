@@ -267,27 +267,18 @@ mod tests {
 
     #[test]
     fn errors_are_worded_as_go_words_them() {
-        let message = |line: &[&str]| read(line).unwrap_err().to_string();
-        assert_eq!(message(&["-foo"]), "flag provided but not defined: -foo");
-        assert_eq!(
-            message(&["--foo=1"]),
-            "flag provided but not defined: --foo"
-        );
-        assert_eq!(
-            message(&["-config.path"]),
-            "flag needs an argument: -config.path"
-        );
-        assert_eq!(message(&["---x"]), "bad flag syntax: ---x");
-        assert_eq!(message(&["-=x"]), "bad flag syntax: -=x");
-        assert_eq!(
-            message(&["x"]),
-            "unexpected argument \"x\" (serve takes flags only)"
-        );
-        // A lone dash is a word, not a flag, for Go too.
-        assert_eq!(
-            message(&["-"]),
-            "unexpected argument \"-\" (serve takes flags only)"
-        );
+        for (word, message) in [
+            ("-foo", "flag provided but not defined: -foo"),
+            ("--foo=1", "flag provided but not defined: --foo"),
+            ("-config.path", "flag needs an argument: -config.path"),
+            ("---x", "bad flag syntax: ---x"),
+            ("-=x", "bad flag syntax: -=x"),
+            ("x", "unexpected argument \"x\" (serve takes flags only)"),
+            // A lone dash is a word, not a flag, for Go too.
+            ("-", "unexpected argument \"-\" (serve takes flags only)"),
+        ] {
+            assert_eq!(read(&[word]).unwrap_err().to_string(), message);
+        }
     }
 
     #[test]

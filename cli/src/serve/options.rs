@@ -335,6 +335,7 @@ fn invalid(flag: &Flag, why: String) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn options(line: &[&str]) -> Options {
         match parse(line.iter().map(OsString::from).collect()) {
@@ -376,8 +377,10 @@ mod tests {
             "--budget-ms=250",
             "--once",
         ]);
-        assert_eq!(o.listen.to_string(), "127.0.0.1:9300");
-        assert_eq!(o.config.as_deref(), Some(std::path::Path::new("a.yml")));
+        assert_eq!(
+            (o.listen.to_string(), o.config.as_deref()),
+            ("127.0.0.1:9300".into(), Some(Path::new("a.yml")))
+        );
         assert!(!o.children && o.threads && o.once);
         assert_eq!(o.smaps_max_rss, Some(64 << 20));
         assert_eq!(o.budget, Some(Duration::from_millis(250)));
@@ -404,16 +407,22 @@ mod tests {
             "-debug=1",
             "-remove-empty-groups",
         ]);
-        assert_eq!(o.listen.to_string(), "[::1]:9256");
-        assert_eq!(o.config.as_deref(), Some(std::path::Path::new("b.yml")));
-        assert_eq!(o.procfs, std::path::Path::new("/host/proc"));
+        assert_eq!(
+            (
+                o.listen.to_string(),
+                o.config.as_deref(),
+                o.procfs.as_path()
+            ),
+            (
+                "[::1]:9256".into(),
+                Some(Path::new("b.yml")),
+                Path::new("/host/proc")
+            )
+        );
         assert!(!o.children && o.threads && o.debug && o.remove_empty_groups);
         assert_eq!(o.smaps_max_rss, Some(DEFAULT_SMAPS_MAX_RSS));
         assert_eq!(o.telemetry_path, "/other");
-        assert_eq!(
-            o.web_config.as_deref(),
-            Some(std::path::Path::new("web.yml"))
-        );
+        assert_eq!(o.web_config.as_deref(), Some(Path::new("web.yml")));
         // The last of a flag given twice counts, as in Go.
         assert!(!options(&["-threads", "-threads=f"]).threads);
         assert!(options(&["-gather-smaps=false"]).smaps_max_rss.is_none());

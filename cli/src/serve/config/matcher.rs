@@ -181,7 +181,7 @@ pub(super) fn join_args(args: &[&[u8]]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{load, name, proc, reject};
+    use super::super::testing::{assert_refused_at, load, name, proc, reject};
 
     #[test]
     fn comm_is_exact() {
@@ -347,10 +347,8 @@ mod tests {
             "process_names:\n  - comm:\n    name: x\n",
             "process_names:\n  - {}\n",
         ] {
-            let e = reject(yaml);
-            assert!(e.message().contains("no matcher"), "{yaml}: {e}");
-            // The entry's first key (or its brace).
-            assert_eq!((e.line(), e.column()), (Some(2), Some(5)), "{e}");
+            // At the entry's first key (or its brace).
+            assert_refused_at(yaml, (2, 5), "no matcher");
         }
     }
 

@@ -430,6 +430,13 @@ mod testing {
         }
     }
 
+    /// Asserts that `yaml` is refused at `(line, column)`, with a message holding `says`.
+    pub(super) fn assert_refused_at(yaml: &str, at: (usize, usize), says: &str) {
+        let e = reject(yaml);
+        assert_eq!((e.line(), e.column()), (Some(at.0), Some(at.1)), "{e}");
+        assert!(e.message().contains(says), "{e}");
+    }
+
     pub(super) fn name(config: &Config, comm: &str, argv: &[&str]) -> Option<String> {
         let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
         config.group_name(&proc(comm, &argv))

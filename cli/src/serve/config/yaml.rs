@@ -211,7 +211,7 @@ pub(super) fn strings(key: &str, node: Node) -> Result<Option<Vec<(String, Pos)>
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{load, name, reject};
+    use super::super::testing::{assert_refused_at, load, name, reject};
     use super::super::Config;
 
     #[test]
@@ -227,12 +227,14 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_rejected_by_name() {
-        let e = reject("process_names:\n  - comm: [a]\nchildren: true\n");
-        assert_eq!((e.line(), e.column()), (Some(3), Some(1)), "{e}");
-        assert!(e.message().contains("unknown key `children`"), "{e}");
-        let e = reject("process_names:\n  - comm: [a]\n    cmdlines: ['x']\n");
-        assert_eq!((e.line(), e.column()), (Some(3), Some(5)), "{e}");
-        assert!(e.message().contains("unknown key `cmdlines`"), "{e}");
+        let entry = "process_names:\n  - comm: [a]\n";
+        assert_refused_at(
+            &format!("{entry}children: true\n"),
+            (3, 1),
+            "unknown key `children`",
+        );
+        let cmdlines = format!("{entry}    cmdlines: ['x']\n");
+        assert_refused_at(&cmdlines, (3, 5), "unknown key `cmdlines`");
         let e = reject("proces_names:\n  - comm: [a]\n");
         assert!(e.message().contains("`proces_names`"), "{e}");
         let e = reject("process_names:\n  - comm: [a]\n    comm: [b]\n");
@@ -337,9 +339,11 @@ mod tests {
 
     #[test]
     fn tabs_go_yaml_refuses_are_refused_with_their_line() {
-        let e = reject("process_names:\n  -\tcomm: [a]\n");
-        assert_eq!((e.line(), e.column()), (Some(2), Some(4)), "{e}");
-        assert!(e.message().contains("a tab after `-`"), "{e}");
+        assert_refused_at(
+            "process_names:\n  -\tcomm: [a]\n",
+            (2, 4),
+            "a tab after `-`",
+        );
         // Tabs in quoted and block scalars are content.
         let c = load("process_names:\n  - name: |\n      a\tb\n    comm: ['x\ty']\n");
         assert_eq!(name(&c, "x\ty", &[]).as_deref(), Some("a\tb\n"));
