@@ -273,12 +273,9 @@ impl Exporter {
                 *complete = false;
                 break;
             }
-            let Ok(mut proc) = self.procfs.open_pid(row.pid) else {
+            let Some((mut proc, same)) = open_row(self.procfs, row) else {
                 continue;
             };
-            let same = proc
-                .stat()
-                .is_ok_and(|st| Some(st.starttime()) == row.start_time_ticks);
             let counted = same.then(|| proc.fd_kinds(budget));
             let sockets = groups.entry(group.clone()).or_default();
             // Exited, or another user's: counted as the scan counts it.
@@ -296,12 +293,9 @@ impl Exporter {
                 *pss = None;
                 continue;
             }
-            let Ok(mut proc) = self.procfs.open_pid(row.pid) else {
+            let Some((mut proc, same)) = open_row(self.procfs, row) else {
                 continue;
             };
-            let same = proc
-                .stat()
-                .is_ok_and(|st| Some(st.starttime()) == row.start_time_ticks);
             *pss = proc
                 .smaps_rollup()
                 .ok()
@@ -327,6 +321,16 @@ impl Exporter {
         exposition::write_scrape_errors(out, &self.errors);
         exposition::write_scrape_report(out, report);
     }
+}
+
+/// A handle on the process of `row`, and whether it is still the process the scan saw (the same
+/// start time, not a reused pid); `None` if it cannot be opened.
+fn open_row(procfs: &ProcFs, row: &Row) -> Option<(procfast::Proc, bool)> {
+    let mut proc = procfs.open_pid(row.pid).ok()?;
+    let same = proc
+        .stat()
+        .is_ok_and(|st| Some(st.starttime()) == row.start_time_ticks);
+    Some((proc, same))
 }
 
 /// serve's own process collector, with the network counters client_golang reports (one more

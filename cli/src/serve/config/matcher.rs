@@ -181,18 +181,18 @@ pub(super) fn join_args(args: &[&[u8]]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{assert_refused_at, load, name, proc, reject};
+    use super::super::testing::{assert_name, assert_refused_at, load, name, proc, reject};
 
     #[test]
     fn comm_is_exact() {
         let c = load("process_names:\n  - comm: [bash, 'kworker/0:1']\n");
-        assert_eq!(name(&c, "bash", &[]).as_deref(), Some("bash"));
-        assert_eq!(name(&c, "kworker/0:1", &[]).as_deref(), Some("kworker/0:1"));
-        assert_eq!(name(&c, "bas", &["bash"]), None);
-        assert_eq!(name(&c, "bashx", &["bash"]), None);
-        assert_eq!(name(&c, "Bash", &["bash"]), None);
+        assert_name(&c, "bash", &[], Some("bash"));
+        assert_name(&c, "kworker/0:1", &[], Some("kworker/0:1"));
+        assert_name(&c, "bas", &["bash"], None);
+        assert_name(&c, "bashx", &["bash"], None);
+        assert_name(&c, "Bash", &["bash"], None);
         // The comm, not argv, is matched.
-        assert_eq!(name(&c, "sh", &["bash"]), None);
+        assert_name(&c, "sh", &["bash"], None);
     }
 
     #[test]
@@ -200,10 +200,7 @@ mod tests {
         let c = load("process_names:\n  - comm: [chromium-browser, chromium-browse]\n");
         assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
         assert!(c.warnings[0].contains("chromium-browser") && c.warnings[0].starts_with("line 2"));
-        assert_eq!(
-            name(&c, "chromium-browse", &[]).as_deref(),
-            Some("chromium-browse")
-        );
+        assert_name(&c, "chromium-browse", &[], Some("chromium-browse"));
     }
 
     #[test]
@@ -211,39 +208,32 @@ mod tests {
         let c = load(
             "process_names:\n  - exe: [bash]\n  - exe: [/usr/bin/python3, /usr/local/bin/python3]\n",
         );
-        assert_eq!(name(&c, "bash", &["/bin/bash"]).as_deref(), Some("bash"));
-        assert_eq!(
-            name(&c, "bash", &["bash", "-c", "x"]).as_deref(),
-            Some("bash")
-        );
+        assert_name(&c, "bash", &["/bin/bash"], Some("bash"));
+        assert_name(&c, "bash", &["bash", "-c", "x"], Some("bash"));
         // A login shell's argv[0] is "-bash": not "bash".
-        assert_eq!(name(&c, "bash", &["-bash"]), None);
+        assert_name(&c, "bash", &["-bash"], None);
         // No argv (a kernel thread) matches no exe, whatever the comm.
-        assert_eq!(name(&c, "bash", &[]), None);
+        assert_name(&c, "bash", &[], None);
         // Both full paths count (Go would keep only the later of the same basename).
-        assert_eq!(
-            name(&c, "python3", &["/usr/bin/python3"]).as_deref(),
-            Some("python3")
-        );
-        assert_eq!(
-            name(&c, "python3", &["/usr/local/bin/python3"]).as_deref(),
-            Some("python3")
-        );
-        assert_eq!(name(&c, "python3", &["python3"]), None);
+        assert_name(&c, "python3", &["/usr/bin/python3"], Some("python3"));
+        assert_name(&c, "python3", &["/usr/local/bin/python3"], Some("python3"));
+        assert_name(&c, "python3", &["python3"], None);
         // argv[0] is what counts, whatever the binary: the trailing slash is dropped by Base.
-        assert_eq!(name(&c, "x", &["/weird/bash/"]).as_deref(), Some("bash"));
+        assert_name(&c, "x", &["/weird/bash/"], Some("bash"));
     }
 
     #[test]
     fn cmdline_regexes_all_match_the_joined_line() {
         let c = load("process_names:\n  - name: both\n    cmdline: ['-jar', 'app\\.jar --port']\n");
         // Unanchored, and across arguments: argv is joined by single spaces.
-        assert_eq!(
-            name(&c, "java", &["java", "-jar", "app.jar", "--port", "80"]).as_deref(),
-            Some("both")
+        assert_name(
+            &c,
+            "java",
+            &["java", "-jar", "app.jar", "--port", "80"],
+            Some("both"),
         );
-        assert_eq!(name(&c, "java", &["java", "-jar", "other.jar"]), None);
-        assert_eq!(name(&c, "java", &["java", "app.jar", "--port"]), None);
+        assert_name(&c, "java", &["java", "-jar", "other.jar"], None);
+        assert_name(&c, "java", &["java", "app.jar", "--port"], None);
     }
 
     #[test]
@@ -251,13 +241,10 @@ mod tests {
         let c = load(
             "process_names:\n  - comm: [postgres]\n    exe: [postgres]\n    cmdline: ['-D']\n",
         );
-        assert_eq!(
-            name(&c, "postgres", &["postgres", "-D", "/d"]).as_deref(),
-            Some("postgres")
-        );
-        assert_eq!(name(&c, "postmaster", &["postgres", "-D", "/d"]), None);
-        assert_eq!(name(&c, "postgres", &["/usr/bin/pg", "-D", "/d"]), None);
-        assert_eq!(name(&c, "postgres", &["postgres"]), None);
+        assert_name(&c, "postgres", &["postgres", "-D", "/d"], Some("postgres"));
+        assert_name(&c, "postmaster", &["postgres", "-D", "/d"], None);
+        assert_name(&c, "postgres", &["/usr/bin/pg", "-D", "/d"], None);
+        assert_name(&c, "postgres", &["postgres"], None);
     }
 
     #[test]
@@ -268,16 +255,10 @@ mod tests {
              \x20 - {name: second, comm: [nginx]}\n\
              \x20 - {name: third, cmdline: ['.']}\n",
         );
-        assert_eq!(
-            name(&c, "nginx", &["nginx: master process"]).as_deref(),
-            Some("first")
-        );
-        assert_eq!(
-            name(&c, "nginx", &["nginx: worker process"]).as_deref(),
-            Some("second")
-        );
-        assert_eq!(name(&c, "cat", &["cat"]).as_deref(), Some("third"));
-        assert_eq!(name(&c, "kthreadd", &[]), None);
+        assert_name(&c, "nginx", &["nginx: master process"], Some("first"));
+        assert_name(&c, "nginx", &["nginx: worker process"], Some("second"));
+        assert_name(&c, "cat", &["cat"], Some("third"));
+        assert_name(&c, "kthreadd", &[], None);
     }
 
     #[test]
@@ -290,21 +271,25 @@ mod tests {
              \x20   - '--env=(?P<Env>\\w+)(?P<Opt>-x)?'\n\
              \x20   - '(?P<Svc>api)'\n",
         );
-        assert_eq!(
-            name(&c, "srv", &["srv", "--svc=api", "--env=prod"]).as_deref(),
-            // The later regex's Svc wins (it is "api" both ways here); Opt took no part.
-            Some("api/prod|")
+        // The later regex's Svc wins (it is "api" both ways here); Opt took no part.
+        assert_name(
+            &c,
+            "srv",
+            &["srv", "--svc=api", "--env=prod"],
+            Some("api/prod|"),
         );
-        assert_eq!(
-            name(&c, "srv", &["srv", "--svc=api", "--env=dev-x"]).as_deref(),
-            Some("api/dev|-x")
+        assert_name(
+            &c,
+            "srv",
+            &["srv", "--svc=api", "--env=dev-x"],
+            Some("api/dev|-x"),
         );
         // The third regex must match too.
-        assert_eq!(name(&c, "srv", &["srv", "--svc=web", "--env=prod"]), None);
+        assert_name(&c, "srv", &["srv", "--svc=web", "--env=prod"], None);
         let later = load(
             "process_names:\n  - name: '{{.Matches.A}}'\n    cmdline: ['(?P<A>x+)', '(?P<A>y+)']\n",
         );
-        assert_eq!(name(&later, "p", &["xx yyy"]).as_deref(), Some("yyy"));
+        assert_name(&later, "p", &["xx yyy"], Some("yyy"));
     }
 
     #[test]
@@ -315,17 +300,11 @@ mod tests {
             "process_names:\n  - comm: [sshd]\n    name:\n",
         ] {
             let c = load(yaml);
-            assert_eq!(
-                name(&c, "sshd", &["/usr/sbin/sshd", "-D"]).as_deref(),
-                Some("sshd")
-            );
+            assert_name(&c, "sshd", &["/usr/sbin/sshd", "-D"], Some("sshd"));
             // Go's filepath.Base of a rewritten argv[0]: what follows the last slash.
-            assert_eq!(
-                name(&c, "sshd", &["sshd: alice@pts/0"]).as_deref(),
-                Some("0")
-            );
-            assert_eq!(name(&c, "sshd", &[]).as_deref(), Some("sshd"));
-            assert_eq!(name(&c, "sshd", &[""]).as_deref(), Some("."));
+            assert_name(&c, "sshd", &["sshd: alice@pts/0"], Some("0"));
+            assert_name(&c, "sshd", &[], Some("sshd"));
+            assert_name(&c, "sshd", &[""], Some("."));
         }
     }
 

@@ -437,6 +437,13 @@ mod testing {
         assert!(e.message().contains(says), "{e}");
     }
 
+    /// Asserts that a process of `comm` and `argv` is grouped as `want` (`None`: in no group).
+    #[track_caller]
+    pub(super) fn assert_name(config: &Config, comm: &str, argv: &[&str], want: Option<&str>) {
+        let got = name(config, comm, argv);
+        assert_eq!(got.as_deref(), want, "{comm} {argv:?}");
+    }
+
     pub(super) fn name(config: &Config, comm: &str, argv: &[&str]) -> Option<String> {
         let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
         config.group_name(&proc(comm, &argv))
@@ -445,7 +452,7 @@ mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::{load, name};
+    use super::testing::{assert_name, load, name};
     use super::*;
 
     #[test]
@@ -466,17 +473,16 @@ mod tests {
              \x20   - --config\\.file\\s+(?P<Cfg>\\S+)\n",
         );
         assert_eq!(c.matchers.len(), 3);
-        assert_eq!(name(&c, "zsh", &["/bin/zsh", "-l"]).as_deref(), Some("zsh"));
-        assert_eq!(
-            name(&c, "mysqld", &["/usr/sbin/mysqld"]).as_deref(),
-            Some("mysqld")
-        );
-        assert_eq!(
-            name(&c, "grafana", &["/opt/grafana/bin/grafana"]).as_deref(),
-            Some("grafana")
+        assert_name(&c, "zsh", &["/bin/zsh", "-l"], Some("zsh"));
+        assert_name(&c, "mysqld", &["/usr/sbin/mysqld"], Some("mysqld"));
+        assert_name(
+            &c,
+            "grafana",
+            &["/opt/grafana/bin/grafana"],
+            Some("grafana"),
         );
         // With a slash the whole argv[0] must match.
-        assert_eq!(name(&c, "grafana", &["/usr/bin/grafana"]), None);
+        assert_name(&c, "grafana", &["/usr/bin/grafana"], None);
         assert_eq!(
             name(
                 &c,
@@ -486,8 +492,8 @@ mod tests {
             .as_deref(),
             Some("/usr/bin/node_exporter:/etc/n.yml")
         );
-        assert_eq!(name(&c, "node_exporter", &["/usr/bin/node_exporter"]), None);
-        assert_eq!(name(&c, "bash", &["bash"]), None);
+        assert_name(&c, "node_exporter", &["/usr/bin/node_exporter"], None);
+        assert_name(&c, "bash", &["bash"], None);
         assert!(c.warnings.is_empty());
     }
 
@@ -504,15 +510,14 @@ mod tests {
              \x20   - --user\n\
              \x20   name: systemd:user\n",
         );
-        assert_eq!(name(&c, "vim", &["vim", "x"]).as_deref(), Some("vim"));
-        assert_eq!(
-            name(&c, "systemd", &["/lib/systemd/systemd", "--user"]).as_deref(),
-            Some("systemd:user")
+        assert_name(&c, "vim", &["vim", "x"], Some("vim"));
+        assert_name(
+            &c,
+            "systemd",
+            &["/lib/systemd/systemd", "--user"],
+            Some("systemd:user"),
         );
-        assert_eq!(
-            name(&c, "systemd", &["/lib/systemd/systemd", "--system"]),
-            None
-        );
+        assert_name(&c, "systemd", &["/lib/systemd/systemd", "--system"], None);
     }
 
     #[test]
@@ -526,7 +531,7 @@ mod tests {
         ] {
             let c = load(yaml);
             assert!(c.matchers.is_empty(), "{yaml}");
-            assert_eq!(name(&c, "bash", &["bash"]), None);
+            assert_name(&c, "bash", &["bash"], None);
             // It serves nothing: say so.
             assert_eq!(c.warnings.len(), 1, "{yaml}");
             assert!(
@@ -554,13 +559,10 @@ mod tests {
     #[test]
     fn default_by_comm_is_all_yaml() {
         let c = Config::default_by_comm();
-        assert_eq!(name(&c, "bash", &["/bin/bash"]).as_deref(), Some("bash"));
-        assert_eq!(
-            name(&c, "sshd", &["sshd: alice@pts/0"]).as_deref(),
-            Some("sshd")
-        );
+        assert_name(&c, "bash", &["/bin/bash"], Some("bash"));
+        assert_name(&c, "sshd", &["sshd: alice@pts/0"], Some("sshd"));
         // Kernel threads have no command line: left out, as process-exporter's all.yaml does.
-        assert_eq!(name(&c, "kworker/0:1", &[]), None);
+        assert_name(&c, "kworker/0:1", &[], None);
         assert!(c.needs_cmdline());
         assert!(c.warnings.is_empty());
     }

@@ -98,7 +98,7 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::name;
+    use super::super::testing::assert_name;
     use super::*;
 
     fn names(procnames: &str, namemapping: &str) -> Config {
@@ -110,9 +110,9 @@ mod tests {
     #[test]
     fn procnames_group_by_comm() {
         let c = names("bash,,sleep", "");
-        assert_eq!(name(&c, "bash", &["/bin/bash"]).as_deref(), Some("bash"));
-        assert_eq!(name(&c, "sleep", &[]).as_deref(), Some("sleep"));
-        assert_eq!(name(&c, "sh", &["bash"]), None);
+        assert_name(&c, "bash", &["/bin/bash"], Some("bash"));
+        assert_name(&c, "sleep", &[], Some("sleep"));
+        assert_name(&c, "sh", &["bash"], None);
         assert!(!c.needs_cmdline());
         assert!(c.warnings.is_empty());
     }
@@ -121,45 +121,38 @@ mod tests {
     fn namemapping_names_by_the_first_group_that_took_text() {
         let c = names("", r"python3,([^/ ]+)\.py,java,(x)?-jar\s+([^/ ]+)\.jar");
         assert!(c.needs_cmdline());
-        assert_eq!(
-            name(&c, "python3", &["python3", "/srv/app.py"]).as_deref(),
-            Some("python3:app")
+        assert_name(
+            &c,
+            "python3",
+            &["python3", "/srv/app.py"],
+            Some("python3:app"),
         );
         // The first group took no part: the second names it.
-        assert_eq!(
-            name(&c, "java", &["java", "-jar", "svc.jar"]).as_deref(),
-            Some("java:svc")
-        );
+        assert_name(&c, "java", &["java", "-jar", "svc.jar"], Some("java:svc"));
         // A mapped comm whose command line the regex does not match is not tracked.
-        assert_eq!(name(&c, "python3", &["python3", "-c", "1"]), None);
-        assert_eq!(name(&c, "bash", &["bash"]), None);
+        assert_name(&c, "python3", &["python3", "-c", "1"], None);
+        assert_name(&c, "bash", &["bash"], None);
     }
 
     #[test]
     fn a_mapping_rules_a_comm_procnames_also_lists() {
         let c = names("java,bash", "java,-jar\\s+(\\S+)");
-        assert_eq!(name(&c, "java", &["java", "-version"]), None);
-        assert_eq!(
-            name(&c, "java", &["java", "-jar", "a.jar"]).as_deref(),
-            Some("java:a.jar")
-        );
-        assert_eq!(name(&c, "bash", &["bash"]).as_deref(), Some("bash"));
+        assert_name(&c, "java", &["java", "-version"], None);
+        assert_name(&c, "java", &["java", "-jar", "a.jar"], Some("java:a.jar"));
+        assert_name(&c, "bash", &["bash"], Some("bash"));
     }
 
     #[test]
     fn a_regex_without_a_group_or_with_empty_groups_tracks_nothing() {
         let c = names("", "sleep,600,cat,(x*)");
-        assert_eq!(name(&c, "sleep", &["sleep", "600"]), None);
-        assert_eq!(name(&c, "cat", &["cat"]), None);
+        assert_name(&c, "sleep", &["sleep", "600"], None);
+        assert_name(&c, "cat", &["cat"], None);
     }
 
     #[test]
     fn the_last_mapping_of_a_comm_counts() {
         let c = names("", "sleep,(1),sleep,(6)");
-        assert_eq!(
-            name(&c, "sleep", &["sleep", "16"]).as_deref(),
-            Some("sleep:6")
-        );
+        assert_name(&c, "sleep", &["sleep", "16"], Some("sleep:6"));
     }
 
     #[test]
@@ -167,7 +160,7 @@ mod tests {
         assert!(Config::from_names("", "").unwrap().is_none());
         // Only empty items: a config that tracks nothing, as process-exporter's.
         let c = names(",", "");
-        assert_eq!(name(&c, "bash", &["bash"]), None);
+        assert_name(&c, "bash", &["bash"], None);
     }
 
     #[test]

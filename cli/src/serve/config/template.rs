@@ -153,7 +153,7 @@ fn parse_field(action: &str) -> Result<Part, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{load, name, proc, reject};
+    use super::super::testing::{assert_name, load, proc, reject};
     use super::*;
     use std::time::Duration;
 
@@ -188,7 +188,7 @@ mod tests {
         let c = load(
             "process_names:\n  - name: \"{{ .Comm }}:{{\t.PID\t}} [ {{- .Comm -}} ] {{.Comm}}\"\n    comm: [a]\n",
         );
-        assert_eq!(name(&c, "a", &[]).as_deref(), Some("a:4242 [a] a"));
+        assert_name(&c, "a", &[], Some("a:4242 [a] a"));
         assert_eq!(
             parse_template("x }} y"),
             Ok(vec![Part::Text("x }} y".into())])

@@ -211,7 +211,7 @@ pub(super) fn strings(key: &str, node: Node) -> Result<Option<Vec<(String, Pos)>
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{assert_refused_at, load, name, reject};
+    use super::super::testing::{assert_name, assert_refused_at, load, reject};
     use super::super::Config;
 
     #[test]
@@ -280,7 +280,7 @@ mod tests {
              not: [read\n",
         );
         assert_eq!(c.matchers.len(), 2);
-        assert_eq!(name(&c, "zsh", &["x"]).as_deref(), Some("a:zsh"));
+        assert_name(&c, "zsh", &["x"], Some("a:zsh"));
         // A byte-order mark is skipped.
         assert_eq!(
             load("\u{feff}process_names:\n  - comm: [a]\n")
@@ -290,7 +290,7 @@ mod tests {
         );
         // Numbers and booleans are strings where strings are wanted.
         let c = load("process_names:\n  - comm: [123, true]\n    name: 7\n");
-        assert_eq!(name(&c, "true", &[]).as_deref(), Some("7"));
+        assert_name(&c, "true", &[], Some("7"));
     }
 
     #[test]
@@ -346,7 +346,7 @@ mod tests {
         );
         // Tabs in quoted and block scalars are content.
         let c = load("process_names:\n  - name: |\n      a\tb\n    comm: ['x\ty']\n");
-        assert_eq!(name(&c, "x\ty", &[]).as_deref(), Some("a\tb\n"));
+        assert_name(&c, "x\ty", &[], Some("a\tb\n"));
         // The first thing wrong is what is reported: here the syntax error of line 1.
         assert_eq!(reject("x: y: z\n\t- a\n").line(), Some(1));
     }
