@@ -528,6 +528,46 @@ fn the_user_filter_keeps_that_users_processes_only() {
 }
 
 #[test]
+fn the_user_column_is_the_effective_uid_ps_shows_for_a_daemon_that_dropped_privileges() {
+    // The kernel shows such a process's fds and stat as root's; its USER is still nobody.
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: needs root to drop privileges");
+        return;
+    }
+    let script = "import os, sys\n\
+                  os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)\n\
+                  print('dropped', flush=True); sys.stdin.read()";
+    let Ok(mut child) = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("skipped: no python3");
+        return;
+    };
+    let mut line = String::new();
+    let stdout = child.stdout.as_mut().unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+    let dropped = Kid(child);
+    assert_eq!(line, "dropped\n");
+    let pid = dropped.pid().to_string();
+    let ps = Command::new("ps")
+        .args(["-o", "euid=", "-p", &pid])
+        .output()
+        .unwrap();
+    let ps_euid: i64 = text(&ps.stdout).trim().parse().unwrap();
+    assert_eq!(ps_euid, 65534);
+    // Picked by pid, and among every process of the host.
+    for args in [&["--pid", pid.as_str()][..], &["-n", "100000"][..]] {
+        let json = top_json(args).unwrap();
+        let row = rows(&json).iter().find(|row| row["pid"] == dropped.pid());
+        let row = row.unwrap_or_else(|| panic!("{args:?}: pid {pid} not shown: {json}"));
+        assert_eq!(row["uid"], ps_euid, "{args:?}: {row}");
+    }
+}
+
+#[test]
 fn a_process_new_in_the_second_scan_has_no_cpu_percent() {
     let Some(mut command) =
         procfast(&["top", "--json", "--interval", "1", "--comm", "pfnew_probe"])

@@ -191,6 +191,54 @@ impl Scanner {
         Ok(row)
     }
 
+    /// Fills `row.uid`, the effective uid, after the scan: for a caller that needs the owner of
+    /// a few rows only (those it shows) and so scans without [`Fields::UID`], saving a `statx` a
+    /// process.
+    ///
+    /// The owner is that of `/proc/<pid>` (of `/proc/<pid>/task/<tid>` for a thread row); where
+    /// the row has its start time, the task's `stat` is read after it, and a pid that has since
+    /// named another process gives [`Error::Gone`], as one that has exited does. The owner is
+    /// not taken from the `statx` that counts fds: the kernel shows `/proc/<pid>/fd` as root's
+    /// (its user namespace's root) for tasks that may not be dumped, such as a daemon that
+    /// dropped its privileges, a setuid program or a zombie.
+    ///
+    /// ```
+    /// use procfast::{Budget, Fields, Scanner, SortKey};
+    ///
+    /// let mut scanner = Scanner::new(Fields::FDS | Fields::COMM | Fields::START_TIME)?;
+    /// let (mut top, _) = scanner.top(3, SortKey::Fds, &Budget::UNLIMITED)?;
+    /// for row in top.iter_mut() {
+    ///     match scanner.fill_owner(row) {
+    ///         Ok(()) => assert!(row.uid.is_some() || row.denied),
+    ///         Err(procfast::Error::Gone) => {} // exited since the scan
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// # Ok::<(), procfast::Error>(())
+    /// ```
+    pub fn fill_owner(&mut self, row: &mut Row) -> Result<()> {
+        let task = if row.pid == row.tgid {
+            Task::process(row.pid)
+        } else {
+            Task::thread(row.tgid, row.pid)
+        };
+        let path = PidPath::new(task, b"\0");
+        let owner = sys::statx_on(self.list.as_fd(), path.as_c_str()?, self.mount);
+        let mut filled = *row;
+        fill_uid(&mut filled, owner)?;
+        if let Some(ticks) = row.start_time_ticks {
+            let list = self.list.as_fd();
+            match read_cold(list, &mut self.read_buf, task, b"/stat\0", "stat") {
+                Ok(bytes) if stat::parse(bytes)?.starttime() != ticks => return Err(Error::Gone),
+                Ok(_) => {}
+                Err(Error::Denied { .. }) => filled.denied = true,
+                Err(e) => return Err(e),
+            }
+        }
+        *row = filled;
+        Ok(())
+    }
+
     /// Fills the row's `wchan` from its file, read by path; called before the `stat` read.
     fn fill_wchan(&mut self, row: &mut Row, task: Task) -> Result<()> {
         let list = self.list.as_fd();

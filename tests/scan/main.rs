@@ -6,13 +6,15 @@
 //!
 //! - [`rows`]: what a row holds;
 //! - [`bounds`]: budgets, and the fds a scan holds;
-//! - [`kept`]: kept handles and `scan_choosing`.
+//! - [`kept`]: kept handles and `scan_choosing`;
+//! - [`owners`]: whose a process is, where the kernel shows its files as root's.
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod bounds;
 mod kept;
+mod owners;
 mod rows;
 
 use std::sync::{Mutex, MutexGuard};

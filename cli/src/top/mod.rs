@@ -53,15 +53,18 @@ pub fn top(args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure> {
     let Some(o) = top_options(args, out)? else {
         return Ok(());
     };
-    let fields = Fields::COMM
+    let mut fields = Fields::COMM
         | Fields::STATE
         | Fields::PPID
         | Fields::THREADS
         | Fields::RSS
         | Fields::CPU
         | Fields::START_TIME
-        | Fields::FDS
-        | Fields::UID;
+        | Fields::FDS;
+    // The owner of every process only where --user picks by it; else only the rows shown.
+    if o.filter.uid.is_some() {
+        fields |= Fields::UID;
+    }
     let procfs = open_procfs(o.procfs.as_ref())?;
     let procfs_name = procfs_name(o.procfs.as_ref());
     let mut scanner = Scanner::in_procfs(procfs, fields)
@@ -78,6 +81,7 @@ pub fn top(args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure> {
         before: HashMap::new(),
         now: HashMap::new(),
         before_at: None,
+        threads: o.threads,
     };
     let interval = o.interval.unwrap_or(WATCH_INTERVAL);
     // Restores the terminal when dropped, however this function returns.
@@ -88,13 +92,14 @@ pub fn top(args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure> {
     let mut frame_text = Vec::new();
     loop {
         let budget = o.budget.map_or(Budget::UNLIMITED, Budget::within);
-        let frame = sampler.sample(&o.filter, &budget, &procfs_name)?;
+        let mut frame = sampler.sample(&o.filter, &budget, &procfs_name)?;
         // As ps: selecting no process at all is a failure (the frame still shows).
         let none_matched =
             o.filter.is_set() && sampler.shown.is_empty() && frame.summary.is_complete();
         // Without --watch, --interval shows only the second scan: the first is its baseline.
         if o.watch || o.interval.is_none() || frame.interval.is_some() {
             rank(&mut sampler.shown, o.by, frame.interval.is_some(), o.n);
+            sampler.fill_owners(&mut frame, &procfs_name)?;
             frame_text.clear();
             if clear {
                 frame_text.extend_from_slice(b"\x1b[H\x1b[2J");

@@ -2,7 +2,7 @@
 
 use super::options::{By, Filter};
 use crate::failure::{failure, Failure};
-use procfast::{Budget, Row, ScanSummary, Scanner};
+use procfast::{Budget, Error, Fields, Row, ScanSummary, Scanner};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
@@ -36,6 +36,8 @@ pub struct Sampler {
     /// The same for the scan under way (kept only to reuse its allocation).
     pub now: HashMap<(i32, u64), f64>,
     pub before_at: Option<Instant>,
+    /// Whether the scanner makes a row per thread.
+    pub threads: bool,
 }
 
 impl Sampler {
@@ -50,9 +52,16 @@ impl Sampler {
         let (now, shown) = (&mut self.now, &mut self.shown);
         let started = Instant::now();
         let cpu_started = process_cpu_time();
+        // A scan of processes picked by pid reads nothing of the others.
+        let fields = self.scanner.fields();
+        let picked = !self.threads && !filter.pids.is_empty();
+        let choose = |pid: i32, _kept: bool| match picked && !filter.pids.contains(&pid) {
+            true => Fields::NONE,
+            false => fields,
+        };
         let summary = self
             .scanner
-            .scan(budget, |row| {
+            .scan_choosing(budget, choose, |row| {
                 if let (Some(ticks), Some(cpu)) = (row.start_time_ticks, row.cpu_seconds) {
                     now.insert((row.pid, ticks), cpu);
                 }
@@ -91,6 +100,25 @@ impl Sampler {
             cpu,
             interval,
         })
+    }
+}
+
+impl Sampler {
+    /// Reads the owner of each shown row the scan did not read it for (the scan asks for it
+    /// only where a filter needs it: a `statx` a process saved), and counts the time in the
+    /// frame's cost. A process that has exited since keeps its row, without an owner.
+    pub fn fill_owners(&mut self, frame: &mut Frame, procfs_name: &str) -> Result<(), Failure> {
+        let started = Instant::now();
+        let cpu_started = process_cpu_time();
+        for shown in self.shown.iter_mut().filter(|s| s.row.uid.is_none()) {
+            match self.scanner.fill_owner(&mut shown.row) {
+                Ok(()) | Err(Error::Gone | Error::CrossedMount { .. }) => {}
+                Err(e) => return Err(failure(format!("scanning {procfs_name}: {e}"))),
+            }
+        }
+        frame.wall += started.elapsed();
+        frame.cpu += process_cpu_time().saturating_sub(cpu_started);
+        Ok(())
     }
 }
 
