@@ -9,8 +9,21 @@ use core::ops::ControlFlow;
 use rustix::fd::{BorrowedFd, RawFd};
 
 /// Walks a /proc directory whose entries are numbers (`fd`, `task`, `/proc` itself), visiting
-/// each number; `.`, `..` and other names are skipped, never counted.
+/// each number; `.`, `..` and other names are skipped, never counted. Rewinds it first, so a
+/// held directory is walked whole each time.
 pub(crate) fn walk_numbered(
+    dir: BorrowedFd<'_>,
+    file: &'static str,
+    buf: &mut DirBuf,
+    budget: &Budget,
+    visit: impl FnMut(RawFd) -> ControlFlow<()>,
+) -> Result<Walk> {
+    sys::rewind(dir).map_err(|e| errno_error(e, file))?;
+    walk_opened(dir, file, buf, budget, visit)
+}
+
+/// [`walk_numbered`] of a directory just opened, whose position is its start: no rewind.
+pub(crate) fn walk_opened(
     dir: BorrowedFd<'_>,
     file: &'static str,
     buf: &mut DirBuf,
@@ -18,7 +31,6 @@ pub(crate) fn walk_numbered(
     mut visit: impl FnMut(RawFd) -> ControlFlow<()>,
 ) -> Result<Walk> {
     let budget = &budget.start();
-    sys::rewind(dir).map_err(|e| errno_error(e, file))?;
     let mut count = 0u64;
     loop {
         let filled = buf.getdents64(dir).map_err(|e| errno_error(e, file))?;

@@ -11,7 +11,7 @@ use crate::error::{errno_error, Error, Result};
 use crate::parse::{dirent, num};
 use crate::proc::ProcFs;
 use crate::sys::{self, DirBuf, MountOf, ReadBuf};
-use crate::walk::walk_numbered;
+use crate::walk::walk_opened;
 use cache::Cache;
 use core::ops::ControlFlow;
 use rustix::fd::{AsFd, OwnedFd};
@@ -316,7 +316,7 @@ impl Scanner {
         let dir = sys::openat_dir(self.list.as_fd(), path.as_c_str()?)
             .map_err(|e| errno_error(e, "task"))?;
         let tids = &mut self.tids;
-        walk_numbered(
+        walk_opened(
             dir.as_fd(),
             "task",
             &mut self.dir_buf,

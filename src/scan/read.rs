@@ -10,7 +10,7 @@ use crate::budget::Budget;
 use crate::error::{errno_error, Error, Result};
 use crate::parse::{self, io, stat, status, ticks_to_seconds};
 use crate::sys::{self, Beneath, Errno, Generated, ReadBuf};
-use crate::walk::walk_numbered;
+use crate::walk::walk_opened;
 use core::ops::ControlFlow;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 
@@ -302,7 +302,7 @@ impl Scanner {
                 let walked = open_listable(self.list.as_fd())
                     .map_err(|e| errno_error(e, "fd"))
                     .and_then(|dir| {
-                        walk_numbered(
+                        walk_opened(
                             dir.as_fd(),
                             "fd",
                             &mut self.dir_buf,
