@@ -134,15 +134,7 @@ const NAMED_PYTHON: &str = "process_names:\n  - name: \"{{.Comm}}\"\n    comm: [
 fn per_file_costs() -> (String, f64, u64) {
     use procfast::{Budget, Fields, Scanner};
     use std::ops::ControlFlow;
-    let top = Fields::COMM
-        | Fields::STATE
-        | Fields::PPID
-        | Fields::THREADS
-        | Fields::RSS
-        | Fields::CPU
-        | Fields::START_TIME
-        | Fields::FDS
-        | Fields::UID;
+    let top = Fields::LISTING;
     let extra: [(&str, Fields); 3] = [
         (
             "`status` (context switches, `VmSwap`)",

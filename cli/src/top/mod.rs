@@ -53,14 +53,7 @@ pub fn top(args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure> {
     let Some(o) = top_options(args, out)? else {
         return Ok(());
     };
-    let mut fields = Fields::COMM
-        | Fields::STATE
-        | Fields::PPID
-        | Fields::THREADS
-        | Fields::RSS
-        | Fields::CPU
-        | Fields::START_TIME
-        | Fields::FDS;
+    let mut fields = Fields::LISTING;
     // The owner of every process only where --user picks by it; else only the rows shown.
     if o.filter.uid.is_some() {
         fields |= Fields::UID;
