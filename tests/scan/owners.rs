@@ -195,7 +195,10 @@ fn a_rows_owner_is_the_effective_uid_where_the_fd_directory_shows_root() {
 
 #[test]
 fn an_owner_filled_after_the_scan_is_of_the_rows_process_or_none() {
-    let child = Command::new("sleep").arg("60").spawn().expect("spawn sleep");
+    let child = Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .expect("spawn sleep");
     let pid = child.id() as i32;
     let held = Reaped(child);
     let mut scanner = Scanner::new(Fields::FDS | Fields::START_TIME).unwrap();
