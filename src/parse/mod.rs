@@ -22,6 +22,7 @@
 //! | [`smaps_rollup`] | `/proc/<pid>/smaps_rollup` | [`smaps_rollup::SmapsRollup`] |
 //! | [`schedstat`] | `/proc/<pid>/schedstat`, `/proc/<pid>/task/<tid>/schedstat` | [`schedstat::Schedstat`] |
 //! | [`cgroup`] | `/proc/<pid>/cgroup` | [`cgroup::Cgroups`] |
+//! | [`cgroup_identity`] | a path of `/proc/<pid>/cgroup` | [`cgroup_identity::Identity`] (pod UID, container ID, systemd unit) |
 //! | [`value`] | `/proc/<pid>/oom_score`, `oom_score_adj`, `/proc/sys/…` of one number | `u64`, `i64`, `u32`, `i32` |
 //! | [`sockstat`] | `/proc/net/sockstat`, `/proc/net/sockstat6` | [`sockstat::Sockstat`] |
 //! | [`net_tcp`] | `/proc/net/tcp`, `/proc/net/tcp6` (whole lines, any piece) | [`net_tcp::Sockets`], [`net_tcp::count_states`] |
@@ -53,6 +54,7 @@
 
 mod bytes;
 pub mod cgroup;
+pub mod cgroup_identity;
 pub mod cmdline;
 pub mod dirent;
 pub mod diskstats;

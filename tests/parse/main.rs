@@ -9,6 +9,7 @@
 //! - [`host`]: `vmstat`, `diskstats`, `pressure`, `uptime`, `snmp` and `netstat`;
 //! - [`agent`]: `schedstat`, `cgroup`, `oom_score`, `oom_score_adj`, `/proc/sys` values,
 //!   `environ` and `status`'s `NSpid`;
+//! - [`cgroup_identity`]: the pod, container and systemd unit of a cgroup path;
 //! - [`tcp`]: `/proc/net/tcp{,6}` and `NETLINK_SOCK_DIAG` replies;
 //! - [`oracle`]: the naive oracles, shared with the fuzz targets.
 //!
@@ -19,6 +20,7 @@
 mod support;
 
 mod agent;
+mod cgroup_identity;
 mod collector;
 mod host;
 mod oracle;
