@@ -40,6 +40,11 @@ impl Matcher {
         self.name.contains(part)
     }
 
+    /// Whether the name template prints from the cgroup paths.
+    pub(super) fn names_with_cgroups(&self) -> bool {
+        self.name.iter().any(Part::reads_cgroups)
+    }
+
     pub(super) fn name_if_matched(
         &self,
         p: &ProcInfo,

@@ -48,6 +48,16 @@
 //!   UTC, printed as Go's `time.Time.String()`: `2024-05-01 10:00:00.37 +0000 UTC`);
 //!   `.Cgroups` (the paths of `/proc/<pid>/cgroup`, printed as Go prints a `[]string`:
 //!   `[/a /b]`); `.Matches.N`.
+//! * Fields of serve's own, which process-exporter does not have:
+//!   `.PodUID`, `.ContainerID` and `.SystemdUnit`, the Kubernetes pod UID (with dashes), the
+//!   container ID (64 hex digits) and the innermost systemd unit (`nginx.service`,
+//!   `session-3.scope`, `cri-containerd-<id>.scope`) read from the cgroup paths by
+//!   `procfast::parse::cgroup_identity`, whose docs list the layouts: kubelet with the systemd
+//!   or the cgroupfs driver, containerd, CRI-O (its `crio-conmon-` monitor is not a
+//!   container), Docker, Podman. Each is empty where the paths have none (`/`, a slice). Each
+//!   field comes from the last path that has it: the kernel lists the v2 line (`0::`) last and
+//!   `name=systemd` before it, so a v1 or hybrid host is read from its systemd hierarchy where
+//!   the v2 line says nothing.
 //! * `-children` (default on) is a command-line flag, not config: a process that no entry
 //!   matches, seen for the first time, joins the group of its nearest tracked ancestor; the walk
 //!   up stops with "not tracked" at an ancestor already seen and left untracked, or at a parent
@@ -311,9 +321,10 @@ impl Config {
         self.uses(&Part::Username)
     }
 
-    /// Whether any name uses `{{.Cgroups}}`: if not, `/proc/<pid>/cgroup` need not be read.
+    /// Whether any name uses `{{.Cgroups}}`, `{{.PodUID}}`, `{{.ContainerID}}` or
+    /// `{{.SystemdUnit}}`: if not, `/proc/<pid>/cgroup` need not be read.
     pub fn needs_cgroups(&self) -> bool {
-        self.uses(&Part::Cgroups)
+        self.matchers.iter().any(Matcher::names_with_cgroups)
     }
 
     fn uses(&self, part: &Part) -> bool {
@@ -554,6 +565,12 @@ mod tests {
         assert!(load("process_names:\n  - comm: [a]\n    name: '{{.ExeFull}}'\n").needs_cmdline());
         let u = load("process_names:\n  - comm: [a]\n    name: '{{.Username}}{{.Cgroups}}'\n");
         assert!(u.needs_username() && u.needs_cgroups() && !u.needs_cmdline());
+        for field in ["PodUID", "ContainerID", "SystemdUnit"] {
+            let c = load(&format!(
+                "process_names:\n  - comm: [a]\n    name: '{{{{.{field}}}}}'\n"
+            ));
+            assert!(c.needs_cgroups() && !c.needs_username(), "{field}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Name templates: the Go templates of `name:`, of which process-exporter's fields only.
 
 use super::{go_base, ProcInfo};
+use procfast::parse::cgroup_identity::{self, Identity};
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,13 +19,29 @@ pub(super) enum Part {
     Pid,
     StartTime,
     Cgroups,
+    PodUid,
+    ContainerId,
+    SystemdUnit,
     Capture(String),
+}
+
+impl Part {
+    /// Whether the part prints from the process's cgroup paths.
+    pub(super) fn reads_cgroups(&self) -> bool {
+        matches!(
+            self,
+            Part::Cgroups | Part::PodUid | Part::ContainerId | Part::SystemdUnit
+        )
+    }
 }
 
 /// The group name of a process: the template with its fields and `captures` filled in.
 pub(super) fn render(parts: &[Part], p: &ProcInfo, captures: &[(&str, &str)]) -> String {
     let lossy = |out: &mut String, bytes: &[u8]| out.push_str(&String::from_utf8_lossy(bytes));
     let mut out = String::new();
+    // Read from the paths once, by the first part that needs it.
+    let mut identity = None;
+    let mut identity = || *identity.get_or_insert_with(|| cgroup_identity(p.cgroups));
     for part in parts {
         match part {
             Part::Text(text) => out.push_str(text),
@@ -47,6 +64,13 @@ pub(super) fn render(parts: &[Part], p: &ProcInfo, captures: &[(&str, &str)]) ->
                 }
                 out.push(']');
             }
+            Part::PodUid => {
+                if let Some(uid) = identity().pod_uid {
+                    lossy(&mut out, uid.as_bytes());
+                }
+            }
+            Part::ContainerId => lossy(&mut out, identity().container_id.unwrap_or_default()),
+            Part::SystemdUnit => lossy(&mut out, identity().systemd_unit.unwrap_or_default()),
             Part::Capture(group) => {
                 let value = captures.iter().find(|(n, _)| n == group);
                 out.push_str(value.map_or("", |(_, v)| v));
@@ -54,6 +78,19 @@ pub(super) fn render(parts: &[Part], p: &ProcInfo, captures: &[(&str, &str)]) ->
         }
     }
     out
+}
+
+/// The pod, container and systemd unit of a process from its cgroup paths in file order: each
+/// field from the last path that has it. The kernel lists the v2 hierarchy last, and
+/// `name=systemd` (systemd mounts it first, so it is hierarchy 1) just before it, so on every
+/// kind of host the v2 path is asked first and the systemd one second, the layouts' two homes;
+/// a v1 controller's path, asked after them, holds the same layout where it holds one at all.
+fn cgroup_identity<'a>(paths: &[&'a [u8]]) -> Identity<'a> {
+    paths
+        .iter()
+        .rev()
+        .map(|path| cgroup_identity::from_path(path))
+        .fold(Identity::default(), Identity::or)
 }
 
 /// Go's `time.Time.String()` of a UTC time without a monotonic reading (as process-exporter's
@@ -112,7 +149,8 @@ fn push_text(parts: &mut Vec<Part>, text: &str) {
 
 fn parse_field(action: &str) -> Result<Part, String> {
     const FIELDS: &str =
-        ".Comm, .ExeBase, .ExeFull, .Username, .PID, .StartTime, .Cgroups and .Matches.NAME";
+        ".Comm, .ExeBase, .ExeFull, .Username, .PID, .StartTime, .Cgroups, .PodUID, \
+         .ContainerID, .SystemdUnit and .Matches.NAME";
     let part = match action {
         ".Comm" => Part::Comm,
         ".ExeBase" => Part::ExeBase,
@@ -121,6 +159,9 @@ fn parse_field(action: &str) -> Result<Part, String> {
         ".PID" => Part::Pid,
         ".StartTime" => Part::StartTime,
         ".Cgroups" => Part::Cgroups,
+        ".PodUID" => Part::PodUid,
+        ".ContainerID" => Part::ContainerId,
+        ".SystemdUnit" => Part::SystemdUnit,
         ".Matches" => {
             return Err(
                 "`{{.Matches}}` prints the whole map; name one capture: {{.Matches.NAME}}".into(),
@@ -215,6 +256,40 @@ mod tests {
         at_line_3("{{.Matches.Got.X}}", "unsupported template action");
         // A capture is fine where its group exists.
         load("process_names:\n  - name: '{{.Matches.Got}}'\n    cmdline: ['(?P<Got>.)']\n");
+    }
+
+    #[test]
+    fn cgroup_identity_fields() {
+        let c = load(
+            "process_names:\n  - name: '{{.PodUID}}/{{.ContainerID}} {{.SystemdUnit}}'\n    comm: [svc]\n",
+        );
+        let id = "4f3c2b1a09e8d7c6b5a4938271605f4e3d2c1b0a99887766554433221100ffee";
+        let uid = "7d1e4c2a-93b5-4f60-8a2e-1c5b9d3f6e07";
+        let name = |paths: &[&str]| {
+            let paths: Vec<&[u8]> = paths.iter().map(|p| p.as_bytes()).collect();
+            let mut p = proc("svc", &[]);
+            p.cgroups = &paths;
+            c.group_name(&p).unwrap()
+        };
+        let systemd = format!(
+            "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{}.slice/\
+             cri-containerd-{id}.scope",
+            uid.replace('-', "_")
+        );
+        assert_eq!(
+            name(&[&systemd]),
+            format!("{uid}/{id} cri-containerd-{id}.scope")
+        );
+        // A hybrid host: the v2 line (last) is the root; the systemd hierarchy has the layout.
+        let cgroupfs = format!("/kubepods/besteffort/pod{uid}/{id}");
+        assert_eq!(name(&[&cgroupfs, &cgroupfs, "/"]), format!("{uid}/{id} "));
+        // The v2 line is asked first.
+        assert_eq!(
+            name(&["/system.slice/b.service", "/system.slice/a.service"]),
+            "/ a.service"
+        );
+        assert_eq!(name(&["/"]), "/ ");
+        assert_eq!(name(&[]), "/ ");
     }
 
     #[test]
