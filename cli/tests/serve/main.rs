@@ -4,6 +4,7 @@
 //! use. Everything stays on loopback; every process started here is stopped at the end. Tests
 //! that need a peer binary that is not installed say they skipped (`.ci/run` installs them).
 
+mod cgroups;
 #[path = "../common/mod.rs"]
 mod common;
 // The Prometheus server the library's tests start, the same here.
