@@ -55,9 +55,10 @@
 //!   `procfast::parse::cgroup_identity`, whose docs list the layouts: kubelet with the systemd
 //!   or the cgroupfs driver, containerd, CRI-O (its `crio-conmon-` monitor is not a
 //!   container), Docker, Podman. Each is empty where the paths have none (`/`, a slice). Each
-//!   field comes from the last path that has it: the kernel lists the v2 line (`0::`) last and
-//!   `name=systemd` before it, so a v1 or hybrid host is read from its systemd hierarchy where
-//!   the v2 line says nothing.
+//!   field comes from the longest path that has it (the later of equals; the kernel lists the
+//!   v2 line last): systemd's tree is whole in the v2 and `name=systemd` hierarchies and only
+//!   as deep as a unit needs in a v1 controller's, so on a v1 or hybrid host the systemd path
+//!   is read where the v2 line says nothing.
 //! * `-children` (default on) is a command-line flag, not config: a process that no entry
 //!   matches, seen for the first time, joins the group of its nearest tracked ancestor; the walk
 //!   up stops with "not tracked" at an ancestor already seen and left untracked, or at a parent

@@ -1,4 +1,5 @@
-//! Name templates: the Go templates of `name:`, of which process-exporter's fields only.
+//! Name templates: the Go templates of `name:`, of which process-exporter's fields only, and
+//! three of serve's own read from the cgroup paths.
 
 use super::{go_base, ProcInfo};
 use procfast::parse::cgroup_identity::{self, Identity};
@@ -80,17 +81,37 @@ pub(super) fn render(parts: &[Part], p: &ProcInfo, captures: &[(&str, &str)]) ->
     out
 }
 
-/// The pod, container and systemd unit of a process from its cgroup paths in file order: each
-/// field from the last path that has it. The kernel lists the v2 hierarchy last, and
-/// `name=systemd` (systemd mounts it first, so it is hierarchy 1) just before it, so on every
-/// kind of host the v2 path is asked first and the systemd one second, the layouts' two homes;
-/// a v1 controller's path, asked after them, holds the same layout where it holds one at all.
+/// The pod, container and systemd unit of a process from its cgroup paths: each field from the
+/// longest path that has it, the later of two as long. systemd keeps its tree in the v2
+/// hierarchy and in `name=systemd`, and creates a unit's cgroup in a v1 controller's hierarchy
+/// only as deep as the unit needs it, so a controller's path is a prefix of the systemd one
+/// (`/user.slice/user-1000.slice/user@1000.service` where the process is in its `app.slice/x.scope`);
+/// runc puts a container at the same path in every hierarchy. The longest path is then the
+/// systemd one, on a v2, hybrid or v1 host alike; of equals, the kernel lists the v2 line last.
 fn cgroup_identity<'a>(paths: &[&'a [u8]]) -> Identity<'a> {
-    paths
-        .iter()
-        .rev()
-        .map(|path| cgroup_identity::from_path(path))
-        .fold(Identity::default(), Identity::or)
+    let mut best = Identity::default();
+    // The length of the path each field of `best` came from.
+    let mut from = [0usize; 3];
+    for path in paths {
+        let id = cgroup_identity::from_path(path);
+        let mut take = |slot: usize, has: bool| {
+            let longer = has && path.len() >= from[slot];
+            if longer {
+                from[slot] = path.len();
+            }
+            longer
+        };
+        if take(0, id.pod_uid.is_some()) {
+            best.pod_uid = id.pod_uid;
+        }
+        if take(1, id.container_id.is_some()) {
+            best.container_id = id.container_id;
+        }
+        if take(2, id.systemd_unit.is_some()) {
+            best.systemd_unit = id.systemd_unit;
+        }
+    }
+    best
 }
 
 /// Go's `time.Time.String()` of a UTC time without a monotonic reading (as process-exporter's
@@ -283,10 +304,20 @@ mod tests {
         // A hybrid host: the v2 line (last) is the root; the systemd hierarchy has the layout.
         let cgroupfs = format!("/kubepods/besteffort/pod{uid}/{id}");
         assert_eq!(name(&[&cgroupfs, &cgroupfs, "/"]), format!("{uid}/{id} "));
-        // The v2 line is asked first.
+        // Of paths as long, the later (the v2 line is last); else the longest: a v1
+        // controller's path is a prefix of the systemd one.
         assert_eq!(
             name(&["/system.slice/b.service", "/system.slice/a.service"]),
             "/ a.service"
+        );
+        let session = "/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope";
+        assert_eq!(
+            name(&[
+                session,
+                "/user.slice/user-1000.slice/user@1000.service",
+                "/"
+            ]),
+            "/ x.scope"
         );
         assert_eq!(name(&["/"]), "/ ");
         assert_eq!(name(&[]), "/ ");
