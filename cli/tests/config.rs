@@ -8,7 +8,7 @@
 //! not installed (`apt-get install prometheus-process-exporter`); none needs root.
 
 mod common;
-use common::{body_once, find_in_path, peer, start_peer, Running};
+use common::{body_once, copy_program, find_in_path, peer, start_peer, Running};
 use std::io::Read as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
@@ -372,7 +372,7 @@ fn go_s_regex_meaning_groups_the_same_processes() {
     let tag = format!("{}", std::process::id() % 100_000);
     let comm = format!("pfcfg{tag}");
     let exe = dir.join(&comm);
-    std::fs::copy(find_in_path("sleep").expect("sleep on PATH"), &exe).unwrap();
+    copy_program("sleep", &exe);
     let argv0s = [
         format!("pfq{tag}.*"),
         format!("pfq{tag}xy"),

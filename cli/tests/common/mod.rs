@@ -42,6 +42,31 @@ pub fn find_in_path(name: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// Copies the program `name` from `PATH` to `to` and returns once the copy runs: another test's
+/// fork may hold a fresh copy open for writing until that child execs, and an exec of it fails
+/// with ETXTBSY until then.
+pub fn copy_program(name: &str, to: &Path) {
+    let from = find_in_path(name).unwrap_or_else(|| panic!("no {name} on PATH"));
+    std::fs::copy(&from, to).unwrap_or_else(|e| panic!("copy {name} to {}: {e}", to.display()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // Any exit will do, --version or a usage error: the exec is what is tried.
+        let ran = Command::new(to)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        match ran {
+            Ok(_) => return,
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("run the copy of {name} at {}: {e}", to.display()),
+        }
+    }
+}
+
 /// `name` from `PATH`, or `None` having said that the test skipped without it (`why` says what
 /// it was for, or what installs it).
 pub fn installed(name: &str, why: &str) -> Option<PathBuf> {

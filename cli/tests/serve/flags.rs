@@ -3,7 +3,7 @@
 //! names. Where process-exporter 0.7.10 lacks a flag (`-remove-empty-groups`,
 //! `-recheck-with-time-limit`), serve is checked against the truth of its helpers.
 
-use super::common::{body_once, find_in_path, free_port, peer, Running};
+use super::common::{body_once, copy_program, find_in_path, free_port, peer, Running};
 use super::{comm_groups, group, peer_samples, sample, samples, spawn_serve, tagged};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -185,9 +185,9 @@ impl Drop for Family {
 fn family(dir: &Path, name: &str, kid: &str, kids: usize) -> Family {
     use std::os::unix::process::CommandExt;
     let shell = dir.join(name);
-    std::fs::copy(find_in_path("dash").expect("dash on PATH"), &shell).unwrap();
+    copy_program("dash", &shell);
     let kid_path = dir.join(kid);
-    std::fs::copy(find_in_path("sleep").expect("sleep on PATH"), &kid_path).unwrap();
+    copy_program("sleep", &kid_path);
     let script = format!("{} 600 & ", kid_path.display()).repeat(kids) + "wait";
     let child = Command::new(&shell)
         .args(["-c", &script])
@@ -243,9 +243,9 @@ struct Execing {
 impl Execing {
     fn start(dir: &Path, name: &str, into: &str) -> Execing {
         let shell = dir.join(name);
-        std::fs::copy(find_in_path("dash").expect("dash on PATH"), &shell).unwrap();
+        copy_program("dash", &shell);
         let target = dir.join(into);
-        std::fs::copy(find_in_path("sleep").expect("sleep on PATH"), &target).unwrap();
+        copy_program("sleep", &target);
         let child = Command::new(&shell)
             .args(["-c", &format!("read x; exec {} 600", target.display())])
             .stdin(Stdio::piped())

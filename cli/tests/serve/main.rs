@@ -17,7 +17,9 @@ mod prometheus;
 mod web;
 
 use common::child::{address_in, first_line};
-use common::{body_once, find_in_path, installed, peer, start_peer, succeeded, Running};
+use common::{
+    body_once, copy_program, find_in_path, installed, peer, start_peer, succeeded, Running,
+};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -54,28 +56,17 @@ fn wait_asleep(members: &[Running], name: &str) {
 fn spawn_group(dir: &Path, name: &str, n: usize) -> Vec<Running> {
     let exe = dir.join(name);
     if !exe.exists() {
-        std::fs::copy(find_in_path("sleep").expect("sleep on PATH"), &exe).unwrap();
+        copy_program("sleep", &exe);
     }
     (0..n)
         .map(|_| {
-            // Another test's fork may still hold the copy open for writing for a moment.
-            let mut tries = 0;
-            loop {
-                let spawned = Command::new(&exe)
-                    .arg("600")
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn();
-                match spawned {
-                    Ok(child) => break Running(child),
-                    Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 100 => {
-                        tries += 1;
-                        std::thread::sleep(Duration::from_millis(10));
-                    }
-                    Err(e) => panic!("spawn {name}: {e}"),
-                }
-            }
+            let child = Command::new(&exe)
+                .arg("600")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn();
+            Running(child.unwrap_or_else(|e| panic!("spawn {name}: {e}")))
         })
         .collect()
 }
@@ -868,14 +859,7 @@ fn inside_a_pid_namespace_and_with_procfs_pointed_at_one() {
     // From the host, --procfs at a container's /proc: its processes, its limits.
     let (dir, tag) = tagged("pidns", "pfns");
     let exe = dir.join(&tag);
-    std::fs::copy(find_in_path("sleep").unwrap(), &exe).unwrap();
-    // Another test's fork may hold the fresh copy open for writing a moment (ETXTBSY): wait
-    // until it runs.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Command::new(&exe).arg("0").status().is_err() {
-        assert!(Instant::now() < deadline, "the copy of sleep never ran");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    copy_program("sleep", &exe);
     let script = format!("ulimit -n 777 && exec {} 600", exe.display());
     let mut container = Running(
         Command::new("unshare")

@@ -5,7 +5,7 @@
 //! with the container's and the DaemonSet's arguments. What needs systemd as pid 1 or a container
 //! runtime (the unit's sandbox, the image build) is not run here.
 
-use super::common::{find_in_path, installed, peer, start_peer};
+use super::common::{copy_program, find_in_path, installed, peer, start_peer};
 use super::{comm_groups, executable_by_others, own, peer_samples, samples, scratch};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::CommandExt;
@@ -128,7 +128,7 @@ fn as_nobody_holding(setpriv: &Path, caps: &BTreeSet<String>, args: &[&str]) -> 
 /// `n` sleepers named `name` run as `uid`, asleep when this returns.
 fn sleepers_of(uid: u32, dir: &Path, name: &str, n: usize) -> Vec<super::Running> {
     let exe = dir.join(name);
-    std::fs::copy(find_in_path("sleep").expect("sleep on PATH"), &exe).unwrap();
+    copy_program("sleep", &exe);
     let members: Vec<_> = (0..n)
         .map(|_| {
             let child = Command::new(&exe)
