@@ -747,17 +747,23 @@ fn thread_metrics_agree_with_process_exporter() {
     }
     // Twelve sleeping threads, each counted once, by state and by wchan. process-exporter
     // counts each process's main thread twice (once as the process, once as a thread).
-    // The threads wake 20 times a second: a scrape may catch one running, so take the first of
-    // a few scrapes that finds them all asleep.
+    // The threads wake 20 times a second: a scrape may catch one running (in its state, or
+    // between its state and its wchan), so take the first of a few scrapes that finds them all
+    // asleep in both.
     let sleeping_of = |text: &BTreeMap<String, f64>| {
         of_group(text, "namedprocess_namegroup_states")
             .iter()
             .find(|(k, _)| k.contains("Sleeping"))
             .map(|(_, v)| *v)
     };
+    let waiting_of = |text: &BTreeMap<String, f64>| {
+        of_group(text, "namedprocess_namegroup_threads_wchan")
+            .values()
+            .sum::<f64>()
+    };
     let mut states = of_group(&ours, "namedprocess_namegroup_states");
     for _ in 0..20 {
-        if sleeping_of(&ours) == Some(12.0) {
+        if sleeping_of(&ours) == Some(12.0) && waiting_of(&ours) == 12.0 {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
