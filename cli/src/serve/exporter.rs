@@ -4,6 +4,7 @@
 
 use super::config::Config;
 use super::exposition::{self, ScrapeReport};
+use super::heaviest::Heaviest;
 use super::matcher::Matcher;
 use super::threads::Threads;
 use super::tracker::{self, ScrapeErrors, Tracker};
@@ -23,6 +24,13 @@ const FIELDS: Fields = Fields::ALL.without(Fields::WCHAN);
 /// What a scan asks of an ignored process it holds from the last scrape: one `stat` read, for
 /// its parent (a `children` ancestry may pass through it).
 const IGNORED: Fields = Fields::START_TIME.with(Fields::PPID);
+
+/// What `--top` ranks every process by, ignored or not: from the same `stat` read, and the fd
+/// directory's `fstat`.
+const RANKED: Fields = Fields::COMM
+    .with(Fields::CPU)
+    .with(Fields::RSS)
+    .with(Fields::FDS);
 
 /// The exporter: a kept scanner and the tracker's state.
 pub(super) struct Exporter {
@@ -46,6 +54,10 @@ pub(super) struct Exporter {
     sockets: Option<(BTreeMap<Arc<str>, u64>, bool)>,
     /// With `--tcp`: the census of the host's TCP connections, and its last count.
     tcp: Option<(procfast::TcpCensus, Option<procfast::TcpCount>)>,
+    /// With `--top N`: the N heaviest processes by CPU, memory and fds, chosen each scrape.
+    heaviest: Option<Heaviest>,
+    /// What a scan asks of an ignored process held since the last scrape.
+    ignored: Fields,
     /// With `--debug`: each scrape logs the processes it was denied figures of.
     debug: bool,
     /// serve's own process collector (`process_*`), read once per scrape; `None` if /proc/self
@@ -79,6 +91,8 @@ impl Exporter {
             fields: FIELDS,
             sockets: None,
             tcp: None,
+            heaviest: None,
+            ignored: IGNORED,
             debug: false,
             myself: own_collector(),
         })
@@ -125,6 +139,16 @@ impl Exporter {
             self.tcp = Some((procfast::TcpCensus::in_procfs(self.procfs)?, None));
         }
         Ok(self)
+    }
+
+    /// Also report the `n` heaviest processes of the host by CPU since the previous scrape, by
+    /// resident memory and by open fds (`procfast_top_process_*`), whether grouped or not.
+    pub(super) fn with_top(mut self, n: Option<usize>) -> Exporter {
+        self.heaviest = n.map(Heaviest::new);
+        if self.heaviest.is_some() {
+            self.ignored.insert(RANKED);
+        }
+        self
     }
 
     /// Also report process-exporter's per-thread metrics (`namedprocess_namegroup_thread_*`),
@@ -188,6 +212,7 @@ impl Exporter {
         let mut rows = std::mem::take(&mut self.rows);
         rows.clear();
         let (last, tracker, first_sight) = (&self.last_rows, &self.tracker, self.fields);
+        let ignored = self.ignored;
         // Its owner (read for `{{.Username}}`, once) cannot have changed.
         let known_fields = first_sight.without(Fields::UID);
         // A process held since the last scrape is the one that scrape saw at its pid: what is
@@ -199,7 +224,7 @@ impl Exporter {
                 .and_then(|i| tracker.is_grouped((pid, last[i].start_time_ticks?)));
             match known {
                 Some(true) => known_fields,
-                Some(false) => IGNORED,
+                Some(false) => ignored,
                 None => first_sight,
             }
         };
@@ -231,6 +256,10 @@ impl Exporter {
             |row| matcher.group_of(row),
             |pid| threads.and_then(|t| t.states_of(pid)),
         );
+        if let Some(heaviest) = self.heaviest.as_mut() {
+            let tracker = &self.tracker;
+            heaviest.choose(&rows, &self.last_rows, |row| tracker.group_of(row));
+        }
         // Processes not seen by a complete scan have exited; a stopped scan proves nothing.
         if summary.is_complete() {
             self.tracker.forget_unseen(gen);
@@ -317,6 +346,9 @@ impl Exporter {
         }
         if let Some((_, Some(count))) = &self.tcp {
             exposition::write_tcp(out, count);
+        }
+        if let Some(heaviest) = &self.heaviest {
+            heaviest.write(out);
         }
         exposition::write_scrape_errors(out, &self.errors);
         exposition::write_scrape_report(out, report);

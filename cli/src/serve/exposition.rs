@@ -26,15 +26,15 @@ pub(super) struct ScrapeReport {
 
 /// A metric family's header: its name, help text and type.
 #[derive(Clone, Copy)]
-struct Family<'a> {
-    name: &'a str,
+pub(super) struct Family<'a> {
+    pub(super) name: &'a str,
     help: &'a str,
     kind: &'a str,
 }
 
 impl<'a> Family<'a> {
     /// A family of values that go up and down.
-    const fn gauge(name: &'a str, help: &'a str) -> Family<'a> {
+    pub(super) const fn gauge(name: &'a str, help: &'a str) -> Family<'a> {
         Family {
             name,
             help,
@@ -43,7 +43,7 @@ impl<'a> Family<'a> {
     }
 
     /// A family of values that only go up.
-    const fn counter(name: &'a str, help: &'a str) -> Family<'a> {
+    pub(super) const fn counter(name: &'a str, help: &'a str) -> Family<'a> {
         Family {
             name,
             help,
@@ -52,7 +52,7 @@ impl<'a> Family<'a> {
     }
 
     /// Writes the family's `# HELP` and `# TYPE` lines.
-    fn header(&self, out: &mut String) {
+    pub(super) fn header(&self, out: &mut String) {
         let Family { name, help, kind } = self;
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
     }
@@ -585,7 +585,7 @@ pub(super) fn write_build_info(out: &mut String) {
 }
 
 /// A label value as the text format writes it: `\`, `"` and newlines escaped.
-fn escape_label(value: &str) -> String {
+pub(super) fn escape_label(value: &str) -> String {
     let mut escaped = String::with_capacity(value.len());
     for c in value.chars() {
         match c {

@@ -6,6 +6,7 @@ mod exporter;
 mod exposition;
 mod go_duration;
 mod go_flags;
+mod heaviest;
 pub mod listen;
 mod matcher;
 pub mod options;
@@ -63,6 +64,8 @@ pub struct Options {
     pub sockets: bool,
     /// The host's TCP connections by state.
     pub tcp: bool,
+    /// The N heaviest processes by CPU, memory and fds, each a series of its own.
+    pub top: Option<usize>,
     /// The share of RLIMIT_NOFILE, in percent, that handles kept open on /proc may take.
     pub kept_fds_percent: u8,
     /// Log at debug level: which processes were denied, each scrape.
@@ -91,6 +94,7 @@ impl Default for Options {
             threads: false,
             sockets: false,
             tcp: false,
+            top: None,
             kept_fds_percent: 50,
             debug: false,
             web_config: None,
@@ -107,6 +111,7 @@ pub fn run(mut options: Options, out: &mut dyn Write) -> Result<(), Failure> {
         (None, Some(names)) => names,
         (None, None) => config::Config::default_by_comm(),
     };
+    let config_top = config.top_processes;
     for warning in &config.warnings {
         say(&format!("serve: config: {warning}"));
     }
@@ -132,6 +137,7 @@ pub fn run(mut options: Options, out: &mut dyn Write) -> Result<(), Failure> {
         .and_then(|e| e.with_tcp(options.tcp))
         .map_err(in_procfs)?
         .with_sockets(options.sockets)
+        .with_top(options.top.or(config_top))
         .with_debug(options.debug)
         .with_recheck(options.recheck, options.recheck_younger_than)
         .with_remove_empty_groups(options.remove_empty_groups);

@@ -2,7 +2,7 @@
 //! package reads them ([`super::go_flags`]), so that an operator can swap process-exporter's
 //! binary for serve and keep the flags its unit or chart writes.
 
-use super::config::Config;
+use super::config::{Config, TOP_MAX};
 use super::go_duration::parse_go_duration;
 use super::go_flags::{parse_go_bool, Flag, GoFlags, Kind, Parsed};
 use super::Options;
@@ -15,7 +15,7 @@ use std::time::Duration;
 const SERVE_USAGE: &str = "\
 usage: procfast serve [--listen ADDR] [--config FILE] [--procfs DIR] [--budget-ms MS]
                       [--children true|false] [--threads] [--smaps]
-                      [--smaps-max-rss-mib MIB] [--sockets] [--tcp]
+                      [--smaps-max-rss-mib MIB] [--sockets] [--tcp] [--top N]
                       [--kept-fds-percent P] [--debug] [--once]
        procfast serve [process-exporter's flags, as it takes them]
 
@@ -47,6 +47,11 @@ a scrape within the timeout Prometheus announces (X-Prometheus-Scrape-Timeout-Se
                       from a census of its members' fds: a readlinkat per fd, within the budget
   --tcp               also report the host's TCP connections by state
                       (procfast_tcp_connections{state}), by a netlink sock_diag dump
+  --top N             also report the N heaviest processes of the host, grouped or not: by CPU
+                      used since the previous scrape, by resident memory and by open fds
+                      (procfast_top_process_{cpu_seconds_total,resident_memory_bytes,
+                      open_fds}{pid,comm,groupname}; at most N series each, 1 to 1000; also
+                      the config's top_processes: N)
   --kept-fds-percent P
                       the share of RLIMIT_NOFILE (raised to its hard limit) that /proc handles
                       kept from scrape to scrape may take (default 50; 0 keeps none). Kept
@@ -123,6 +128,7 @@ const FLAGS: &[(&str, Kind)] = &[
     ("budget-ms", Kind::Value),
     ("kept-fds-percent", Kind::Value),
     ("smaps-max-rss-mib", Kind::Value),
+    ("top", Kind::Value),
     ("recheck-with-time-limit", Kind::Value),
     ("once-to-stdout-delay", Kind::Value),
     ("children", Kind::Bool),
@@ -202,6 +208,10 @@ fn parse(words: Vec<OsString>) -> Result<Command, Failure> {
             "smaps-max-rss-mib" => {
                 let mib = parse_number(&flag.written, text_of(&flag)?, 1..=u64::MAX >> 20)?;
                 options.smaps_max_rss = Some(mib << 20);
+            }
+            "top" => {
+                let n = parse_number(&flag.written, text_of(&flag)?, 1..=TOP_MAX as u64)?;
+                options.top = Some(n as usize);
             }
             "recheck-with-time-limit" => recheck_limit = duration_of(&flag)?,
             "once-to-stdout-delay" => {
@@ -457,6 +467,16 @@ mod tests {
             refusal(&["-procnames=a", "-config.path", "c.yml"]),
             "-config.path cannot be used with -namemapping or -procnames"
         );
+    }
+
+    #[test]
+    fn top_takes_a_count_from_one_to_the_bound() {
+        assert_eq!(options(&[]).top, None);
+        assert_eq!(options(&["--top", "10"]).top, Some(10));
+        assert_eq!(options(&["-top=1000"]).top, Some(1000));
+        for bad in ["0", "1001", "x", ""] {
+            assert!(refusal(&["--top", bad]).contains("--top"), "{bad}");
+        }
     }
 
     #[test]

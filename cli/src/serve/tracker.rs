@@ -287,6 +287,12 @@ impl Tracker {
         }
     }
 
+    /// The group of the process of `row`, if it is tracked in one.
+    pub(super) fn group_of(&self, row: &Row) -> Option<&Arc<str>> {
+        let id = (row.pid, row.start_time_ticks?);
+        self.tracked.get(&id)?.group.as_ref()
+    }
+
     /// Brings the tracker up to date with the rows of scrape `gen`: a known process grows
     /// its group's counters, a new one gets a group from `group_of` (or with `children`, its
     /// ancestry) and starts counting; `thread_states` gives a process's threads by state where

@@ -1,7 +1,10 @@
 //! serve's own health: its process_* metrics, build info, gzip and landing page, and that no
 //! client can make a scrape wait or leave an fd behind.
 
-use super::{group, open_fds, samples, scrape, serve, serve_with_fd_limit, tagged_config, Running};
+use super::{
+    crowding_the_host, group, open_fds, samples, scrape, serve, serve_with_fd_limit, tagged_config,
+    Running,
+};
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -277,6 +280,7 @@ fn write_group_per_member(config: &Path, tag: &str, len: usize) -> String {
 fn a_client_that_never_reads_delays_no_other_scrape() {
     // 1,000 groups of one process each, named by its pid and a long tail: an exposition of
     // about 9 MB, more than the kernel buffers for a socket (4 MiB at most here).
+    let _crowd = crowding_the_host();
     let (dir, tag, config) = tagged_config("stalled", "pfstall");
     let tail = write_group_per_member(&config, &tag, 400);
     let members = group(&dir, &tag, 1_000);

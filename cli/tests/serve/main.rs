@@ -14,6 +14,7 @@ mod packaging;
 #[path = "../../../tests/support/prometheus.rs"]
 #[allow(dead_code)]
 mod prometheus;
+mod top;
 mod web;
 
 use common::child::{address_in, first_line};
@@ -24,7 +25,26 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
+
+/// Held by tests that crowd the host (a thousand helpers and more, whose serve keeps thousands
+/// of handles), against [`host_to_itself`].
+static CROWD: RwLock<()> = RwLock::new(());
+
+/// Taken by a test that crowds the host; such tests run together.
+fn crowding_the_host() -> RwLockReadGuard<'static, ()> {
+    CROWD
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Taken by a test that ranks the host's processes: no crowding test runs meanwhile.
+fn host_to_itself() -> RwLockWriteGuard<'static, ()> {
+    CROWD
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn scratch(what: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("procfast-serve-{what}-{}", std::process::id()));
@@ -391,6 +411,7 @@ fn counters_never_go_backwards_when_members_exit() {
 #[test]
 fn a_scrape_stays_inside_its_timeout() {
     // 2,000 sleeping helpers: a complete scrape takes tens of milliseconds here.
+    let _crowd = crowding_the_host();
     let (dir, many_name) = tagged("timeout", "pfmany");
     let many = group(&dir, &many_name, 2_000);
     let (_serve, address) = serve(&[]);

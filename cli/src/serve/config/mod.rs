@@ -141,6 +141,26 @@ pub struct Config {
     /// Set by [`Config::from_names`] (`-procnames`, `-namemapping`): it names the groups in
     /// place of `matchers`.
     comm_names: Option<names::CommNames>,
+    /// `top_processes: N`, procfast's own key (process-exporter ignores it): serve's `--top N`.
+    pub top_processes: Option<usize>,
+}
+
+/// The most `top_processes` (and `--top`) may ask for: series enough for any dashboard, and a
+/// bound on what a scrape carries.
+pub const TOP_MAX: usize = 1000;
+
+/// `top_processes`' value: a count from 1 to [`TOP_MAX`].
+fn top_processes(node: &yaml::Node) -> Result<usize, ConfigError> {
+    match &node.value {
+        Value::Str(text) => text.parse().ok().filter(|n| (1..=TOP_MAX).contains(n)),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        ConfigError::at(
+            node.pos,
+            format!("`top_processes` must be a count from 1 to {TOP_MAX}"),
+        )
+    })
 }
 
 /// What the caller has read of one process. Matching is pure: it reads nothing itself.
@@ -249,6 +269,7 @@ impl Config {
             matchers: Vec::new(),
             warnings: Vec::new(),
             comm_names: None,
+            top_processes: None,
         };
         // A byte-order mark is not content (yaml.v2 skips it; yaml-rust2 would read it as text).
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -269,11 +290,16 @@ impl Config {
         let mut regexes = Budget::default();
         let fields = keys(
             pairs,
-            &["process_names"],
-            "at the top level (process-exporter's config has only `process_names`; \
-             -children, -threads and -recheck are command-line flags)",
+            &["process_names", "top_processes"],
+            "at the top level (process-exporter's config has only `process_names`, \
+             procfast adds `top_processes`; -children, -threads and -recheck are \
+             command-line flags)",
         )?;
-        for (_, value) in fields {
+        for (key, value) in fields {
+            if key == "top_processes" {
+                config.top_processes = Some(top_processes(&value)?);
+                continue;
+            }
             let entries = match value.value {
                 Value::Null => Vec::new(),
                 Value::Seq(entries) => entries,
@@ -464,8 +490,19 @@ mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::{assert_name, load, name};
+    use super::testing::{assert_name, assert_refused_at, load, name};
     use super::*;
+
+    #[test]
+    fn top_processes_is_a_count_beside_the_entries() {
+        let c = load("top_processes: 10\nprocess_names:\n  - comm: [a]\n");
+        assert_eq!((c.top_processes, c.matchers.len()), (Some(10), 1));
+        assert_eq!(load("process_names:\n  - comm: [a]\n").top_processes, None);
+        for bad in ["0", "1001", "-1", "ten", "[1]", "''"] {
+            let yaml = format!("top_processes: {bad}\n");
+            assert_refused_at(&yaml, (1, 16), "a count from 1 to 1000");
+        }
+    }
 
     #[test]
     fn readme_selector_example() {

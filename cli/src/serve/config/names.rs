@@ -92,6 +92,7 @@ impl Config {
             matchers: Vec::new(),
             warnings,
             comm_names: Some(CommNames { by_comm }),
+            top_processes: None,
         }))
     }
 }
