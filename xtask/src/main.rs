@@ -27,6 +27,7 @@ mod serve_bench;
 mod stat_fields;
 mod tcp_bench;
 mod timing;
+mod top_bench;
 
 use std::process::ExitCode;
 
@@ -42,7 +43,7 @@ const TASKS: &[Task] = &[
         name: "bench-report",
         report: true,
         what: "criterion's medians (run `cargo bench` first), allocations, paired walks and \
-               parsers, docs/fd_count.svg; then serve-bench, scan-bench and tcp-bench. Minutes.",
+               parsers, docs/fd_count.svg; then serve-bench, scan-bench, top-bench and tcp-bench. Minutes.",
     },
     Task {
         name: "serve-bench",
@@ -69,6 +70,12 @@ const TASKS: &[Task] = &[
         report: true,
         what: "TCP connections by state and fds by kind against the procfs crate, ss and \
                psutil. About a minute.",
+    },
+    Task {
+        name: "top-bench",
+        report: true,
+        what: "what `serve --top 10` adds to a scrape at 2,000 processes, paired, with every \
+               process grouped and with none. Root; about a minute.",
     },
     Task {
         name: "paired-opens",
@@ -127,6 +134,7 @@ fn main() -> ExitCode {
         "scan-bench" => scan_bench::run(&report),
         "scrapers-bench" => scrapers_bench::run(&report),
         "tcp-bench" => tcp_bench::run(&report),
+        "top-bench" => top_bench::run(&report),
         "paired-opens" => paired_opens::run(&report),
         _ => msrv::run(),
     };

@@ -14,7 +14,7 @@ use crate::bench_host::{
 use crate::format::{fmt_bytes, fmt_ns, fmt_ratio, fmt_scrape, group_digits};
 use crate::report::{Report, Table};
 use crate::running::{find_in_path, release_procfast};
-use crate::timing::{median_of, median_ratio, rotated};
+use crate::timing::{median_of, median_ratio, rounds_of};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -114,26 +114,6 @@ impl Listing<'_> {
             .unwrap_or(digits.len());
         digits[..end].parse().ok()
     }
-}
-
-/// `rotated` rounds of `count` contenders, `run(k)` measuring contender `k` once: every
-/// contender's measurements in round order, or the first failure.
-fn rounds_of<T>(
-    rounds: usize,
-    count: usize,
-    mut run: impl FnMut(usize) -> Result<T, String>,
-) -> Result<Vec<Vec<T>>, String> {
-    let mut measured: Vec<Vec<T>> = (0..count).map(|_| Vec::with_capacity(rounds)).collect();
-    let mut failed = None;
-    rotated(rounds, count, |_, which| {
-        if failed.is_none() {
-            match run(which) {
-                Ok(m) => measured[which].push(m),
-                Err(e) => failed = Some(e),
-            }
-        }
-    });
-    failed.map_or(Ok(measured), Err)
 }
 
 fn seconds(times: &[Duration]) -> Vec<f64> {

@@ -30,6 +30,26 @@ pub fn rotated_rounds(
     times
 }
 
+/// `rotated` rounds of `count` contenders, `run(k)` measuring contender `k` once: every
+/// contender's measurements in round order, or the first failure.
+pub fn rounds_of<T>(
+    rounds: usize,
+    count: usize,
+    mut run: impl FnMut(usize) -> Result<T, String>,
+) -> Result<Vec<Vec<T>>, String> {
+    let mut measured: Vec<Vec<T>> = (0..count).map(|_| Vec::with_capacity(rounds)).collect();
+    let mut failed = None;
+    rotated(rounds, count, |_, which| {
+        if failed.is_none() {
+            match run(which) {
+                Ok(m) => measured[which].push(m),
+                Err(e) => failed = Some(e),
+            }
+        }
+    });
+    failed.map_or(Ok(measured), Err)
+}
+
 /// The median of `values` (the upper one of an even count); 0 if there are none.
 pub fn median_of(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();

@@ -23,7 +23,7 @@ mod paired_parsers;
 mod paired_walks;
 
 use crate::report::Report;
-use crate::{format::group_digits, scan_bench, serve_bench, tcp_bench};
+use crate::{format::group_digits, scan_bench, serve_bench, tcp_bench, top_bench};
 use criterion::Bench;
 use std::fmt::Write as _;
 use std::time::SystemTime;
@@ -55,6 +55,10 @@ pub fn run(report: &Report) -> Result<(), String> {
     match scan_bench::measure(report) {
         Ok(md) => report.publish("scan-bench", &md)?,
         Err(e) => eprintln!("bench-report: cold-scan section left as it was: {e}"),
+    }
+    match top_bench::measure(report) {
+        Ok(md) => report.publish("top-bench", &md)?,
+        Err(e) => eprintln!("bench-report: serve --top section left as it was: {e}"),
     }
     match tcp_bench::measure() {
         Ok(md) => report.publish("tcp-bench", &md)?,
