@@ -1,9 +1,9 @@
 //! Who a process belongs to, read from its cgroup path: the Kubernetes pod, the container and
 //! the systemd unit.
 //!
-//! [`from_path`] reads one path of `/proc/<pid>/cgroup`; [`from_cgroups`] takes the paths of a
-//! parsed file that carry these layouts: the v2 line (`0::/…`), then, for what that line does
-//! not give (a v1 or hybrid host), the `name=systemd` line. Everything borrows the path except
+//! [`from_path`] reads one path of `/proc/<pid>/cgroup`; [`from_paths`] and [`from_cgroups`]
+//! read every path of a file, each field from the longest path that has it (on a v1 or hybrid
+//! host, the `name=systemd` hierarchy's or the v2 one's). Everything borrows the path except
 //! the pod UID, which the systemd driver writes with `_` for `-` and which therefore comes back
 //! rewritten in a fixed 36-byte value ([`PodUid`]). Nothing allocates and no input panics.
 //!
@@ -167,14 +167,44 @@ pub fn from_path(path: &[u8]) -> Identity<'_> {
     id
 }
 
-/// The identity of a parsed `/proc/<pid>/cgroup`: that of the v2 path, completed by that of the
-/// `name=systemd` hierarchy of a v1 or hybrid host.
+/// The identity of a parsed `/proc/<pid>/cgroup`: [`from_paths`] of its lines' paths.
 pub fn from_cgroups<'a>(cgroups: &Cgroups<'a>) -> Identity<'a> {
-    let v2 = cgroups.v2_path().map(from_path).unwrap_or_default();
-    match cgroups.v1_path(b"name=systemd") {
-        Some(path) => v2.or(from_path(path)),
-        None => v2,
+    from_paths(cgroups.iter().map(|line| line.path))
+}
+
+/// The identity of a process from the paths of its `/proc/<pid>/cgroup`, in file order: each
+/// field from the longest path that has it, the later of two as long.
+///
+/// systemd keeps its tree in the v2 hierarchy and in v1's `name=systemd`, and creates a unit's
+/// cgroup in a v1 controller's hierarchy only as deep as the unit needs, so a controller's path
+/// is a prefix of the systemd one (`/user.slice/user-1000.slice/user@1000.service` where the
+/// process is in its `app.slice/x.scope`); runc puts a container at the same path in every
+/// hierarchy. The longest path is then the systemd one, on a v2, hybrid or v1 host alike; of
+/// equals, the kernel lists the v2 line last.
+pub fn from_paths<'a>(paths: impl IntoIterator<Item = &'a [u8]>) -> Identity<'a> {
+    let mut best = Identity::default();
+    // The length of the path each field of `best` came from.
+    let mut from = [0usize; 3];
+    for path in paths {
+        let id = from_path(path);
+        let mut take = |slot: usize, has: bool| {
+            let longer = has && path.len() >= from[slot];
+            if longer {
+                from[slot] = path.len();
+            }
+            longer
+        };
+        if take(0, id.pod_uid.is_some()) {
+            best.pod_uid = id.pod_uid;
+        }
+        if take(1, id.container_id.is_some()) {
+            best.container_id = id.container_id;
+        }
+        if take(2, id.systemd_unit.is_some()) {
+            best.systemd_unit = id.systemd_unit;
+        }
     }
+    best
 }
 
 /// The UID of a kubelet pod cgroup `component`: `…kubepods…-pod<uid_with_underscores>.slice`,

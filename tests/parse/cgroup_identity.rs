@@ -14,7 +14,7 @@ use crate::oracle::cgroup_identity::{assert_agrees, fields, ours, Fields};
 use crate::support::alloc::assert_runs_allocate_nothing;
 use crate::support::mutations::{config, edits, mutate, noise};
 use procfast::parse::cgroup;
-use procfast::parse::cgroup_identity::{from_cgroups, from_path, PodUid};
+use procfast::parse::cgroup_identity::{from_cgroups, from_path, from_paths, PodUid};
 use proptest::prelude::*;
 
 const ID: &str = "4f3c2b1a09e8d7c6b5a4938271605f4e3d2c1b0a99887766554433221100ffee";
@@ -144,6 +144,21 @@ fn every_layout_fixture_gives_its_fields() {
             assert_agrees(line.path);
         }
     }
+}
+
+#[test]
+fn on_a_v1_host_each_field_comes_from_the_longest_path_that_has_it() {
+    // A controller holds the user's manager only as deep as it needs; name=systemd has the
+    // scope the process is in. The kernel lists name=systemd first here.
+    let file = b"1:name=systemd:/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope\n\
+                 5:cpu,cpuacct:/user.slice/user-1000.slice/user@1000.service\n\
+                 0::/user.slice/user-1000.slice/user@1000.service\n";
+    let cgroups = cgroup::parse(file).unwrap();
+    assert_eq!(from_cgroups(&cgroups).systemd_unit, Some(&b"x.scope"[..]));
+    // Of two as long, the later: the v2 line, which the kernel lists last.
+    let id = from_paths([&b"/system.slice/a.service"[..], b"/system.slice/b.service"]);
+    assert_eq!(id.systemd_unit, Some(&b"b.service"[..]));
+    assert!(from_paths([]).is_empty());
 }
 
 /// A container's cgroup name as each runtime writes it, systemd driver or not.

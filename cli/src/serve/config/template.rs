@@ -2,7 +2,7 @@
 //! three of serve's own read from the cgroup paths.
 
 use super::{go_base, ProcInfo};
-use procfast::parse::cgroup_identity::{self, Identity};
+use procfast::parse::cgroup_identity;
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -42,7 +42,8 @@ pub(super) fn render(parts: &[Part], p: &ProcInfo, captures: &[(&str, &str)]) ->
     let mut out = String::new();
     // Read from the paths once, by the first part that needs it.
     let mut identity = None;
-    let mut identity = || *identity.get_or_insert_with(|| cgroup_identity(p.cgroups));
+    let mut identity =
+        || *identity.get_or_insert_with(|| cgroup_identity::from_paths(p.cgroups.iter().copied()));
     for part in parts {
         match part {
             Part::Text(text) => out.push_str(text),
@@ -79,39 +80,6 @@ pub(super) fn render(parts: &[Part], p: &ProcInfo, captures: &[(&str, &str)]) ->
         }
     }
     out
-}
-
-/// The pod, container and systemd unit of a process from its cgroup paths: each field from the
-/// longest path that has it, the later of two as long. systemd keeps its tree in the v2
-/// hierarchy and in `name=systemd`, and creates a unit's cgroup in a v1 controller's hierarchy
-/// only as deep as the unit needs it, so a controller's path is a prefix of the systemd one
-/// (`/user.slice/user-1000.slice/user@1000.service` where the process is in its `app.slice/x.scope`);
-/// runc puts a container at the same path in every hierarchy. The longest path is then the
-/// systemd one, on a v2, hybrid or v1 host alike; of equals, the kernel lists the v2 line last.
-fn cgroup_identity<'a>(paths: &[&'a [u8]]) -> Identity<'a> {
-    let mut best = Identity::default();
-    // The length of the path each field of `best` came from.
-    let mut from = [0usize; 3];
-    for path in paths {
-        let id = cgroup_identity::from_path(path);
-        let mut take = |slot: usize, has: bool| {
-            let longer = has && path.len() >= from[slot];
-            if longer {
-                from[slot] = path.len();
-            }
-            longer
-        };
-        if take(0, id.pod_uid.is_some()) {
-            best.pod_uid = id.pod_uid;
-        }
-        if take(1, id.container_id.is_some()) {
-            best.container_id = id.container_id;
-        }
-        if take(2, id.systemd_unit.is_some()) {
-            best.systemd_unit = id.systemd_unit;
-        }
-    }
-    best
 }
 
 /// Go's `time.Time.String()` of a UTC time without a monotonic reading (as process-exporter's
