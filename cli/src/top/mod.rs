@@ -21,7 +21,7 @@ use uzers::UsersCache;
 pub const TOP_USAGE: &str = "\
 usage: procfast top [--by fds|threads|rss|cpu|pid] [-n N] [--interval SECONDS] [--watch]
                     [--pid PID]... [--user NAME|UID] [--comm TEXT] [--threads] [--budget-ms MS]
-                    [--procfs DIR] [--json]
+                    [--cgroup] [--procfs DIR] [--json]
 
 Scans every process (--threads: every thread) and shows the N largest by a figure.
 
@@ -36,6 +36,10 @@ Scans every process (--threads: every thread) and shows the N largest by a figur
   --user NAME|UID     only processes of this effective user
   --comm TEXT         only processes whose command name contains TEXT
   --threads           a row per thread: PID is the thread id, tgid (JSON) its process
+  --cgroup            a CGROUP column: the container (its pod UID's first 8 digits / the
+                      container ID's first 12) or else the systemd unit, from the cgroup, as
+                      serve's {{.PodUID}}, {{.ContainerID}} and {{.SystemdUnit}} read them
+                      (JSON: pod_uid, container_id, systemd_unit in full)
   --budget-ms MS      end each scan after MS milliseconds (the summary says so)
   --procfs DIR        the procfs to read (default /proc; a host's /proc mounted elsewhere)
   --json              one JSON object (per frame, one a line): complete, scanned, vanished,
@@ -93,12 +97,15 @@ pub fn top(args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure> {
         if o.watch || o.interval.is_none() || frame.interval.is_some() {
             rank(&mut sampler.shown, o.by, frame.interval.is_some(), o.n);
             sampler.fill_owners(&mut frame, &procfs_name)?;
+            if o.cgroup {
+                sampler.fill_placements(&mut frame, procfs);
+            }
             frame_text.clear();
             if clear {
                 frame_text.extend_from_slice(b"\x1b[H\x1b[2J");
             }
             if o.json {
-                let line = json_frame(&sampler.shown, &frame, &users);
+                let line = json_frame(&sampler.shown, &frame, &users, o.cgroup);
                 writeln!(frame_text, "{line}")?;
             } else {
                 let hint = if keys.is_some() { "; q quits" } else { "" };
@@ -108,6 +115,7 @@ pub fn top(args: lexopt::Parser, out: &mut dyn Write) -> Result<(), Failure> {
                     &frame,
                     &users,
                     o.threads,
+                    o.cgroup,
                     hint,
                 )?;
             }

@@ -58,6 +58,8 @@ pub struct TopOptions {
     pub watch: bool,
     pub filter: Filter,
     pub procfs: Option<OsString>,
+    /// Show each row's container or systemd unit, read from its cgroup.
+    pub cgroup: bool,
 }
 
 /// `--watch` without `--interval` repaints this often, as top does (its default is 3 s).
@@ -84,6 +86,7 @@ pub fn top_options(
         watch: false,
         filter: Filter::default(),
         procfs: None,
+        cgroup: false,
     };
     while let Some(arg) = args.next()? {
         match arg {
@@ -92,6 +95,7 @@ pub fn top_options(
                 return Ok(None);
             }
             Long("threads") => o.threads = true,
+            Long("cgroup") => o.cgroup = true,
             Long("by") => {
                 o.by = match args.value()?.string()?.as_str() {
                     "fds" => By::Fds,

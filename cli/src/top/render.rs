@@ -1,7 +1,7 @@
 //! A frame of `top`: the table, or one JSON line.
 
 use super::options::COMMAND_WIDTH;
-use super::sampler::{Frame, Shown};
+use super::sampler::{Frame, Placement, Shown};
 use crate::human::{escape_comm, fit, format_bytes, format_cpu_time, round_micros};
 use procfast::Row;
 use std::io::{self, Write};
@@ -20,31 +20,70 @@ pub fn state_letter(row: &Row) -> Option<char> {
     })
 }
 
-pub fn json_frame(shown: &[Shown], frame: &Frame, users: &UsersCache) -> serde_json::Value {
+/// The CGROUP column's width: a pod's and a container's short IDs, or most unit names.
+const CGROUP_WIDTH: usize = 24;
+
+/// The CGROUP cell: `<pod UID's first 8>/<container ID's first 12>` (Docker's short ID), the
+/// container's short ID alone outside a pod, else the systemd unit (cut with a `+`), else `-`.
+fn cgroup_cell(placement: Option<&Placement>) -> String {
+    let Some(p) = placement else {
+        return "-".to_string();
+    };
+    let short = |id: &str, n: usize| id.chars().take(n).collect::<String>();
+    match (&p.pod_uid, &p.container_id, &p.systemd_unit) {
+        (Some(pod), Some(ctr), _) => format!("{}/{}", short(pod, 8), short(ctr, 12)),
+        (None, Some(ctr), _) => short(ctr, 12),
+        (_, None, Some(unit)) => fit(&escape_comm(unit.as_bytes()), CGROUP_WIDTH),
+        (Some(pod), None, None) => format!("{}/-", short(pod, 8)),
+        (None, None, None) => "-".to_string(),
+    }
+}
+
+pub fn json_frame(
+    shown: &[Shown],
+    frame: &Frame,
+    users: &UsersCache,
+    cgroup: bool,
+) -> serde_json::Value {
     let rows: Vec<_> = shown
         .iter()
-        .map(|Shown { row, cpu_percent }| {
-            let user = row
-                .uid
-                .and_then(|uid| users.get_user_by_uid(uid))
-                .map(|u| u.name().to_string_lossy().into_owned());
-            serde_json::json!({
-                "pid": row.pid,
-                "tgid": row.tgid,
-                // serde_json escapes control characters; invalid UTF-8 becomes U+FFFD.
-                "comm": String::from_utf8_lossy(row.comm()),
-                "state": state_letter(row).map(String::from),
-                "ppid": row.ppid,
-                "uid": row.uid,
-                // null when the uid has no name.
-                "user": user,
-                "fds": row.fds,
-                "threads": row.threads,
-                "rss_bytes": row.rss_bytes,
-                "cpu_seconds": row.cpu_seconds,
-                "cpu_percent": cpu_percent.map(|p| (p * 100.0).round() / 100.0),
-            })
-        })
+        .map(
+            |Shown {
+                 row,
+                 cpu_percent,
+                 placement,
+             }| {
+                let user = row
+                    .uid
+                    .and_then(|uid| users.get_user_by_uid(uid))
+                    .map(|u| u.name().to_string_lossy().into_owned());
+                let mut line = serde_json::json!({
+                    "pid": row.pid,
+                    "tgid": row.tgid,
+                    // serde_json escapes control characters; invalid UTF-8 becomes U+FFFD.
+                    "comm": String::from_utf8_lossy(row.comm()),
+                    "state": state_letter(row).map(String::from),
+                    "ppid": row.ppid,
+                    "uid": row.uid,
+                    // null when the uid has no name.
+                    "user": user,
+                    "fds": row.fds,
+                    "threads": row.threads,
+                    "rss_bytes": row.rss_bytes,
+                    "cpu_seconds": row.cpu_seconds,
+                    "cpu_percent": cpu_percent.map(|p| (p * 100.0).round() / 100.0),
+                });
+                if cgroup {
+                    let p = placement.as_ref();
+                    line["pod_uid"] = serde_json::json!(p.and_then(|p| p.pod_uid.as_ref()));
+                    line["container_id"] =
+                        serde_json::json!(p.and_then(|p| p.container_id.as_ref()));
+                    line["systemd_unit"] =
+                        serde_json::json!(p.and_then(|p| p.systemd_unit.as_ref()));
+                }
+                line
+            },
+        )
         .collect();
     let summary = &frame.summary;
     let mut line = serde_json::json!({
@@ -69,15 +108,29 @@ pub fn table(
     frame: &Frame,
     users: &UsersCache,
     threads: bool,
+    cgroup: bool,
     hint: &str,
 ) -> io::Result<()> {
+    let cgroup_header = match cgroup {
+        true => format!("{:<CGROUP_WIDTH$}  ", "CGROUP"),
+        false => String::new(),
+    };
     writeln!(
         out,
-        "{:>8} {:<8} {:<5} {:>7} {:>7} {:>10} {:>6} {:>10}  COMMAND",
+        "{:>8} {:<8} {:<5} {:>7} {:>7} {:>10} {:>6} {:>10}  {cgroup_header}COMMAND",
         "PID", "USER", "STATE", "THREADS", "FDS", "RSS", "%CPU", "TIME"
     )?;
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
-    for Shown { row, cpu_percent } in shown {
+    for Shown {
+        row,
+        cpu_percent,
+        placement,
+    } in shown
+    {
+        let cgroup_cell = match cgroup {
+            true => format!("{:<CGROUP_WIDTH$}  ", cgroup_cell(placement.as_ref())),
+            false => String::new(),
+        };
         let user = row.uid.map(|uid| match users.get_user_by_uid(uid) {
             // A name longer than the column is cut with a `+`, as top does.
             Some(user) => fit(&escape_comm(user.name().as_bytes()), 8),
@@ -85,7 +138,7 @@ pub fn table(
         });
         writeln!(
             out,
-            "{:>8} {:<8} {:<5} {:>7} {:>7} {:>10} {:>6} {:>10}  {:.*}",
+            "{:>8} {:<8} {:<5} {:>7} {:>7} {:>10} {:>6} {:>10}  {cgroup_cell}{:.*}",
             row.pid,
             or_dash(user),
             or_dash(state_letter(row).map(String::from)),

@@ -2,7 +2,8 @@
 
 use super::options::{By, Filter};
 use crate::failure::{failure, Failure};
-use procfast::{Budget, Error, Fields, Row, ScanSummary, Scanner};
+use procfast::parse::cgroup_identity;
+use procfast::{Budget, Error, Fields, ProcFs, Row, ScanSummary, Scanner};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
@@ -11,6 +12,38 @@ use std::time::{Duration, Instant};
 pub struct Shown {
     pub row: Row,
     pub cpu_percent: Option<f64>,
+    /// With `--cgroup`: where its cgroup places it; `None` if not read (or it has exited).
+    pub placement: Option<Placement>,
+}
+
+/// A process's pod, container and systemd unit, read from its cgroup as serve reads them for
+/// `{{.PodUID}}`, `{{.ContainerID}}` and `{{.SystemdUnit}}`.
+#[derive(Default)]
+pub struct Placement {
+    pub pod_uid: Option<String>,
+    pub container_id: Option<String>,
+    pub systemd_unit: Option<String>,
+}
+
+impl Placement {
+    /// The placement of the process `pid`, if it is the one that started at `start_ticks` or
+    /// earlier (a thread row's process started no later than the thread; a pid reused since
+    /// the scan names a later process).
+    fn of(procfs: &ProcFs, pid: i32, start_ticks: Option<u64>) -> Option<Placement> {
+        let mut proc = procfs.open_pid(pid).ok()?;
+        let started = proc.stat().ok()?.starttime();
+        if start_ticks.is_none_or(|ticks| started > ticks) {
+            return None;
+        }
+        let cgroups = proc.cgroup().ok()?;
+        let id = cgroup_identity::from_cgroups(&cgroups);
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        Some(Placement {
+            pod_uid: id.pod_uid.as_ref().map(|uid| text(uid.as_bytes())),
+            container_id: id.container_id.map(text),
+            systemd_unit: id.systemd_unit.map(text),
+        })
+    }
 }
 
 /// What one scan took and saw.
@@ -69,6 +102,7 @@ impl Sampler {
                     shown.push(Shown {
                         row: *row,
                         cpu_percent: None,
+                        placement: None,
                     });
                 }
                 ControlFlow::Continue(())
@@ -119,6 +153,21 @@ impl Sampler {
         frame.wall += started.elapsed();
         frame.cpu += process_cpu_time().saturating_sub(cpu_started);
         Ok(())
+    }
+}
+
+impl Sampler {
+    /// Reads where each shown row's cgroup places it (`--cgroup`), counting the time in the
+    /// frame's cost: a read of `cgroup` for the rows shown, none for the others.
+    pub fn fill_placements(&mut self, frame: &mut Frame, procfs: &ProcFs) {
+        let started = Instant::now();
+        let cpu_started = process_cpu_time();
+        for shown in &mut self.shown {
+            let row = &shown.row;
+            shown.placement = Placement::of(procfs, row.tgid, row.start_time_ticks);
+        }
+        frame.wall += started.elapsed();
+        frame.cpu += process_cpu_time().saturating_sub(cpu_started);
     }
 }
 

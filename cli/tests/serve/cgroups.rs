@@ -3,9 +3,10 @@
 //! hierarchy of this host, then grouped by `{{.PodUID}}/{{.ContainerID}}` and
 //! `{{.SystemdUnit}}`. Needs root (to create cgroups and move processes); skips otherwise.
 
-use super::common::Running;
+use super::common::{succeeded, Running};
 use super::{group, own, sample, samples, scrape, scratch, serve, write_config};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Where the cgroup v2 hierarchy is mounted, from `/proc/self/mountinfo` (`… - cgroup2 …`).
@@ -145,11 +146,48 @@ fn groups_by_pod_container_and_systemd_unit() {
     let (serve, address) = serve(&["--config", config.to_str().unwrap()]);
     let got = samples(&scrape(&address, Some("10")));
     drop(serve);
+    // `top --cgroup` places each the same, in full in JSON and shortened in its column.
+    let (pod_pid, unit_pid) = (in_pod[0].0.id().to_string(), in_unit[0].0.id().to_string());
+    let top = |json: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_procfast"));
+        command.args([
+            "top", "--cgroup", "--by", "pid", "--pid", &pod_pid, "--pid", &unit_pid,
+        ]);
+        if json {
+            command.arg("--json");
+        }
+        String::from_utf8(succeeded(&mut command).stdout).unwrap()
+    };
+    let frame: serde_json::Value = serde_json::from_str(&top(true)).unwrap();
+    let placed = |pid: &str| {
+        let rows = frame["rows"].as_array().unwrap();
+        let row = rows.iter().find(|r| r["pid"].to_string() == pid).unwrap();
+        [&row["pod_uid"], &row["container_id"], &row["systemd_unit"]].map(Clone::clone)
+    };
+    let (pod_placed, unit_placed) = (placed(&pod_pid), placed(&unit_pid));
+    let table = top(false);
     // The helpers stop (killed and reaped) before their cgroups are removed.
     drop((in_pod, in_unit));
     drop(cgroups);
     let _ = std::fs::remove_dir_all(&dir);
 
+    let scope = format!("cri-containerd-{id}.scope");
+    let none = serde_json::Value::Null;
+    assert_eq!(
+        pod_placed,
+        [uid.as_str(), &id, &scope].map(serde_json::Value::from),
+        "{frame}"
+    );
+    assert_eq!(
+        unit_placed,
+        [none.clone(), none, unit.as_str().into()],
+        "{frame}"
+    );
+    assert!(
+        table.contains(&format!("{}/{}", &uid[..8], &id[..12])),
+        "{table}"
+    );
+    assert!(table.contains(&unit[..unit.len().min(23)]), "{table}");
     let procs = |group: &str| sample(&got, "namedprocess_namegroup_num_procs", group, "");
     assert_eq!(procs(&format!("{uid}/{id}")), Some(2.0), "{got:?}");
     assert_eq!(procs(&unit), Some(3.0), "{got:?}");
