@@ -159,12 +159,12 @@ fn groups_by_pod_container_and_systemd_unit() {
         String::from_utf8(succeeded(&mut command).stdout).unwrap()
     };
     let frame: serde_json::Value = serde_json::from_str(&top(true)).unwrap();
-    let placed = |pid: &str| {
+    let placed = |pid: u32| {
         let rows = frame["rows"].as_array().unwrap();
-        let row = rows.iter().find(|r| r["pid"].to_string() == pid).unwrap();
+        let row = rows.iter().find(|r| r["pid"] == pid).unwrap();
         [&row["pod_uid"], &row["container_id"], &row["systemd_unit"]].map(Clone::clone)
     };
-    let (pod_placed, unit_placed) = (placed(&pod_pid), placed(&unit_pid));
+    let (pod_placed, unit_placed) = (placed(in_pod[0].0.id()), placed(in_unit[0].0.id()));
     let table = top(false);
     // The helpers stop (killed and reaped) before their cgroups are removed.
     drop((in_pod, in_unit));
