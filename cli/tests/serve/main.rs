@@ -14,6 +14,7 @@ mod packaging;
 #[path = "../../../tests/support/prometheus.rs"]
 #[allow(dead_code)]
 mod prometheus;
+mod readme;
 mod top;
 mod web;
 
