@@ -25,6 +25,7 @@ mod scrapers_bench;
 mod serve_bench;
 #[path = "../../benches/shared/stat_fields.rs"]
 mod stat_fields;
+mod strace;
 mod tcp_bench;
 mod timing;
 mod top_bench;

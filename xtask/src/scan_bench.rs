@@ -14,6 +14,7 @@ use crate::bench_host::{
 use crate::format::{fmt_bytes, fmt_ns, fmt_ratio, fmt_scrape, group_digits};
 use crate::report::{Report, Table};
 use crate::running::{find_in_path, release_procfast};
+use crate::strace::{self, Syscalls};
 use crate::timing::{median_of, median_ratio, rounds_of};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -101,6 +102,13 @@ impl Listing<'_> {
         Ok(took)
     }
 
+    /// Runs it once under `strace -f -c`: the tasks /proc showed right before, and the summary.
+    fn trace(&self, strace: &Path, scratch: &Scratch) -> Result<(usize, Syscalls), String> {
+        let tasks = self.tasks_on_host();
+        let summary = strace::trace(strace, self.program, self.args, &self.shown(), scratch)?;
+        Ok((tasks, summary))
+    }
+
     /// The tasks its output says it listed: `top`'s `scanned N` (text or JSON), or `ps`'s lines
     /// below its header.
     fn listed(&self, stdout: &str) -> Option<usize> {
@@ -118,79 +126,6 @@ impl Listing<'_> {
 
 fn seconds(times: &[Duration]) -> Vec<f64> {
     times.iter().map(Duration::as_secs_f64).collect()
-}
-
-/// strace's summary of one run: the calls of every syscall, most first, and their total.
-#[derive(Debug, PartialEq)]
-struct Syscalls {
-    total: u64,
-    by_name: Vec<(String, u64)>,
-}
-
-/// Reads the table `strace -c` writes: `% time  seconds  usecs/call  calls  [errors]  syscall`,
-/// a line a syscall and a last line `total`.
-fn parse_strace_summary(text: &str) -> Option<Syscalls> {
-    let mut total = None;
-    let mut by_name = Vec::new();
-    for line in text.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let (Some(name), Some(calls)) = (words.last(), words.get(3)) else {
-            continue;
-        };
-        // The header's fourth word is `usecs/call`, the rules have one word.
-        let Ok(calls) = calls.parse::<u64>() else {
-            continue;
-        };
-        match *name {
-            "total" => total = Some(calls),
-            name => by_name.push((name.to_string(), calls)),
-        }
-    }
-    by_name.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Some(Syscalls {
-        total: total?,
-        by_name,
-    })
-}
-
-/// Runs `listing` under `strace -f -c` once: the tasks /proc showed right before, and the
-/// summary.
-fn trace(strace: &Path, listing: &Listing, scratch: &Scratch) -> Result<(usize, Syscalls), String> {
-    let file = scratch.write("strace.txt", "")?;
-    let tasks = listing.tasks_on_host();
-    let status = Command::new(strace)
-        .args(["-f", "-c", "-o", &file])
-        .arg(listing.program)
-        .args(listing.args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|e| format!("running strace: {e}"))?;
-    if !status.success() {
-        return Err(format!("strace of {} failed ({status})", listing.shown()));
-    }
-    let text = std::fs::read_to_string(&file).map_err(|e| format!("reading {file}: {e}"))?;
-    let summary = parse_strace_summary(&text)
-        .ok_or_else(|| format!("no total in strace's summary of {}", listing.shown()))?;
-    Ok((tasks, summary))
-}
-
-/// The syscalls of at least 0.05 a task, by name, and the rest together: "statx 2.00 ·
-/// pread64 1.00 · … · other 0.21".
-fn breakdown(summary: &Syscalls, tasks: usize) -> String {
-    let per = |calls: u64| calls as f64 / tasks.max(1) as f64;
-    let (shown, rest): (Vec<_>, Vec<_>) =
-        summary.by_name.iter().partition(|(_, c)| per(*c) >= 0.05);
-    let mut parts: Vec<String> = shown
-        .iter()
-        .map(|(name, calls)| format!("{name} {:.2}", per(*calls)))
-        .collect();
-    let other: u64 = rest.iter().map(|(_, c)| c).sum();
-    if other > 0 {
-        parts.push(format!("other {:.2}", per(other)));
-    }
-    parts.join(" · ")
 }
 
 /// The syscall table at the population.
@@ -234,7 +169,7 @@ fn syscall_table(programs: &Programs, scratch: &Scratch) -> Result<String, Strin
         "lrrl",
     );
     for listing in &listings {
-        let (tasks, summary) = trace(&programs.strace, listing, scratch)?;
+        let (tasks, summary) = listing.trace(&programs.strace, scratch)?;
         let kind = if listing.threads {
             "threads"
         } else {
@@ -244,7 +179,7 @@ fn syscall_table(programs: &Programs, scratch: &Scratch) -> Result<String, Strin
             listing.shown(),
             format!("{} {kind}", group_digits(tasks as u64)),
             format!("{:.2}", summary.total as f64 / tasks.max(1) as f64),
-            breakdown(&summary, tasks),
+            strace::breakdown(&summary, tasks),
         ]);
     }
     Ok(format!(
@@ -373,13 +308,14 @@ const CONTENDERS: [&str; 5] = [
 ];
 
 /// One host of the scaling table: the processes /proc showed, the rounds, each contender's
-/// median time (seconds, in [`CONTENDERS`]' order) and serve's resident memory after its
-/// scrapes.
+/// median time (seconds, in [`CONTENDERS`]' order), serve's resident memory after its
+/// scrapes, and the processes and syscalls of one traced `top` run.
 struct Size {
     processes: usize,
     rounds: usize,
     medians: [f64; 5],
     serve_rss: i64,
+    top_syscalls: (usize, u64),
 }
 
 impl Size {
@@ -390,7 +326,7 @@ impl Size {
 }
 
 /// Every host of [`SIZES`], each grown from the last by sleepers.
-fn scaling(programs: &Programs, config: &str) -> Result<Vec<Size>, String> {
+fn scaling(programs: &Programs, config: &str, scratch: &Scratch) -> Result<Vec<Size>, String> {
     let mut crowd = bench_host::sleepers(0)?;
     let top = Listing {
         program: &programs.procfast,
@@ -448,11 +384,13 @@ fn scaling(programs: &Programs, config: &str) -> Result<Vec<Size>, String> {
             _ => node.checked_scrape(NODE_METRIC).map(|s| s.wall),
         })?;
         let medians = [0, 1, 2, 3, 4].map(|k| median_of(&seconds(&times[k])));
+        let (traced, summary) = top.trace(&programs.strace, scratch)?;
         sizes.push(Size {
             processes,
             rounds,
             medians,
             serve_rss: rss_of(serve.pid()),
+            top_syscalls: (traced, summary.total),
         });
     }
     drop(crowd);
@@ -543,6 +481,7 @@ fn scaling_section(sizes: &[Size]) -> String {
             .collect();
         let _ = writeln!(md, "- {}", flatness(name, &costs));
     }
+    md.push_str(&syscall_slope(sizes));
     if let Some(last) = sizes.last() {
         let _ = writeln!(
             md,
@@ -551,6 +490,36 @@ fn scaling_section(sizes: &[Size]) -> String {
             fmt_bytes(last.serve_rss.max(0) as u64)
         );
     }
+    md
+}
+
+/// What a process adds to `top`'s syscalls as the host grows, apart from what every run costs
+/// (starting, listing /proc, the rows shown).
+fn syscall_slope(sizes: &[Size]) -> String {
+    let runs: Vec<(usize, u64)> = sizes.iter().map(|s| s.top_syscalls).collect();
+    let counts: Vec<String> = runs
+        .iter()
+        .map(|&(n, calls)| {
+            format!(
+                "{} at {} ({:.2} a process)",
+                group_digits(calls),
+                group_digits(n as u64),
+                calls as f64 / n.max(1) as f64
+            )
+        })
+        .collect();
+    let mut md = format!(
+        "\n`procfast top -n 15`'s syscalls (`strace -f -c`, one run at each host): {}.",
+        counts.join(", ")
+    );
+    if let Some((per_process, fixed)) = strace::slope(&runs) {
+        let _ = write!(
+            md,
+            " Each process the host gains adds {per_process:.2}; the rest, about {fixed:.0} \
+             syscalls a run, is its start, its listing of /proc and the rows it shows."
+        );
+    }
+    md.push('\n');
     md
 }
 
@@ -615,7 +584,7 @@ pub fn measure(report: &Report) -> Result<String, String> {
     md.push_str(&thread_scrapes(&programs, &config)?);
     drop(population);
 
-    let sizes = scaling(&programs, &config)?;
+    let sizes = scaling(&programs, &config, &scratch)?;
     md.push_str(&scaling_section(&sizes));
     eprintln!(
         "scan-bench: measured in {:.0} s",
@@ -627,33 +596,6 @@ pub fn measure(report: &Report) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SUMMARY: &str = "\
-% time     seconds  usecs/call     calls    errors syscall
------- ----------- ----------- --------- --------- ------------------
- 34.46    0.001523          10       146           statx
- 18.94    0.000837          11        73           openat2
-  0.86    0.000038          19         2         2 connect
------- ----------- ----------- --------- --------- ------------------
-100.00    0.004420           9       221         2 total
-";
-
-    #[test]
-    fn strace_summaries_give_the_total_and_each_syscall() {
-        let summary = parse_strace_summary(SUMMARY).unwrap();
-        assert_eq!(summary.total, 221);
-        let names: Vec<(&str, u64)> = summary
-            .by_name
-            .iter()
-            .map(|(n, c)| (n.as_str(), *c))
-            .collect();
-        assert_eq!(names, [("statx", 146), ("openat2", 73), ("connect", 2)]);
-        assert_eq!(
-            breakdown(&summary, 73),
-            "statx 2.00 · openat2 1.00 · other 0.03"
-        );
-        assert_eq!(parse_strace_summary("no table here\n"), None);
-    }
 
     #[test]
     fn listings_count_tops_footer_and_ps_lines() {
