@@ -406,7 +406,7 @@ mod tests {
     }
 
     #[test]
-    fn from_cgroups_prefers_v2_then_name_systemd() {
+    fn from_cgroups_takes_each_field_from_the_longest_path_that_has_it() {
         let text = format!(
             "3:memory:/docker/{ID}\n1:name=systemd:/kubepods/pod{UID}/{ID}\n0::/system.slice/a.service\n"
         );
@@ -416,7 +416,9 @@ mod tests {
         assert_eq!(id.pod_uid.map(|u| u.as_bytes().to_vec()), Some(UID.into()));
         assert_eq!(id.container_id, Some(ID.as_bytes()));
         let v1_only =
-            crate::parse::cgroup::parse(b"2:memory:/docker/x\n1:cpu:/a.service\n").unwrap();
-        assert!(from_cgroups(&v1_only).is_empty());
+            crate::parse::cgroup::parse(b"2:memory:/docker/x\n1:cpu:/b.service\n").unwrap();
+        let id = from_cgroups(&v1_only);
+        assert_eq!(id.systemd_unit, Some(&b"b.service"[..]));
+        assert_eq!((id.pod_uid, id.container_id), (None, None));
     }
 }
