@@ -10,7 +10,9 @@
 //!   arbitrary paths, which never panic.
 //! - **No allocation** over every fixture and odd paths.
 
-use crate::oracle::cgroup_identity::{assert_agrees, fields, ours, Fields};
+use crate::oracle::cgroup_identity::{
+    assert_agrees, fields, of_paths, ours, ours_of_paths, Fields,
+};
 use crate::support::alloc::assert_runs_allocate_nothing;
 use crate::support::mutations::{config, edits, mutate, noise};
 use procfast::parse::cgroup;
@@ -235,6 +237,29 @@ proptest! {
     #[test]
     fn arbitrary_paths_agree_with_the_oracle(path in noise(b"0123456789abcdef_-./podkubesrvice", 200)) {
         assert_agrees(&path);
+    }
+
+    #[test]
+    fn whole_files_take_each_field_from_its_longest_path_as_the_oracle_does(
+        picks in prop::collection::vec((any::<prop::sample::Index>(), 0..3usize), 0..5),
+    ) {
+        // Paths of the fixtures, some without their last components, as a v1 controller holds
+        // a prefix of the systemd path.
+        let pool: Vec<&[u8]> = FIXTURES
+            .iter()
+            .flat_map(|(_, file, _)| cgroup::parse(file).unwrap().iter().map(|l| l.path).collect::<Vec<_>>())
+            .collect();
+        let paths: Vec<&[u8]> = picks
+            .iter()
+            .map(|(at, drop)| {
+                let mut p = pool[at.index(pool.len())];
+                for _ in 0..*drop {
+                    p = &p[..p.iter().rposition(|&b| b == b'/').unwrap_or(0)];
+                }
+                p
+            })
+            .collect();
+        prop_assert_eq!(ours_of_paths(&paths), of_paths(&paths));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `String`s and `split`, comparing the whole component list at once, for the property tests and
 //! the fuzz target.
 
-use procfast::parse::cgroup_identity::{from_path, PodUid};
+use procfast::parse::cgroup_identity::{from_path, from_paths, Identity, PodUid};
 
 /// Pod UID, container ID and systemd unit as owned bytes.
 pub type Fields = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
@@ -89,9 +89,34 @@ pub fn fields(path: &[u8]) -> Fields {
     (pod.map(|(_, uid)| uid), container_id, systemd_unit)
 }
 
+/// The oracle's fields of a whole `/proc/<pid>/cgroup`'s paths, in file order: each field
+/// from the longest path that has it, of two as long the later.
+pub fn of_paths(paths: &[&[u8]]) -> Fields {
+    let each: Vec<Fields> = paths.iter().map(|p| fields(p)).collect();
+    // (path length, position, value) of every path that has the field; the greatest wins.
+    let pick = |field: fn(&Fields) -> &Option<Vec<u8>>| {
+        let mut found: Vec<(usize, usize, Vec<u8>)> = each
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| field(f).clone().map(|v| (paths[i].len(), i, v)))
+            .collect();
+        found.sort();
+        found.pop().map(|(_, _, v)| v)
+    };
+    (pick(|f| &f.0), pick(|f| &f.1), pick(|f| &f.2))
+}
+
+/// The parser's fields of a whole file's paths, owned.
+pub fn ours_of_paths(paths: &[&[u8]]) -> Fields {
+    owned(from_paths(paths.iter().copied()))
+}
+
 /// The parser's three fields of `path`, owned.
 pub fn ours(path: &[u8]) -> Fields {
-    let id = from_path(path);
+    owned(from_path(path))
+}
+
+fn owned(id: Identity<'_>) -> Fields {
     (
         id.pod_uid
             .as_ref()
