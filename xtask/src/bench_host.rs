@@ -184,6 +184,20 @@ pub struct Scrape {
     pub body: String,
 }
 
+impl Scrape {
+    /// The latencies and the CPU times, in seconds, of each contender's scrapes (as
+    /// [`rounds_of`](crate::timing::rounds_of) returns them, a list per contender).
+    pub fn seconds(scrapes: &[Vec<Scrape>]) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+        let of = |pick: fn(&Scrape) -> Duration| -> Vec<Vec<f64>> {
+            scrapes
+                .iter()
+                .map(|s| s.iter().map(|s| pick(s).as_secs_f64()).collect())
+                .collect()
+        };
+        (of(|s| s.wall), of(|s| s.cpu))
+    }
+}
+
 impl Exporter {
     /// Starts `program args --web.listen-address=127.0.0.1:PORT` on a free port (serve,
     /// process-exporter and node_exporter all read that flag so) and returns once it answers

@@ -9,7 +9,7 @@
 //! python3, process-exporter and node_exporter.
 
 use crate::bench_host::{
-    self, rss_of, Exporter, Scratch, ALL_BY_COMM, SLEEPERS, THREADED, THREADS_EACH,
+    self, rss_of, Exporter, Scrape, Scratch, ALL_BY_COMM, SLEEPERS, THREADED, THREADS_EACH,
 };
 use crate::format::{fmt_bytes, fmt_ns, fmt_ratio, fmt_scrape, group_digits};
 use crate::report::{Report, Table};
@@ -264,14 +264,7 @@ fn thread_scrapes(programs: &Programs, config: &str) -> Result<String, String> {
     let scrapes = rounds_of(THREAD_SCRAPE_ROUNDS, exporters.len(), |k| {
         exporters[k].checked_scrape(THREAD_METRIC)
     })?;
-    let wall: Vec<Vec<f64>> = scrapes
-        .iter()
-        .map(|s| s.iter().map(|s| s.wall.as_secs_f64()).collect())
-        .collect();
-    let cpu: Vec<Vec<f64>> = scrapes
-        .iter()
-        .map(|s| s.iter().map(|s| s.cpu.as_secs_f64()).collect())
-        .collect();
+    let (wall, cpu) = Scrape::seconds(&scrapes);
     let mut table = Table::new(
         &["exporter", "scrape latency", "CPU per scrape", "response"],
         "lrrr",

@@ -6,7 +6,7 @@
 //! byte, with the serve's CPU time over it; the cost is the median of the per-round ratios.
 //! Needs root (to read every process as an operator's serve does).
 
-use crate::bench_host::{self, Exporter, Scratch, ALL_BY_COMM};
+use crate::bench_host::{self, Exporter, Scrape, Scratch, ALL_BY_COMM};
 use crate::format::{fmt_bytes, fmt_scrape, group_digits};
 use crate::report::{Report, Table};
 use crate::running::release_procfast;
@@ -71,14 +71,7 @@ pub fn measure(report: &Report) -> Result<String, String> {
         serves[k].checked_scrape(metric(k))
     })?;
     drop(population);
-    let wall: Vec<Vec<f64>> = scrapes
-        .iter()
-        .map(|s| s.iter().map(|s| s.wall.as_secs_f64()).collect())
-        .collect();
-    let cpu: Vec<Vec<f64>> = scrapes
-        .iter()
-        .map(|s| s.iter().map(|s| s.cpu.as_secs_f64()).collect())
-        .collect();
+    let (wall, cpu) = Scrape::seconds(&scrapes);
     let mut table = Table::new(
         &[
             "config",
