@@ -256,9 +256,22 @@ fn a_budget_stops_the_dump_and_the_next_count_is_whole() {
             .count(&Budget::until(Instant::now() - Duration::from_millis(1)))
             .unwrap();
         assert_eq!(past.stopped, Some(Stop::Deadline), "{past:?}");
-        // What was left of the stopped dumps does not leak into this one.
-        let (states, _) = census_of(&mut census, &holder);
-        assert_eq!(states.values().sum::<u64>(), ours);
+        // What was left of the stopped dumps does not leak into this one: a leak would begin
+        // it with the rest of a stopped dump's batch and end it at that dump's end, thousands
+        // off. The kernel resumes a dump by position within a hash bucket, so a socket another
+        // test opens or closes meanwhile can make it see one of ours twice or skip it: a dump
+        // may be a socket or two off, and one of a few is exact.
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let (states, _) = census_of(&mut census, &holder);
+            let total = states.values().sum::<u64>();
+            assert!(total.abs_diff(ours) <= 2, "{total} of {ours}");
+            seen.push(total);
+            if total == ours {
+                break;
+            }
+        }
+        assert!(seen.contains(&ours), "{seen:?} of {ours}");
     }
 }
 
