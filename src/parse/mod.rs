@@ -29,6 +29,7 @@
 //! | [`inet_diag`] | `NETLINK_SOCK_DIAG` dump replies for TCP (and the request) | [`inet_diag::Messages`], [`inet_diag::count_states`] |
 //! | [`tcp_state`] | (shared by `net_tcp` and `inet_diag`) | [`tcp_state::TcpState`], [`tcp_state::StateCounts`] |
 //! | [`file_nr`] | `/proc/sys/fs/file-nr` | [`file_nr::FileNr`] |
+//! | [`swaps`] | `/proc/swaps` | [`swaps::Swaps`] |
 //! | [`vmstat`] | `/proc/vmstat` | [`vmstat::Vmstat`] |
 //! | [`diskstats`] | `/proc/diskstats` | [`diskstats::Diskstats`] |
 //! | [`pressure`] | `/proc/pressure/{cpu,memory,io}`, cgroup v2 `*.pressure` | [`pressure::Psi`] |
@@ -80,6 +81,7 @@ pub mod sockstat;
 pub mod stat;
 pub mod statm;
 pub mod status;
+pub mod swaps;
 pub mod tcp_state;
 #[cfg(test)]
 mod testing;

@@ -1,5 +1,5 @@
 //! The host-file parsers, file by file (`vmstat`, `diskstats`, `pressure`, `uptime`,
-//! `snmp`/`netstat`), then all of them at once:
+//! `snmp`/`netstat`, `swaps`), then all of them at once:
 //!
 //! - **Fixtures**: this machine's files (kernel 6.18), with their known values, and hand-made odd
 //!   ones (old column counts, no `full` line, unknown keys, negative values).
@@ -16,11 +16,11 @@
 use crate::oracle::host as oracle;
 use crate::support::alloc::assert_runs_allocate_nothing;
 use crate::support::fixtures::{
-    DISKSTATS, NETSTAT, PRESSURE_CPU, PRESSURE_IO, PRESSURE_MEMORY, SNMP, UPTIME, VMSTAT,
+    DISKSTATS, NETSTAT, PRESSURE_CPU, PRESSURE_IO, PRESSURE_MEMORY, SNMP, SWAPS, UPTIME, VMSTAT,
 };
 use crate::support::mutations::config;
 use crate::support::truth::read_if_present;
-use procfast::parse::{diskstats, pressure, snmp, uptime, vmstat};
+use procfast::parse::{diskstats, pressure, snmp, swaps, uptime, vmstat};
 use procfast::Error;
 use procfs::FromRead;
 use proptest::prelude::*;
@@ -811,10 +811,47 @@ fn errors_name_their_file() {
     assert_eq!(crate::file_of(snmp::parse_netstat(bad)), "net/netstat");
 }
 
+// ---------------------------------------------------------------------------------------------
+// swaps
+
+proptest! {
+    #![proptest_config(config(500))]
+
+    #[test]
+    fn swaps_round_trip(
+        areas in prop::collection::vec(
+            ("/[a-z0-9/]{1,50}", prop::bool::ANY, 0u64..1 << 40, 0u64..1 << 40, -32768i64..32768),
+            0..4,
+        )
+    ) {
+        // As the kernel prints them: the name padded to 40 columns, tabs between the rest.
+        let mut text = String::from("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+        for (name, file, size, used, priority) in &areas {
+            let kind = if *file { "file" } else { "partition" };
+            text += &format!("{name:<40} {kind}\t\t{size}\t\t{used}\t\t{priority}\n");
+        }
+        let parsed = swaps::parse(text.as_bytes()).unwrap();
+        prop_assert_eq!(parsed.is_empty(), areas.is_empty());
+        let back: Vec<_> = parsed
+            .iter()
+            .map(|a| (a.filename.to_vec(), a.kind == b"file", a.size_bytes / 1024, a.used_bytes / 1024, a.priority))
+            .collect();
+        let sent: Vec<_> = areas.iter().map(|(n, f, s, u, p)| (n.as_bytes().to_vec(), *f, *s, *u, *p)).collect();
+        prop_assert_eq!(back, sent);
+    }
+}
+
+#[test]
+fn live_swaps_parse_as_the_oracle_reads_them() {
+    let bytes = read_if_present("/proc/swaps").expect("/proc/swaps");
+    let ours = oracle::swaps_fast(&bytes).expect("/proc/swaps parses");
+    assert_eq!(Some(ours), oracle::swaps(&bytes));
+}
+
 /// The characters the formats of this file's fixtures are built of, for [`edits`].
 const ALPHABET: &[u8] = b"0123456789 \t\n:-+.=_xa";
 
-const FIXTURES: [&[u8]; 8] = [
+const FIXTURES: [&[u8]; 9] = [
     VMSTAT,
     DISKSTATS,
     PRESSURE_CPU,
@@ -823,6 +860,7 @@ const FIXTURES: [&[u8]; 8] = [
     UPTIME,
     SNMP,
     NETSTAT,
+    SWAPS,
 ];
 
 /// Asserts fast and oracle agree on `buf` for every parser.
@@ -834,6 +872,7 @@ fn all_agree(buf: &[u8]) -> Result<(), TestCaseError> {
     for netstat in [false, true] {
         prop_assert_eq!(oracle::snmp(buf, netstat), oracle::snmp_fast(buf, netstat));
     }
+    prop_assert_eq!(oracle::swaps(buf), oracle::swaps_fast(buf));
     Ok(())
 }
 
@@ -851,12 +890,15 @@ fn fixtures_agree_with_the_oracle() {
     assert!(oracle::uptime_fast(UPTIME).is_some());
     assert!(oracle::snmp_fast(SNMP, false).is_some());
     assert!(oracle::snmp_fast(NETSTAT, true).is_some());
+    assert_eq!(oracle::swaps_fast(SWAPS).map(|a| a.len()), Some(1));
 }
 
 /// The words of this file's formats that token edits draw from, besides
 /// [`ODD_NUMBERS`](crate::support::mutations::ODD_NUMBERS).
 const VOCABULARY: &[&[u8]] = &[
     b"9223372036854775808",
+    b"Filename",
+    b"18014398509481984",
     b"-9223372036854775809",
     b"0.00",
     b"1.5",
@@ -989,6 +1031,14 @@ fn exercise(buf: &[u8]) -> u64 {
         add(s.tcp_ext_listen_overflows().unwrap_or(0));
         add(s.tcp_ext_timeouts().unwrap_or(0));
         add(s.ip_ext_in_octets().unwrap_or(0));
+    }
+    if let Ok(s) = swaps::parse(buf) {
+        add(1);
+        add(u64::from(s.is_empty()));
+        for area in s.iter() {
+            add((area.filename.len() + area.kind.len()) as u64);
+            add(area.size_bytes ^ area.used_bytes ^ area.priority as u64);
+        }
     }
     sum
 }

@@ -41,6 +41,7 @@ pub const PRESSURE_MEMORY: &[u8] = include_bytes!("../fixtures/pressure_memory")
 pub const PRESSURE_IO: &[u8] = include_bytes!("../fixtures/pressure_io");
 /// `/proc/uptime`.
 pub const UPTIME: &[u8] = include_bytes!("../fixtures/uptime");
+pub const SWAPS: &[u8] = include_bytes!("../fixtures/swaps");
 /// `/proc/net/snmp`.
 pub const SNMP: &[u8] = include_bytes!("../fixtures/snmp");
 /// `/proc/net/netstat`.

@@ -1,12 +1,12 @@
 //! Naive oracles of the host-file parsers (`vmstat`, `diskstats`, `pressure`, `uptime`,
-//! `snmp`/`netstat`): the formats' rules, written the plain way, allocating and splitting, from
+//! `snmp`/`netstat`, `swaps`): the formats' rules, written the plain way, allocating and splitting, from
 //! the formats rather than from the parsers. Each returns `None` where the parser returns an
 //! error, and an owned value the parser's result is converted into (the `*_fast` functions).
 //! Shared with the fuzz targets (`#[path]`-included there), so it depends on nothing but std and
 //! procfast.
 #![allow(dead_code)]
 
-use procfast::parse::{diskstats, pressure, snmp, uptime, vmstat};
+use procfast::parse::{diskstats, pressure, snmp, swaps, uptime, vmstat};
 
 fn is_blank(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -205,6 +205,56 @@ pub fn uptime(buf: &[u8]) -> Option<(f64, f64)> {
 pub fn uptime_fast(buf: &[u8]) -> Option<(f64, f64)> {
     let u = uptime::parse(buf).ok()?;
     Some((u.uptime_seconds, u.idle_seconds))
+}
+
+/// An area of `/proc/swaps`: file name, type, size and used bytes, priority.
+pub type SwapArea = (Vec<u8>, Vec<u8>, u64, u64, i64);
+
+pub fn swaps(buf: &[u8]) -> Option<Vec<SwapArea>> {
+    let body = buf.strip_suffix(b"\n")?;
+    let mut lines = body.split(|&b| b == b'\n');
+    if words(lines.next()?).first() != Some(&&b"Filename"[..]) {
+        return None;
+    }
+    let kib = |w: &[u8]| dec_u64(w)?.checked_mul(1024);
+    let mut areas = Vec::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let w = words(line);
+        if w.len() < 5 {
+            return None;
+        }
+        let priority = std::str::from_utf8(w[4]).ok()?;
+        let digits = priority.strip_prefix('-').unwrap_or(priority);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        areas.push((
+            w[0].to_vec(),
+            w[1].to_vec(),
+            kib(w[2])?,
+            kib(w[3])?,
+            priority.parse().ok()?,
+        ));
+    }
+    Some(areas)
+}
+
+pub fn swaps_fast(buf: &[u8]) -> Option<Vec<SwapArea>> {
+    let s = swaps::parse(buf).ok()?;
+    let areas: Vec<SwapArea> = s
+        .iter()
+        .map(|a| {
+            (
+                a.filename.to_vec(),
+                a.kind.to_vec(),
+                a.size_bytes,
+                a.used_bytes,
+                a.priority,
+            )
+        })
+        .collect();
+    assert_eq!(s.is_empty(), areas.is_empty());
+    Some(areas)
 }
 
 /// A value: signed if it starts with `-`, else the bits of an unsigned one.
