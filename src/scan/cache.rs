@@ -5,8 +5,18 @@
 
 use super::fields::Fields;
 use super::task::{PidPath, Task};
+use crate::parse::schedstat::Schedstat;
 use crate::sys::{self, Beneath, Errno};
 use rustix::fd::{BorrowedFd, OwnedFd};
+
+/// What a scan takes from `status`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct StatusFigures {
+    pub(super) voluntary: Option<u64>,
+    pub(super) nonvoluntary: Option<u64>,
+    /// `VmSwap`, which only a task with memory of its own has.
+    pub(super) swap: Option<u64>,
+}
 
 /// Handles kept for one process between scans.
 #[derive(Debug)]
@@ -18,8 +28,10 @@ pub(super) struct Held {
     pub(super) status: Option<OwnedFd>,
     pub(super) io: Option<OwnedFd>,
     pub(super) fd_dir: Option<OwnedFd>,
-    /// `/proc/<pid>` itself (`O_PATH`), whose owner is the effective uid.
-    pub(super) pid_dir: Option<OwnedFd>,
+    /// `schedstat`, held with `status` or `io`: whether the task has run since they were read.
+    pub(super) schedstat: Option<OwnedFd>,
+    /// What `status` and `io` gave when last read, and the task's `schedstat` just before.
+    pub(super) seen: Option<Seen>,
     /// Some source could not be opened for lack of permission.
     pub(super) denied: bool,
     /// A kernel thread (`PF_KTHREAD`, learned from a check): its 0 fds need no check again.
@@ -32,8 +44,24 @@ impl Held {
             + usize::from(self.status.is_some())
             + usize::from(self.io.is_some())
             + usize::from(self.fd_dir.is_some())
-            + usize::from(self.pid_dir.is_some())
+            + usize::from(self.schedstat.is_some())
     }
+}
+
+/// The figures of `status` and `io` a held task showed, valid for as long as its `schedstat`
+/// reads the same: a task's context switches change only when it runs, as do the I/O counts of
+/// a thread, or of a process whose only thread it is (a second thread needs the first to run
+/// to be made).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Seen {
+    /// `schedstat` read before the figures.
+    pub(super) ran: Schedstat,
+    /// The process had one thread when its `stat` was read, after `ran`.
+    pub(super) one_thread: bool,
+    /// `None` where `status` was not read.
+    pub(super) status: Option<StatusFigures>,
+    /// Bytes read and written; `None` where `io` was not read.
+    pub(super) io: Option<(Option<u64>, Option<u64>)>,
 }
 
 /// The handle cache of a kept scanner: entries sorted by pid, merged with each listing.
@@ -90,11 +118,12 @@ impl Cache {
     ) -> Option<Held> {
         // `stat` is also what tells a real 0 fds from an exiting process's.
         let stat_wanted = fields.any(Fields::FROM_STAT) || fields.contains(Fields::FDS);
+        let changing = fields.any(Fields::FROM_STATUS.with(Fields::IO));
         let wanted = usize::from(stat_wanted)
             + usize::from(fields.any(Fields::FROM_STATUS))
             + usize::from(fields.contains(Fields::IO))
             + usize::from(fields.contains(Fields::FDS))
-            + usize::from(fields.contains(Fields::UID));
+            + usize::from(changing);
         if wanted == 0 || self.held_fds + wanted > self.fd_budget {
             return None;
         }
@@ -105,7 +134,8 @@ impl Cache {
             status: None,
             io: None,
             fd_dir: None,
-            pid_dir: None,
+            schedstat: None,
+            seen: None,
             denied: false,
             kthread: false,
         };
@@ -118,7 +148,7 @@ impl Cache {
             ),
             (fields.contains(Fields::IO), &mut held.io, b"/io\0"),
             (fields.contains(Fields::FDS), &mut held.fd_dir, b"/fd\0"),
-            (fields.contains(Fields::UID), &mut held.pid_dir, b"\0"),
+            (changing, &mut held.schedstat, b"/schedstat\0"),
         ];
         let mut denied = false;
         for (wanted, slot, suffix) in sources {
@@ -127,13 +157,15 @@ impl Cache {
             }
             let path = PidPath::new(task, suffix);
             let name = path.as_c_str().ok()?;
-            let opened = if suffix == b"/fd\0" || suffix == b"\0" {
+            let opened = if suffix == b"/fd\0" {
                 sys::openat_path_dir(list, name)
             } else {
                 sys::openat_file(list, name, Beneath::SameMount)
             };
             match opened {
                 Ok(fd) => *slot = Some(fd),
+                // Only a shortcut (a kernel without `CONFIG_SCHED_INFO` has none): do without.
+                Err(_) if suffix == b"/schedstat\0" => {}
                 // Denied stays denied for this process: remember it rather than retry each scan.
                 Err(Errno::ACCESS | Errno::PERM) => denied = true,
                 // Vanished, or something odd: let the cold path report it.

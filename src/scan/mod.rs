@@ -88,6 +88,8 @@ pub struct Scanner {
     tids: Vec<i32>,
     /// Whether the mount numbers pids as `prlimit` does; probed when `FD_LIMIT` is first asked.
     callers_pid_namespace: Option<bool>,
+    /// Whether `/proc/swaps` listed an area (or could not be read) at the start of this scan.
+    swap_listed: bool,
 }
 
 impl Scanner {
@@ -114,12 +116,20 @@ impl Scanner {
             threads: false,
             tids: Vec::new(),
             callers_pid_namespace: None,
+            swap_listed: true,
         })
     }
 
     /// Keeps per-process handles between scans, holding at most `fd_budget` fds for them
     /// (processes beyond the budget are read cold). Handles of exited processes are dropped, and
     /// a pid that comes back is opened afresh.
+    ///
+    /// A kept scan also skips reads whose answer cannot have changed. It reads a held task's
+    /// `schedstat` first (one small file) and, where that reads as at the last scan, the task has
+    /// not run since: its context switches are those `status` gave then, and so are its I/O
+    /// counts where it is a thread, or a process whose only thread it is. `VmSwap` changes
+    /// while a task sleeps, so with [`Fields::SWAP`] `status` is read every scan on a host
+    /// with a swap area in `/proc/swaps`; on a host without one every `VmSwap` is 0.
     pub fn keep_handles(mut self, fd_budget: usize) -> Scanner {
         self.cache = Some(Cache::new(fd_budget));
         self
@@ -207,6 +217,9 @@ impl Scanner {
         let budget = &budget.start();
         let mut summary = ScanSummary::default();
         let mut cache = self.cache.take();
+        if cache.is_some() && self.fields.contains(Fields::SWAP) {
+            self.swap_listed = self.swap_listed_now();
+        }
         let result = self.scan_into(budget, &mut summary, cache.as_mut(), &mut choose, visit);
         if let Some(cache) = cache.as_mut() {
             cache.finish(result.is_ok() && summary.is_complete());
@@ -307,6 +320,19 @@ impl Scanner {
             summary.stopped = Some(Stop::Deadline);
         }
         Ok(())
+    }
+
+    /// Whether `/proc/swaps` lists a swap area; true where it cannot be read, as then no
+    /// `VmSwap` can be known without reading it.
+    fn swap_listed_now(&mut self) -> bool {
+        let Ok(fd) = sys::openat_file(self.list.as_fd(), c"swaps", sys::Beneath::SameMount) else {
+            return true;
+        };
+        let read = self
+            .read_buf
+            .pread_all(fd.as_fd(), "swaps", sys::Generated::Whole);
+        read.and_then(crate::parse::swaps::parse)
+            .map_or(true, |swaps| !swaps.is_empty())
     }
 
     /// Lists the threads of `pid` into `self.tids`.

@@ -1,7 +1,7 @@
 //! Reading one row: cold (opened by path, read and closed) or through the handles the cache
 //! keeps, each figure from the cheapest source, and counts of an exiting task dropped.
 
-use super::cache::{Cache, Held};
+use super::cache::{Cache, Held, Seen, StatusFigures};
 use super::fields::Fields;
 use super::row::Row;
 use super::task::{PidPath, Task};
@@ -103,7 +103,7 @@ impl Scanner {
         if fields.any(Fields::FROM_STAT) {
             let read = read_cold(list, &mut self.read_buf, task, b"/stat\0", "stat");
             let (ticks, page) = (self.ticks_per_second, self.page_size);
-            exiting = fill_from_stat(&mut row, fields, read, ticks, page)?;
+            exiting = fill_from_stat(&mut row, fields, read, ticks, page)?.map(|(e, _)| e);
         } else if suspect {
             let read = read_cold(list, &mut self.read_buf, task, b"/stat\0", "stat");
             exiting = exiting_from_stat(&mut row, read)?;
@@ -111,13 +111,11 @@ impl Scanner {
         forget_counts_of_exiting(&mut row, exiting, suspect);
         if fields.any(Fields::FROM_STATUS) {
             let read = read_cold(list, &mut self.read_buf, task, b"/status\0", "status");
-            fill_from_status(&mut row, fields, read)?;
+            fill_from_status(&mut row, fields, read, true)?;
         }
         if fields.contains(Fields::IO) {
-            fill_from_io(
-                &mut row,
-                read_cold(list, &mut self.read_buf, task, b"/io\0", "io"),
-            )?;
+            let read = read_cold(list, &mut self.read_buf, task, b"/io\0", "io");
+            fill_from_io(&mut row, read)?;
         }
         Ok(row)
     }
@@ -136,12 +134,11 @@ impl Scanner {
         }
         // A kernel thread's 0 is real, and it stays a kernel thread: no check needed.
         suspect &= !held.kthread;
-        if let Some(fd) = held
-            .pid_dir
-            .as_ref()
-            .filter(|_| fields.contains(Fields::UID))
-        {
-            fill_uid(&mut row, sys::fstat(fd.as_fd()))?;
+        // Read once in a process's life, so by path rather than through a handle held for it.
+        if fields.contains(Fields::UID) {
+            let path = PidPath::new(task, b"\0");
+            let owner = sys::statx_on(self.list.as_fd(), path.as_c_str()?, self.mount);
+            fill_uid(&mut row, owner)?;
         }
         if fields.contains(Fields::FD_LIMIT) {
             self.fill_fd_limit(&mut row, task)?;
@@ -150,8 +147,19 @@ impl Scanner {
             self.fill_wchan(&mut row, task)?;
         }
         // A figure read by path is the held process's if the held `stat` still reads after it.
-        let by_path = fields.any(Fields::FD_LIMIT.with(Fields::WCHAN));
-        let mut exiting = None;
+        let by_path = fields.any(Fields::UID.with(Fields::FD_LIMIT).with(Fields::WCHAN));
+        // Before `stat`, whose thread count then covers every thread made since.
+        let ran = match held.schedstat.as_ref() {
+            Some(fd) if fields.any(Fields::FROM_STATUS.with(Fields::IO)) => self
+                .read_buf
+                .pread_all(fd.as_fd(), "schedstat", Generated::Whole)
+                .and_then(parse::schedstat::parse)
+                .ok()
+                // A task has always run some time: 0 is a kernel that does not count it.
+                .filter(|ran| ran.cpu_time_ns > 0),
+            _ => None,
+        };
+        let (mut exiting, mut one_thread) = (None, false);
         if let Some(fd) = held.stat.as_ref() {
             if fields.any(Fields::FROM_STAT) || suspect || by_path {
                 let read = self
@@ -159,7 +167,9 @@ impl Scanner {
                     .pread_all(fd.as_fd(), "stat", Generated::Whole);
                 exiting = if fields.any(Fields::FROM_STAT) {
                     let (ticks, page) = (self.ticks_per_second, self.page_size);
-                    fill_from_stat(&mut row, fields, read, ticks, page)?
+                    let read = fill_from_stat(&mut row, fields, read, ticks, page)?;
+                    one_thread = read == Some((false, 1));
+                    read.map(|(exiting, _)| exiting)
                 } else {
                     exiting_from_stat(&mut row, read)?
                 };
@@ -170,24 +180,52 @@ impl Scanner {
             }
         }
         forget_counts_of_exiting(&mut row, exiting, suspect);
+        // What was read while the task's `schedstat` read as it does now still holds.
+        let seen = held.seen.filter(|seen| Some(seen.ran) == ran);
+        let mut status_seen = seen.and_then(|seen| seen.status);
         if let Some(fd) = held
             .status
             .as_ref()
             .filter(|_| fields.any(Fields::FROM_STATUS))
         {
-            fill_from_status(
-                &mut row,
-                fields,
-                self.read_buf
-                    .pread_all(fd.as_fd(), "status", Generated::Whole),
-            )?;
+            // Swap can change while a task sleeps, but not on a host without a swap area.
+            let reusable =
+                status_seen.filter(|_| !(fields.contains(Fields::SWAP) && self.swap_listed));
+            status_seen = match reusable {
+                Some(figures) => {
+                    fill_status_figures(&mut row, fields, figures, self.swap_listed);
+                    Some(figures)
+                }
+                None => fill_from_status(
+                    &mut row,
+                    fields,
+                    self.read_buf
+                        .pread_all(fd.as_fd(), "status", Generated::Whole),
+                    self.swap_listed,
+                )?,
+            };
         }
+        let mut io_seen = seen.and_then(|seen| seen.io);
         if let Some(fd) = held.io.as_ref().filter(|_| fields.contains(Fields::IO)) {
-            fill_from_io(
-                &mut row,
-                self.read_buf.pread_all(fd.as_fd(), "io", Generated::Whole),
-            )?;
+            let alone = task.thread || seen.is_some_and(|seen| seen.one_thread);
+            io_seen = match io_seen.filter(|_| alone) {
+                Some((read, written)) => {
+                    row.io_read_bytes = read;
+                    row.io_write_bytes = written;
+                    Some((read, written))
+                }
+                None => fill_from_io(
+                    &mut row,
+                    self.read_buf.pread_all(fd.as_fd(), "io", Generated::Whole),
+                )?,
+            };
         }
+        held.seen = ran.map(|ran| Seen {
+            ran,
+            one_thread,
+            status: status_seen,
+            io: io_seen,
+        });
         Ok(row)
     }
 
@@ -375,15 +413,15 @@ fn read_cold<'b>(
     buf.pread_all(fd.as_fd(), file, Generated::Whole)
 }
 
-/// Fills the figures of `stat` asked for; returns whether the task has begun to exit (`None`
-/// where the read was denied).
+/// Fills the figures of `stat` asked for; returns whether the task has begun to exit and its
+/// thread count (`None` where the read was denied).
 fn fill_from_stat(
     row: &mut Row,
     fields: Fields,
     read: Result<&[u8]>,
     ticks_per_second: u64,
     page_size: u64,
-) -> Result<Option<bool>> {
+) -> Result<Option<(bool, i64)>> {
     let bytes = match read {
         Ok(bytes) => bytes,
         Err(Error::Denied { .. }) => {
@@ -425,20 +463,24 @@ fn fill_from_stat(
         row.start_time_seconds = Some(st.starttime_seconds(ticks_per_second));
         row.start_time_ticks = Some(st.starttime());
     }
-    Ok(Some(st.is_exiting()))
+    Ok(Some((st.is_exiting(), st.num_threads())))
 }
 
-fn fill_from_io(row: &mut Row, read: Result<&[u8]>) -> Result<()> {
+/// Fills the bytes read and written; returns them, or `None` where the read was denied.
+fn fill_from_io(row: &mut Row, read: Result<&[u8]>) -> Result<Option<(Option<u64>, Option<u64>)>> {
     match read {
         Ok(bytes) => {
             let io = io::parse(bytes)?;
             row.io_read_bytes = Some(io.read_bytes);
             row.io_write_bytes = Some(io.write_bytes);
+            Ok(Some((row.io_read_bytes, row.io_write_bytes)))
         }
-        Err(Error::Denied { .. }) => row.denied = true,
-        Err(e) => return Err(e),
+        Err(Error::Denied { .. }) => {
+            row.denied = true;
+            Ok(None)
+        }
+        Err(e) => Err(e),
     }
-    Ok(())
 }
 
 /// Fills `row.uid` from the owner of `/proc/<pid>` (the effective uid).
@@ -451,21 +493,41 @@ fn fill_uid(row: &mut Row, owner: core::result::Result<sys::StatSize, Errno>) ->
     Ok(())
 }
 
-fn fill_from_status(row: &mut Row, fields: Fields, read: Result<&[u8]>) -> Result<()> {
+/// Fills the figures of `status` asked for; returns all of them, or `None` where the read was
+/// denied. `swap_listed` is false where the host has no swap area, whose `VmSwap` is then 0.
+fn fill_from_status(
+    row: &mut Row,
+    fields: Fields,
+    read: Result<&[u8]>,
+    swap_listed: bool,
+) -> Result<Option<StatusFigures>> {
     let st = match read {
         Ok(bytes) => status::parse(bytes)?,
         Err(Error::Denied { .. }) => {
             row.denied = true;
-            return Ok(());
+            return Ok(None);
         }
         Err(e) => return Err(e),
     };
+    let figures = StatusFigures {
+        voluntary: st.voluntary_ctxt_switches(),
+        nonvoluntary: st.nonvoluntary_ctxt_switches(),
+        swap: st.vm_swap_bytes(),
+    };
+    fill_status_figures(row, fields, figures, swap_listed);
+    Ok(Some(figures))
+}
+
+/// Fills the figures asked for from those `status` gave; with no swap area listed (`swap_listed`
+/// false), a task with memory has none swapped out, whatever it had when read.
+fn fill_status_figures(row: &mut Row, fields: Fields, figures: StatusFigures, swap_listed: bool) {
     if fields.contains(Fields::CTXT_SWITCHES) {
-        row.voluntary_ctxt_switches = st.voluntary_ctxt_switches();
-        row.nonvoluntary_ctxt_switches = st.nonvoluntary_ctxt_switches();
+        row.voluntary_ctxt_switches = figures.voluntary;
+        row.nonvoluntary_ctxt_switches = figures.nonvoluntary;
     }
     if fields.contains(Fields::SWAP) {
-        row.swap_bytes = st.vm_swap_bytes();
+        row.swap_bytes = figures
+            .swap
+            .map(|bytes| if swap_listed { bytes } else { 0 });
     }
-    Ok(())
 }

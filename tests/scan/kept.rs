@@ -58,7 +58,7 @@ fn scanning_while_processes_come_and_go_never_errors() {
         .scan(&Budget::UNLIMITED, |_| ControlFlow::Continue(()))
         .unwrap()
         .scanned;
-    // At most one fd per source of a process: stat, status, io, fd and its own directory.
+    // At most one fd per source of a process: stat, status, io, fd and schedstat.
     assert!(
         kept.held_fds() <= 5 * live as usize,
         "{} fds held for {live} processes",
@@ -177,4 +177,236 @@ fn scan_choosing_reads_a_reused_pid_as_new() {
         return;
     }
     eprintln!("skipped: no pid could be had again in 50 tries");
+}
+
+/// Read syscalls this thread has made so far (`syscr`, which counts `pread`s too).
+fn reads_so_far() -> u64 {
+    let io = std::fs::read_to_string("/proc/thread-self/io").unwrap();
+    let syscr = io.lines().find_map(|l| l.strip_prefix("syscr: ")).unwrap();
+    syscr.parse().unwrap()
+}
+
+/// A task's context switches and bytes written, as its own files say now.
+fn switches_and_writes(pid: i32) -> (Option<u64>, Option<u64>, Option<u64>) {
+    let status = std::fs::read(format!("/proc/{pid}/status")).unwrap();
+    let status = procfast::parse::status::parse(&status).unwrap();
+    let io = std::fs::read(format!("/proc/{pid}/io")).unwrap();
+    let io = procfast::parse::io::parse(&io).unwrap();
+    (
+        status.voluntary_ctxt_switches(),
+        status.nonvoluntary_ctxt_switches(),
+        Some(io.write_bytes),
+    )
+}
+
+/// Waits until task `pid` sleeps where its wchan names `wchan` (`pipe_read` is
+/// `anon_pipe_read` on newer kernels), with its `schedstat` the same twice running.
+fn wait_asleep_in(pid: i32, wchan: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let schedstat = || std::fs::read(format!("/proc/{pid}/schedstat")).unwrap();
+    loop {
+        let before = schedstat();
+        std::thread::sleep(Duration::from_millis(20));
+        let waits = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap();
+        if waits.contains(wchan) && schedstat() == before {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{pid} still not asleep in {wchan}: {waits}"
+        );
+    }
+}
+
+/// The kept scan's row of `pid` for `fields`, and the reads the scan made.
+fn kept_row(scanner: &mut Scanner, pid: i32, fields: Fields) -> (Row, u64) {
+    let before = reads_so_far();
+    let (rows, _) = scan_choosing_rows(scanner, &[pid], |_| fields);
+    let reads = reads_so_far() - before;
+    (rows[0], reads)
+}
+
+fn figures_of(row: &Row) -> (Option<u64>, Option<u64>, Option<u64>) {
+    (
+        row.voluntary_ctxt_switches,
+        row.nonvoluntary_ctxt_switches,
+        row.io_write_bytes,
+    )
+}
+
+/// Held by a test that counts reads a swap area changes, and by the test that adds one.
+static SWAP_AREAS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn swap_area_listed() -> bool {
+    let swaps = std::fs::read_to_string("/proc/swaps").unwrap();
+    swaps.lines().count() > 1
+}
+
+#[test]
+fn status_and_io_are_read_again_only_once_the_task_has_run() {
+    use std::io::Write;
+    let _swap = SWAP_AREAS.lock().unwrap_or_else(|e| e.into_inner());
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kept-cat.out");
+    let mut cat = Command::new("cat")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .spawn()
+        .unwrap();
+    let pid = cat.id() as i32;
+    let mut stdin = cat.stdin.take().unwrap();
+    wait_asleep_in(pid, "pipe_read");
+    let fields = Fields::COMM | Fields::CTXT_SWITCHES | Fields::IO | Fields::SWAP;
+    let mut scanner = Scanner::new(fields).unwrap().keep_handles(100);
+    let (first, _) = kept_row(&mut scanner, pid, fields);
+    assert_eq!(figures_of(&first), switches_and_writes(pid));
+    let (asleep, reads_asleep) = kept_row(&mut scanner, pid, fields);
+    assert_eq!(figures_of(&asleep), switches_and_writes(pid));
+
+    // Woken: it reads what was written, writes it to its file and sleeps again.
+    stdin.write_all(&[b'x'; 64 << 10]).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&out).unwrap().len() < 64 << 10 {
+        assert!(Instant::now() < deadline, "cat wrote nothing");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    wait_asleep_in(pid, "pipe_read");
+    let (woken, reads_woken) = kept_row(&mut scanner, pid, fields);
+    assert!(figures_of(&woken).0 > figures_of(&asleep).0, "it ran");
+    assert_eq!(figures_of(&woken), switches_and_writes(pid));
+    let (again, reads_again) = kept_row(&mut scanner, pid, fields);
+    assert_eq!(figures_of(&again), switches_and_writes(pid));
+    assert_eq!(reads_again, reads_asleep);
+    // Once it has run, `status` and `io` are read again; asleep, neither (but for `status`
+    // where the host has a swap area, whose `VmSwap` may change while it sleeps).
+    let skipped = if swap_area_listed() { 1 } else { 2 };
+    assert_eq!(reads_woken, reads_asleep + skipped);
+    drop(stdin);
+    let _ = cat.wait();
+}
+
+#[test]
+fn the_io_of_a_process_of_several_threads_is_read_while_its_first_sleeps() {
+    use std::io::{BufRead, BufReader, Write};
+    // The main thread waits in join(); the other writes a file for each line it is sent.
+    let script = "import sys, threading\n\
+        def work():\n    \
+            with open(sys.argv[1], 'w') as f:\n        \
+                for line in sys.stdin:\n            \
+                    f.write('x' * 65536); f.flush(); print('wrote', flush=True)\n\
+        t = threading.Thread(target=work); t.start(); print('ready', flush=True); t.join()\n";
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kept-threads.out");
+    let Ok(mut python) = Command::new("python3")
+        .args(["-c", script])
+        .arg(&out)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("skipped: no python3");
+        return;
+    };
+    let pid = python.id() as i32;
+    let mut stdin = python.stdin.take().unwrap();
+    let mut said = BufReader::new(python.stdout.take().unwrap());
+    let mut line = String::new();
+    said.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    let fields = Fields::COMM | Fields::THREADS | Fields::IO;
+    let mut scanner = Scanner::new(fields).unwrap().keep_handles(100);
+    let writes = |pid| switches_and_writes(pid).2;
+    let (first, _) = kept_row(&mut scanner, pid, fields);
+    assert_eq!(first.threads, Some(2));
+    let main_thread = || std::fs::read(format!("/proc/{pid}/schedstat")).unwrap();
+    for _ in 0..3 {
+        let before = main_thread();
+        stdin.write_all(b"write\n").unwrap();
+        line.clear();
+        said.read_line(&mut line).unwrap();
+        assert_eq!(line, "wrote\n");
+        let (row, _) = kept_row(&mut scanner, pid, fields);
+        if main_thread() == before {
+            // The first thread slept throughout, yet the process wrote.
+            assert_eq!(row.io_write_bytes, writes(pid));
+            drop(stdin);
+            let _ = python.wait();
+            return;
+        }
+    }
+    panic!("python's main thread ran at every write: the case is not reached");
+}
+
+/// A swap file in use while it lives: `swapoff` on drop.
+struct SwapFile(std::path::PathBuf);
+
+impl SwapFile {
+    fn on() -> Option<SwapFile> {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kept.swap");
+        // dd's zeros rather than a sparse file, which swapon refuses.
+        let zeros = Command::new("dd")
+            .args(["if=/dev/zero", "bs=1M", "count=16", "status=none"])
+            .arg(format!("of={}", path.display()))
+            .status()
+            .is_ok_and(|s| s.success());
+        use std::os::unix::fs::PermissionsExt;
+        let private = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        let run = |program: &str| {
+            Command::new(program)
+                .arg(&path)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        (zeros && private.is_ok() && run("mkswap") && run("swapon")).then_some(SwapFile(path))
+    }
+}
+
+impl Drop for SwapFile {
+    fn drop(&mut self) {
+        let _ = Command::new("swapoff").arg(&self.0).status();
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn with_a_swap_area_status_is_read_every_scan() {
+    let _swap = SWAP_AREAS.lock().unwrap_or_else(|e| e.into_inner());
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: adding a swap area needs root");
+        return;
+    }
+    let mut sleeper = Command::new("sleep").arg("60").spawn().unwrap();
+    let pid = sleeper.id() as i32;
+    wait_asleep_in(pid, "nanosleep");
+    // Reads of two asleep scans apart: for the swap figure, and without it.
+    let asleep_reads = |fields: Fields| {
+        let mut scanner = Scanner::new(fields).unwrap().keep_handles(100);
+        kept_row(&mut scanner, pid, fields);
+        kept_row(&mut scanner, pid, fields)
+    };
+    let with = Fields::COMM | Fields::CTXT_SWITCHES | Fields::SWAP;
+    let without = Fields::COMM | Fields::CTXT_SWITCHES;
+    let was_listed = swap_area_listed();
+    let Some(area) = SwapFile::on() else {
+        eprintln!("skipped: no swap file could be put in use here");
+        let _ = sleeper.kill();
+        let _ = sleeper.wait();
+        return;
+    };
+    let (row, swapped) = asleep_reads(with);
+    let (_, unswapped) = asleep_reads(without);
+    drop(area);
+    let status = std::fs::read(format!("/proc/{pid}/status")).unwrap();
+    let status = procfast::parse::status::parse(&status).unwrap();
+    assert_eq!(row.swap_bytes, status.vm_swap_bytes());
+    // `/proc/swaps`, then `status` as well as `schedstat` and `stat`.
+    assert_eq!(swapped, unswapped + 2);
+    if !was_listed && !swap_area_listed() {
+        // And with the area gone, only `/proc/swaps` more.
+        let (row, swapped) = asleep_reads(with);
+        let (_, unswapped) = asleep_reads(without);
+        assert_eq!(row.swap_bytes, Some(0));
+        assert_eq!(swapped, unswapped + 1);
+    }
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
 }
