@@ -61,7 +61,7 @@ pub(super) struct Seen {
     /// `None` where `status` was not read.
     pub(super) status: Option<StatusFigures>,
     /// Bytes read and written; `None` where `io` was not read.
-    pub(super) io: Option<(Option<u64>, Option<u64>)>,
+    pub(super) io: Option<(u64, u64)>,
 }
 
 /// The handle cache of a kept scanner: entries sorted by pid, merged with each listing.

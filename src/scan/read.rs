@@ -88,9 +88,7 @@ impl Scanner {
             })?;
         }
         if fields.contains(Fields::UID) {
-            let path = PidPath::new(task, b"\0");
-            let owner = sys::statx_on(self.list.as_fd(), path.as_c_str()?, self.mount);
-            fill_uid(&mut row, owner)?;
+            self.fill_uid(&mut row, task)?;
         }
         if fields.contains(Fields::FD_LIMIT) {
             self.fill_fd_limit(&mut row, task)?;
@@ -136,9 +134,7 @@ impl Scanner {
         suspect &= !held.kthread;
         // Read once in a process's life, so by path rather than through a handle held for it.
         if fields.contains(Fields::UID) {
-            let path = PidPath::new(task, b"\0");
-            let owner = sys::statx_on(self.list.as_fd(), path.as_c_str()?, self.mount);
-            fill_uid(&mut row, owner)?;
+            self.fill_uid(&mut row, task)?;
         }
         if fields.contains(Fields::FD_LIMIT) {
             self.fill_fd_limit(&mut row, task)?;
@@ -205,14 +201,15 @@ impl Scanner {
                 )?,
             };
         }
-        let mut io_seen = seen.and_then(|seen| seen.io);
+        // Kept only from a scan that read or reused them: one thread now does not vouch for
+        // counts read while there were more.
+        let mut io_seen = None;
         if let Some(fd) = held.io.as_ref().filter(|_| fields.contains(Fields::IO)) {
             let alone = task.thread || seen.is_some_and(|seen| seen.one_thread);
-            io_seen = match io_seen.filter(|_| alone) {
-                Some((read, written)) => {
-                    row.io_read_bytes = read;
-                    row.io_write_bytes = written;
-                    Some((read, written))
+            io_seen = match seen.and_then(|seen| seen.io).filter(|_| alone) {
+                Some(bytes) => {
+                    fill_io_bytes(&mut row, bytes);
+                    Some(bytes)
                 }
                 None => fill_from_io(
                     &mut row,
@@ -260,10 +257,8 @@ impl Scanner {
         } else {
             Task::thread(row.tgid, row.pid)
         };
-        let path = PidPath::new(task, b"\0");
-        let owner = sys::statx_on(self.list.as_fd(), path.as_c_str()?, self.mount);
         let mut filled = *row;
-        fill_uid(&mut filled, owner)?;
+        self.fill_uid(&mut filled, task)?;
         if let Some(ticks) = row.start_time_ticks {
             let list = self.list.as_fd();
             match read_cold(list, &mut self.read_buf, task, b"/stat\0", "stat") {
@@ -274,6 +269,18 @@ impl Scanner {
             }
         }
         *row = filled;
+        Ok(())
+    }
+
+    /// Fills `row.uid` from the owner of `/proc/<pid>` (the effective uid), by path.
+    fn fill_uid(&mut self, row: &mut Row, task: Task) -> Result<()> {
+        let path = PidPath::new(task, b"\0");
+        let owner = sys::statx_on(self.list.as_fd(), path.as_c_str()?, self.mount);
+        match owner.map_err(|e| errno_error(e, "/proc/<pid>")) {
+            Ok(st) => row.uid = Some(st.uid),
+            Err(Error::Denied { .. }) => row.denied = true,
+            Err(e) => return Err(e),
+        }
         Ok(())
     }
 
@@ -467,13 +474,13 @@ fn fill_from_stat(
 }
 
 /// Fills the bytes read and written; returns them, or `None` where the read was denied.
-fn fill_from_io(row: &mut Row, read: Result<&[u8]>) -> Result<Option<(Option<u64>, Option<u64>)>> {
+fn fill_from_io(row: &mut Row, read: Result<&[u8]>) -> Result<Option<(u64, u64)>> {
     match read {
         Ok(bytes) => {
             let io = io::parse(bytes)?;
-            row.io_read_bytes = Some(io.read_bytes);
-            row.io_write_bytes = Some(io.write_bytes);
-            Ok(Some((row.io_read_bytes, row.io_write_bytes)))
+            let bytes = (io.read_bytes, io.write_bytes);
+            fill_io_bytes(row, bytes);
+            Ok(Some(bytes))
         }
         Err(Error::Denied { .. }) => {
             row.denied = true;
@@ -483,14 +490,9 @@ fn fill_from_io(row: &mut Row, read: Result<&[u8]>) -> Result<Option<(Option<u64
     }
 }
 
-/// Fills `row.uid` from the owner of `/proc/<pid>` (the effective uid).
-fn fill_uid(row: &mut Row, owner: core::result::Result<sys::StatSize, Errno>) -> Result<()> {
-    match owner.map_err(|e| errno_error(e, "/proc/<pid>")) {
-        Ok(st) => row.uid = Some(st.uid),
-        Err(Error::Denied { .. }) => row.denied = true,
-        Err(e) => return Err(e),
-    }
-    Ok(())
+fn fill_io_bytes(row: &mut Row, (read, written): (u64, u64)) {
+    row.io_read_bytes = Some(read);
+    row.io_write_bytes = Some(written);
 }
 
 /// Fills the figures of `status` asked for; returns all of them, or `None` where the read was

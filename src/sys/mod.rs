@@ -38,7 +38,5 @@ pub use process::{getpid, getrlimit_soft, prlimit_soft, Rlimit};
 pub use read::{pread, read};
 pub use readbuf::{Generated, ReadBuf};
 pub use rustix::io::Errno;
-pub use stat::{
-    fstat, fstatfs_is_procfs, is_procfs_root, mount_of, stat_identity, MountOf, StatSize,
-};
+pub use stat::{fstat, fstatfs_is_procfs, is_procfs_root, mount_of, stat_identity, MountOf};
 pub use sysconf::{boot_time_from_clocks, clock_ticks_per_second, page_size};

@@ -751,8 +751,9 @@ fn thread_metrics_agree_with_process_exporter() {
     let key = normalized(&format!(
         "namedprocess_namegroup_context_switches_total{{groupname=\"{tag}\",ctxswitchtype=\"voluntary\"}}"
     ));
-    // Each exporter's growth over a second lies between the threads' over the second alone and
-    // theirs over the second with both scrapes (read right before and right after each scrape).
+    // An exporter's growth between two scrapes a second apart lies between the threads' growth
+    // from the end of its first scrape to the start of its second, and from the start of its
+    // first to the end of its second.
     let growth_of = |scrape_now: &dyn Fn() -> f64| -> (f64, f64, f64) {
         let before_first = switches("voluntary");
         let then = scrape_now();
